@@ -1,0 +1,61 @@
+"""``phg demo``: show PHG at work with no hardware and no configuration.
+
+For now it decodes the bundled capture corpus (tests/corpus/*.log, or sample payloads built
+in) and prints each decoded measurement; it grows into the full simulated-device demo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from gateway import exact_json
+from gateway.cli.decode import decode_to_json, parse_hex
+from profiles.errors import DecodeError
+from profiles.registry import lookup
+
+CORPUS = Path(__file__).resolve().parents[2] / "tests" / "corpus"
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "demo", help="show PHG decoding sample Bluetooth health payloads"
+    )
+    parser.add_argument(
+        "--corpus", type=Path, default=CORPUS, help="folder of capture logs (*.log)"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    logs = sorted(Path(args.corpus).glob("*.log"))
+    if not logs:
+        print(f"phg demo: no capture logs in {args.corpus}", file=sys.stderr)
+        return 2
+    shown = 0
+    for path in logs:
+        print(f"\n=== {path.name}")
+        comment = ""
+        for line in path.read_text().splitlines():
+            text = line.strip()
+            if text.startswith("#"):
+                comment = text.lstrip("# ")
+                continue
+            if not text:
+                continue
+            key, _, hex_text = text.lstrip("!").partition(" ")
+            if comment:
+                print(f"\n# {comment}")
+                comment = ""
+            print(f"$ phg decode {key} {hex_text}")
+            try:
+                result = decode_to_json(lookup(key), parse_hex(hex_text))
+            except (DecodeError, LookupError, ValueError) as exc:
+                print(f"error: {exc}")
+                continue
+            print(exact_json.dumps(result["value"], indent=2))
+            shown += 1
+    print(f"\n{shown} payloads decoded. Try: phg decode --list")
+    return 0

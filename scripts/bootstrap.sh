@@ -1,0 +1,54 @@
+# Shared set-up for scripts/test.sh and scripts/demo.sh (sourced, not run).
+# Installs what a fresh Debian machine lacks: Debian packages, PHG's venv, the test FHIR server.
+
+PHG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PHG_VENV=${PHG_VENV:-$PHG_ROOT/.venv}
+PHG_PYTHON=${PHG_PYTHON:-python3}
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# ensure_debian_packages COMMAND:PACKAGE ... — install PACKAGE when COMMAND is missing.
+ensure_debian_packages() {
+    local missing=() pair
+    for pair in "$@"; do
+        command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+    done
+    if [ "${#missing[@]}" -gt 0 ]; then
+        log "installing Debian packages: ${missing[*]}"
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
+ensure_python_venv_support() {
+    if ! "$PHG_PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+        local version
+        version=$("$PHG_PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+        log "installing Debian python${version}-venv"
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "python${version}-venv" >/dev/null
+    fi
+}
+
+# ensure_venv EXTRAS — create the venv and install PHG (editable) with EXTRAS when
+# pyproject.toml changed since the last install.
+ensure_venv() {
+    local extras=$1 stamp want
+    ensure_python_venv_support
+    if [ ! -x "$PHG_VENV/bin/python" ]; then
+        log "creating $PHG_VENV"
+        "$PHG_PYTHON" -m venv "$PHG_VENV"
+    fi
+    stamp="$PHG_VENV/.phg-installed"
+    want="$(sha256sum "$PHG_ROOT/pyproject.toml" | cut -d' ' -f1) $extras"
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+        log "installing PHG and its dependencies into $PHG_VENV"
+        "$PHG_VENV/bin/python" -m pip install -q --upgrade pip
+        "$PHG_VENV/bin/python" -m pip install -q -e "$PHG_ROOT[$extras]"
+        echo "$want" >"$stamp"
+    fi
+}

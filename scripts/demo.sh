@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The PHG demo on a fresh Debian machine: installs what it needs, then shows PHG at work.
+set -euo pipefail
+source "$(dirname "$0")/bootstrap.sh"
+cd "$PHG_ROOT"
+
+ensure_debian_packages dbus-daemon:dbus
+ensure_venv ""
+exec "$PHG_VENV/bin/phg" demo "$@"

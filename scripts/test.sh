@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs all of PHG's checks on a fresh Debian machine: installs what it needs (Debian packages,
+# the venv, the test FHIR server), then ruff, mypy and pytest. Extra arguments go to pytest.
+set -euo pipefail
+source "$(dirname "$0")/bootstrap.sh"
+cd "$PHG_ROOT"
+
+ensure_debian_packages dbus-daemon:dbus
+ensure_venv test,bench
+
+log "ruff"
+"$PHG_VENV/bin/ruff" check .
+"$PHG_VENV/bin/ruff" format --check .
+log "mypy"
+"$PHG_VENV/bin/mypy"
+log "pytest"
+"$PHG_VENV/bin/pytest" "$@"

@@ -1,0 +1,1 @@
+"""PHG simulators: BLE health-device peripherals that register through the BlueZ D-Bus API."""

@@ -1,0 +1,383 @@
+"""Pulse Oximeter Service vectors, built by hand from the GATT Specification Supplement."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from profiles.date_time import DateTime
+from profiles.errors import DecodeError, EncodeError
+from profiles.ieee11073 import SpecialValue
+from profiles.pulse_oximeter import (
+    PlxContinuousMeasurement,
+    PlxDeviceAndSensorStatus,
+    PlxFeatures,
+    PlxMeasurementStatus,
+    PlxSpotCheckMeasurement,
+    PlxSupportedFeatures,
+    SpO2PR,
+    decode_plx_continuous_measurement,
+    decode_plx_features,
+    decode_plx_spot_check_measurement,
+    encode_plx_continuous_measurement,
+    encode_plx_features,
+    encode_plx_spot_check_measurement,
+)
+
+NORMAL = "62004800"  # SpO2 98 %, PR 72 bpm
+FAST = "61004b00"  # 97 %, 75 bpm
+SLOW = "60004600"  # 96 %, 70 bpm
+STAMP = "ea070b16081e2d"  # 2026-11-22 08:30:45
+STATUS = "8001"  # bits 7, 8: validated data, fully qualified data
+DEVICE = "218000"  # bits 0, 5, 15: extended display update, low perfusion, sensor disconnected
+PAI = "19f0"  # 2.5 %: mantissa 25, exponent -1
+
+STAMP_VALUE = DateTime(2026, 11, 22, 8, 30, 45)
+STATUS_VALUE = PlxMeasurementStatus.VALIDATED_DATA | PlxMeasurementStatus.FULLY_QUALIFIED_DATA
+DEVICE_VALUE = (
+    PlxDeviceAndSensorStatus.EXTENDED_DISPLAY_UPDATE_ONGOING
+    | PlxDeviceAndSensorStatus.LOW_PERFUSION_DETECTED
+    | PlxDeviceAndSensorStatus.SENSOR_DISCONNECTED
+)
+D98, D72, PAI_VALUE = Decimal(98), Decimal(72), Decimal("2.5")
+
+# The bit tables of the specification, in bit order.
+MEASUREMENT_STATUS_BITS = [
+    *[None] * 5,
+    "MEASUREMENT_ONGOING",
+    "EARLY_ESTIMATED_DATA",
+    "VALIDATED_DATA",
+    "FULLY_QUALIFIED_DATA",
+    "DATA_FROM_MEASUREMENT_STORAGE",
+    "DATA_FOR_DEMONSTRATION",
+    "DATA_FOR_TESTING",
+    "CALIBRATION_ONGOING",
+    "MEASUREMENT_UNAVAILABLE",
+    "QUESTIONABLE_MEASUREMENT_DETECTED",
+    "INVALID_MEASUREMENT_DETECTED",
+]
+DEVICE_STATUS_BITS = [
+    "EXTENDED_DISPLAY_UPDATE_ONGOING",
+    "EQUIPMENT_MALFUNCTION_DETECTED",
+    "SIGNAL_PROCESSING_IRREGULARITY_DETECTED",
+    "INADEQUATE_SIGNAL_DETECTED",
+    "POOR_SIGNAL_DETECTED",
+    "LOW_PERFUSION_DETECTED",
+    "ERRATIC_SIGNAL_DETECTED",
+    "NONPULSATILE_SIGNAL_DETECTED",
+    "QUESTIONABLE_PULSE_DETECTED",
+    "SIGNAL_ANALYSIS_ONGOING",
+    "SENSOR_INTERFERENCE_DETECTED",
+    "SENSOR_UNCONNECTED_TO_USER",
+    "UNKNOWN_SENSOR_CONNECTED",
+    "SENSOR_DISPLACED",
+    "SENSOR_MALFUNCTIONING",
+    "SENSOR_DISCONNECTED",
+    *[None] * 8,
+]
+FEATURE_BITS = [
+    "MEASUREMENT_STATUS_SUPPORT_PRESENT",
+    "DEVICE_AND_SENSOR_STATUS_SUPPORT_PRESENT",
+    "SPOT_CHECK_MEASUREMENT_STORAGE",
+    "SPOT_CHECK_TIMESTAMP",
+    "SPO2PR_FAST",
+    "SPO2PR_SLOW",
+    "PULSE_AMPLITUDE_INDEX",
+    "MULTIPLE_BONDS",
+    *[None] * 8,
+]
+
+
+# ---- PLX Spot-check Measurement --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("hex_value", "expected"),
+    [
+        ("00" + NORMAL, PlxSpotCheckMeasurement(D98, D72)),
+        ("01" + NORMAL + STAMP, PlxSpotCheckMeasurement(D98, D72, timestamp=STAMP_VALUE)),
+        (
+            "02" + NORMAL + STATUS,
+            PlxSpotCheckMeasurement(D98, D72, measurement_status=STATUS_VALUE),
+        ),
+        (
+            "04" + NORMAL + DEVICE,
+            PlxSpotCheckMeasurement(D98, D72, device_and_sensor_status=DEVICE_VALUE),
+        ),
+        ("08" + NORMAL + PAI, PlxSpotCheckMeasurement(D98, D72, pulse_amplitude_index=PAI_VALUE)),
+        ("10" + NORMAL, PlxSpotCheckMeasurement(D98, D72, device_clock_not_set=True)),
+        (
+            "0c" + NORMAL + DEVICE + PAI,
+            PlxSpotCheckMeasurement(
+                D98, D72, device_and_sensor_status=DEVICE_VALUE, pulse_amplitude_index=PAI_VALUE
+            ),
+        ),
+        (
+            "1f" + NORMAL + STAMP + STATUS + DEVICE + PAI,
+            PlxSpotCheckMeasurement(
+                D98, D72, STAMP_VALUE, STATUS_VALUE, DEVICE_VALUE, PAI_VALUE, True
+            ),
+        ),
+    ],
+)
+def test_spot_check_layouts(hex_value: str, expected: PlxSpotCheckMeasurement) -> None:
+    data = bytes.fromhex(hex_value)
+    m = decode_plx_spot_check_measurement(data)
+    assert m == expected
+    assert repr(m) == repr(expected)
+    assert encode_plx_spot_check_measurement(m) == data
+
+
+def test_spot_check_special_values_and_precision() -> None:
+    data = bytes.fromhex("08ff070008c5f3")  # NaN, NRes, PAI 965e-1
+    m = decode_plx_spot_check_measurement(data)
+    assert m.spo2 is SpecialValue.NAN
+    assert m.pulse_rate is SpecialValue.NRES
+    assert str(m.pulse_amplitude_index) == "96.5"
+    assert encode_plx_spot_check_measurement(m) == data
+
+
+def test_spot_check_reserved_bits_are_ignored() -> None:
+    plain = decode_plx_spot_check_measurement(bytes.fromhex("06" + NORMAL + "0000000000"))
+    noisy = decode_plx_spot_check_measurement(bytes.fromhex("e6" + NORMAL + "1f000000ff"))
+    assert plain == noisy
+    assert plain.measurement_status == PlxMeasurementStatus(0)
+    assert plain.device_and_sensor_status == PlxDeviceAndSensorStatus(0)
+
+
+@pytest.mark.parametrize(
+    ("hex_value", "offset"),
+    [
+        ("", 0),
+        ("00", 1),  # SpO2 missing
+        ("006200", 3),  # PR missing
+        ("00620048", 3),  # PR cut short
+        ("01" + NORMAL, 5),  # time stamp flagged but absent
+        ("01" + NORMAL + "ea070b", 5),  # time stamp cut short
+        ("02" + NORMAL + "80", 5),  # measurement status cut short
+        ("04" + NORMAL + "2180", 5),  # device and sensor status cut short
+        ("08" + NORMAL + "19", 5),  # pulse amplitude index cut short
+        ("03" + NORMAL + STAMP, 12),  # status missing after the time stamp
+        ("07" + NORMAL + STAMP + STATUS, 14),  # device status missing
+        ("0f" + NORMAL + STAMP + STATUS + DEVICE, 17),  # pulse amplitude index missing
+        ("00" + NORMAL + "00", 5),  # overlong
+        ("1f" + NORMAL + STAMP + STATUS + DEVICE + PAI + "00", 19),  # overlong after all fields
+        ("01" + NORMAL + "ea070d01000000", 5),  # month 13
+        ("01" + NORMAL + "ea07021e000000", 5),  # 30 February
+    ],
+)
+def test_spot_check_malformed(hex_value: str, offset: int) -> None:
+    with pytest.raises(DecodeError) as caught:
+        decode_plx_spot_check_measurement(bytes.fromhex(hex_value))
+    assert caught.value.characteristic == "plx-spot-check-measurement"
+    assert caught.value.offset == offset
+
+
+@pytest.mark.parametrize(("bit", "name"), list(enumerate(MEASUREMENT_STATUS_BITS)))
+def test_measurement_status_bits(bit: int, name: str | None) -> None:
+    data = bytes.fromhex("02" + NORMAL) + (1 << bit).to_bytes(2, "little")
+    status = decode_plx_spot_check_measurement(data).measurement_status
+    expected = PlxMeasurementStatus(0) if name is None else PlxMeasurementStatus[name]
+    assert status == expected
+
+
+@pytest.mark.parametrize(("bit", "name"), list(enumerate(DEVICE_STATUS_BITS)))
+def test_device_and_sensor_status_bits(bit: int, name: str | None) -> None:
+    data = bytes.fromhex("04" + NORMAL) + (1 << bit).to_bytes(3, "little")
+    status = decode_plx_spot_check_measurement(data).device_and_sensor_status
+    expected = PlxDeviceAndSensorStatus(0) if name is None else PlxDeviceAndSensorStatus[name]
+    assert status == expected
+
+
+# ---- PLX Continuous Measurement --------------------------------------------------------------
+
+NORMAL_PAIR = SpO2PR(D98, D72)
+FAST_PAIR = SpO2PR(Decimal(97), Decimal(75))
+SLOW_PAIR = SpO2PR(Decimal(96), Decimal(70))
+
+
+@pytest.mark.parametrize(
+    ("hex_value", "expected"),
+    [
+        ("00" + NORMAL, PlxContinuousMeasurement(NORMAL_PAIR)),
+        ("01" + NORMAL + FAST, PlxContinuousMeasurement(NORMAL_PAIR, fast=FAST_PAIR)),
+        ("02" + NORMAL + SLOW, PlxContinuousMeasurement(NORMAL_PAIR, slow=SLOW_PAIR)),
+        ("03" + NORMAL + FAST + SLOW, PlxContinuousMeasurement(NORMAL_PAIR, FAST_PAIR, SLOW_PAIR)),
+        (
+            "04" + NORMAL + STATUS,
+            PlxContinuousMeasurement(NORMAL_PAIR, measurement_status=STATUS_VALUE),
+        ),
+        (
+            "08" + NORMAL + DEVICE,
+            PlxContinuousMeasurement(NORMAL_PAIR, device_and_sensor_status=DEVICE_VALUE),
+        ),
+        (
+            "10" + NORMAL + PAI,
+            PlxContinuousMeasurement(NORMAL_PAIR, pulse_amplitude_index=PAI_VALUE),
+        ),
+        (
+            "1a" + NORMAL + SLOW + DEVICE + PAI,
+            PlxContinuousMeasurement(
+                NORMAL_PAIR,
+                slow=SLOW_PAIR,
+                device_and_sensor_status=DEVICE_VALUE,
+                pulse_amplitude_index=PAI_VALUE,
+            ),
+        ),
+        (
+            "1f" + NORMAL + FAST + SLOW + STATUS + DEVICE + PAI,
+            PlxContinuousMeasurement(
+                NORMAL_PAIR, FAST_PAIR, SLOW_PAIR, STATUS_VALUE, DEVICE_VALUE, PAI_VALUE
+            ),
+        ),
+    ],
+)
+def test_continuous_layouts(hex_value: str, expected: PlxContinuousMeasurement) -> None:
+    data = bytes.fromhex(hex_value)
+    m = decode_plx_continuous_measurement(data)
+    assert m == expected
+    assert repr(m) == repr(expected)
+    assert encode_plx_continuous_measurement(m) == data
+
+
+def test_continuous_reserved_bits_are_ignored() -> None:
+    plain = decode_plx_continuous_measurement(bytes.fromhex("0c" + NORMAL + STATUS + DEVICE))
+    noisy = decode_plx_continuous_measurement(
+        bytes.fromhex("ec" + NORMAL + "9f01" + "2180ff")  # flags 5-7, status 0-4, device 16-23
+    )
+    assert plain == noisy
+
+
+@pytest.mark.parametrize(
+    ("hex_value", "offset"),
+    [
+        ("", 0),
+        ("00", 1),
+        ("00620048", 3),  # normal PR cut short
+        ("01" + NORMAL, 5),  # fast flagged but absent
+        ("01" + NORMAL + "6100", 7),  # fast PR missing
+        ("02" + NORMAL, 5),  # slow flagged but absent (no fast: slow comes first)
+        ("03" + NORMAL + FAST, 9),  # slow missing after fast
+        ("04" + NORMAL + "80", 5),  # measurement status cut short
+        ("08" + NORMAL + "2180", 5),  # device and sensor status cut short
+        ("10" + NORMAL + "19", 5),  # pulse amplitude index cut short
+        ("1f" + NORMAL + FAST + SLOW + STATUS + DEVICE, 18),  # PAI missing at the end
+        ("00" + NORMAL + "00", 5),  # overlong
+        ("1f" + NORMAL + FAST + SLOW + STATUS + DEVICE + PAI + "0000", 20),  # overlong
+    ],
+)
+def test_continuous_malformed(hex_value: str, offset: int) -> None:
+    with pytest.raises(DecodeError) as caught:
+        decode_plx_continuous_measurement(bytes.fromhex(hex_value))
+    assert caught.value.characteristic == "plx-continuous-measurement"
+    assert caught.value.offset == offset
+
+
+# ---- PLX Features ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("hex_value", "expected"),
+    [
+        ("0000", PlxFeatures(PlxSupportedFeatures(0))),
+        (
+            "fc00",
+            PlxFeatures(
+                PlxSupportedFeatures.SPOT_CHECK_MEASUREMENT_STORAGE
+                | PlxSupportedFeatures.SPOT_CHECK_TIMESTAMP
+                | PlxSupportedFeatures.SPO2PR_FAST
+                | PlxSupportedFeatures.SPO2PR_SLOW
+                | PlxSupportedFeatures.PULSE_AMPLITUDE_INDEX
+                | PlxSupportedFeatures.MULTIPLE_BONDS
+            ),
+        ),
+        (
+            "0100" + STATUS,
+            PlxFeatures(PlxSupportedFeatures.MEASUREMENT_STATUS_SUPPORT_PRESENT, STATUS_VALUE),
+        ),
+        (
+            "0200" + DEVICE,
+            PlxFeatures(
+                PlxSupportedFeatures.DEVICE_AND_SENSOR_STATUS_SUPPORT_PRESENT,
+                device_and_sensor_status_support=DEVICE_VALUE,
+            ),
+        ),
+        (
+            "0b00" + STATUS + DEVICE,
+            PlxFeatures(
+                PlxSupportedFeatures.MEASUREMENT_STATUS_SUPPORT_PRESENT
+                | PlxSupportedFeatures.DEVICE_AND_SENSOR_STATUS_SUPPORT_PRESENT
+                | PlxSupportedFeatures.SPOT_CHECK_TIMESTAMP,
+                STATUS_VALUE,
+                DEVICE_VALUE,
+            ),
+        ),
+    ],
+)
+def test_features_layouts(hex_value: str, expected: PlxFeatures) -> None:
+    data = bytes.fromhex(hex_value)
+    m = decode_plx_features(data)
+    assert m == expected
+    assert repr(m) == repr(expected)
+    assert encode_plx_features(m) == data
+
+
+# Bits 0-1 are presence bits, covered by the layouts above.
+@pytest.mark.parametrize(("bit", "name"), list(enumerate(FEATURE_BITS))[2:])
+def test_feature_bits(bit: int, name: str | None) -> None:
+    m = decode_plx_features((1 << bit).to_bytes(2, "little"))
+    expected = PlxSupportedFeatures(0) if name is None else PlxSupportedFeatures[name]
+    assert m.supported_features == expected
+
+
+def test_features_reserved_bits_are_ignored() -> None:
+    m = decode_plx_features(bytes.fromhex("03ffffffffffff"))
+    assert m == PlxFeatures(
+        PlxSupportedFeatures.MEASUREMENT_STATUS_SUPPORT_PRESENT
+        | PlxSupportedFeatures.DEVICE_AND_SENSOR_STATUS_SUPPORT_PRESENT,
+        PlxMeasurementStatus(0xFFE0),
+        PlxDeviceAndSensorStatus(0xFFFF),
+    )
+    assert encode_plx_features(m) == bytes.fromhex("0300e0ffffff00")
+
+
+@pytest.mark.parametrize(
+    ("hex_value", "offset"),
+    [
+        ("", 0),
+        ("00", 0),  # supported features cut short
+        ("0100", 2),  # measurement status support flagged but absent
+        ("0100e0", 2),
+        ("0200ffff", 2),  # device and sensor status support cut short
+        ("0300e0ff", 4),  # device and sensor status support missing
+        ("0300e0ffffff", 4),
+        ("000000", 2),  # overlong
+        ("0100e0ff00", 4),
+    ],
+)
+def test_features_malformed(hex_value: str, offset: int) -> None:
+    with pytest.raises(DecodeError) as caught:
+        decode_plx_features(bytes.fromhex(hex_value))
+    assert caught.value.characteristic == "plx-features"
+    assert caught.value.offset == offset
+
+
+def test_features_presence_bits_must_match_the_fields() -> None:
+    with pytest.raises(EncodeError):
+        PlxFeatures(PlxSupportedFeatures.MEASUREMENT_STATUS_SUPPORT_PRESENT)
+    with pytest.raises(EncodeError):
+        PlxFeatures(PlxSupportedFeatures(0), PlxMeasurementStatus(0))
+    with pytest.raises(EncodeError):
+        PlxFeatures(PlxSupportedFeatures.DEVICE_AND_SENSOR_STATUS_SUPPORT_PRESENT)
+    with pytest.raises(EncodeError):
+        PlxFeatures(PlxSupportedFeatures(0), None, PlxDeviceAndSensorStatus(0))
+
+
+def test_encode_errors() -> None:
+    with pytest.raises(EncodeError):
+        encode_plx_spot_check_measurement(PlxSpotCheckMeasurement(Decimal("98.123"), D72))
+    with pytest.raises(EncodeError):
+        encode_plx_continuous_measurement(
+            PlxContinuousMeasurement(NORMAL_PAIR, pulse_amplitude_index=Decimal("1E+20"))
+        )

@@ -1,0 +1,256 @@
+"""Weight Scale Service vectors, built by hand from the GATT Specification Supplement layout."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from profiles.date_time import DateTime
+from profiles.errors import DecodeError, EncodeError
+from profiles.units import LengthUnit, MassUnit
+from profiles.weight_scale import (
+    HeightResolution,
+    MassResolution,
+    WeightMeasurement,
+    WeightScaleFeature,
+    WeightScaleFeatureFlag,
+    decode_weight_measurement,
+    decode_weight_scale_feature,
+    encode_weight_measurement,
+    encode_weight_scale_feature,
+)
+
+TS_HEX = "ea070b16081e2d"  # 2026-11-22 08:30:45
+TS = DateTime(2026, 11, 22, 8, 30, 45)
+
+# flags 0x0E: time stamp, user id, BMI and height; SI.
+FULL_SI = bytes.fromhex(
+    "0e"  # flags
+    "b036" + TS_HEX + "03"  # weight 14000 x 0.005 kg = 70.000 kg  # user 3
+    "e500"  # BMI 229 x 0.1 = 22.9
+    "d606"  # height 1750 x 0.001 m = 1.750 m
+)
+
+
+def test_all_fields_si() -> None:
+    m = decode_weight_measurement(FULL_SI)
+    assert m == WeightMeasurement(
+        weight=Decimal("70.000"),
+        mass_unit=MassUnit.KILOGRAM,
+        timestamp=TS,
+        user_id=3,
+        bmi=Decimal("22.9"),
+        height=Decimal("1.750"),
+    )
+    assert repr(m.weight) == "Decimal('70.000')"
+    assert repr(m.height) == "Decimal('1.750')"
+    assert m.length_unit is LengthUnit.METRE
+    assert not m.measurement_unsuccessful
+    assert encode_weight_measurement(m) == FULL_SI
+
+
+def test_imperial_with_bmi_and_height() -> None:
+    # flags 0x09: imperial, BMI and height; 15432 x 0.01 lb, 689 x 0.1 in.
+    data = bytes.fromhex("09483ce500b102")
+    m = decode_weight_measurement(data)
+    assert m.mass_unit is MassUnit.POUND
+    assert m.length_unit is LengthUnit.INCH
+    assert repr(m.weight) == "Decimal('154.32')"
+    assert repr(m.height) == "Decimal('68.9')"
+    assert m.bmi == Decimal("22.9")
+    assert encode_weight_measurement(m) == data
+
+
+@pytest.mark.parametrize(
+    ("hex_value", "expected"),
+    [
+        ("00b036", WeightMeasurement(Decimal("70.000"))),
+        ("01483c", WeightMeasurement(Decimal("154.32"), MassUnit.POUND)),
+        ("02b036" + TS_HEX, WeightMeasurement(Decimal("70.000"), timestamp=TS)),
+        ("04b036ff", WeightMeasurement(Decimal("70.000"), user_id=0xFF)),
+        (
+            "08b036e500d606",
+            WeightMeasurement(Decimal("70.000"), bmi=Decimal("22.9"), height=Decimal("1.750")),
+        ),
+        ("000000", WeightMeasurement(Decimal("0.000"))),
+        ("00feff", WeightMeasurement(Decimal("327.670"))),
+    ],
+)
+def test_each_layout(hex_value: str, expected: WeightMeasurement) -> None:
+    m = decode_weight_measurement(bytes.fromhex(hex_value))
+    assert m == expected
+    assert repr(m) == repr(expected)
+    assert encode_weight_measurement(m).hex() == hex_value
+
+
+def test_measurement_unsuccessful_keeps_other_fields() -> None:
+    m = decode_weight_measurement(bytes.fromhex("0effff" + TS_HEX + "02e500d606"))
+    assert m.weight is None
+    assert m.measurement_unsuccessful
+    assert (m.timestamp, m.user_id, m.bmi) == (TS, 2, Decimal("22.9"))
+    assert encode_weight_measurement(m).hex() == "0effff" + TS_HEX + "02e500d606"
+    assert encode_weight_measurement(WeightMeasurement(None, MassUnit.POUND)) == b"\x01\xff\xff"
+
+
+def test_reserved_flag_bits_are_ignored() -> None:
+    assert decode_weight_measurement(bytes.fromhex("f0b036")) == decode_weight_measurement(
+        bytes.fromhex("00b036")
+    )
+
+
+@pytest.mark.parametrize(
+    ("hex_value", "offset"),
+    [
+        ("", 0),
+        ("00", 1),
+        ("00b0", 1),
+        ("02b036ea07", 3),  # time stamp cut short
+        ("04b036", 3),  # user id flagged but absent
+        ("08b036", 3),  # BMI flagged but absent
+        ("08b036e5", 3),  # BMI cut short
+        ("08b036e500", 5),  # height absent
+        ("08b036e500d6", 5),  # height cut short
+        ("00b03600", 3),  # overlong
+        ("0eb036" + TS_HEX + "03e500d60600", 15),  # overlong after every field
+        ("02b036ea070d01000000", 3),  # month 13
+        ("02b036ea07021e000000", 3),  # 30 February
+        ("02b036ea070101180000", 3),  # hour 24
+    ],
+)
+def test_malformed(hex_value: str, offset: int) -> None:
+    with pytest.raises(DecodeError) as caught:
+        decode_weight_measurement(bytes.fromhex(hex_value))
+    assert caught.value.characteristic == "weight-measurement"
+    assert caught.value.offset == offset
+
+
+@pytest.mark.parametrize(
+    "m",
+    [
+        WeightMeasurement(Decimal("70.001")),  # not a multiple of 0.005 kg
+        WeightMeasurement(Decimal("70.005"), MassUnit.POUND),  # not a multiple of 0.01 lb
+        WeightMeasurement(Decimal("327.675")),  # raw 0xFFFF is "unsuccessful"
+        WeightMeasurement(Decimal("-0.005")),
+        WeightMeasurement(Decimal("Infinity")),
+        WeightMeasurement(Decimal("70"), bmi=Decimal("6553.6"), height=Decimal("1")),
+        WeightMeasurement(Decimal("70"), bmi=Decimal("22.95"), height=Decimal("1")),
+        WeightMeasurement(Decimal("70"), bmi=Decimal("22.9"), height=Decimal("1.7505")),
+        WeightMeasurement(Decimal("70"), MassUnit.POUND, bmi=Decimal("1"), height=Decimal("1.75")),
+        WeightMeasurement(Decimal("70"), user_id=256),
+    ],
+)
+def test_unencodable(m: WeightMeasurement) -> None:
+    with pytest.raises(EncodeError):
+        encode_weight_measurement(m)
+
+
+def test_bmi_and_height_go_together() -> None:
+    with pytest.raises(EncodeError):
+        WeightMeasurement(Decimal("70"), bmi=Decimal("22.9"))
+    with pytest.raises(EncodeError):
+        WeightMeasurement(Decimal("70"), height=Decimal("1.75"))
+
+
+# Resolution from the Weight Scale Feature.
+
+TENTH_KG = WeightScaleFeature(
+    weight_resolution=MassResolution.KG_0_1_OR_LB_0_2,
+    height_resolution=HeightResolution.M_0_01_OR_IN_1,
+)
+
+
+@pytest.mark.parametrize(
+    ("hex_value", "feature", "weight", "height"),
+    [
+        ("08b036e500d606", TENTH_KG, "70.0", "1.75"),  # exact multiples: resolution decimals
+        ("08b136e500d706", TENTH_KG, "70.005", "1.751"),  # not multiples: full precision kept
+        ("09483ce500b102", TENTH_KG, "154.32", "68.9"),  # 0.2 lb / 1 in: not multiples
+        ("09503ce500a802", TENTH_KG, "154.4", "68"),  # 15440 x 0.01 = 154.4, 680 x 0.1 = 68
+        ("08b036e500d606", WeightScaleFeature(), "70.000", "1.750"),  # not specified
+        (
+            "08b036e500d606",
+            WeightScaleFeature(weight_resolution=MassResolution.KG_0_5_OR_LB_1),
+            "70.0",
+            "1.750",
+        ),
+        (
+            "09581be500a802",  # 7000 x 0.01 lb = 70 lb at 1 lb resolution
+            WeightScaleFeature(
+                weight_resolution=MassResolution.KG_0_5_OR_LB_1,
+                height_resolution=HeightResolution.M_0_005_OR_IN_0_5,
+            ),
+            "70",
+            "68.0",
+        ),
+        (
+            "08b036e500d606",
+            WeightScaleFeature(weight_resolution=12, height_resolution=6),  # reserved codes
+            "70.000",
+            "1.750",
+        ),
+    ],
+)
+def test_resolution_from_feature(
+    hex_value: str, feature: WeightScaleFeature, weight: str, height: str
+) -> None:
+    data = bytes.fromhex(hex_value)
+    m = decode_weight_measurement(data, feature=feature)
+    assert repr(m.weight) == f"Decimal('{weight}')"
+    assert repr(m.height) == f"Decimal('{height}')"
+    assert m.bmi == Decimal("22.9")
+    assert encode_weight_measurement(m) == data  # both forms encode
+    again = decode_weight_measurement(encode_weight_measurement(m), feature=feature)
+    assert repr(again) == repr(m)
+    # Without the feature the field's own precision comes back.
+    assert decode_weight_measurement(data) == m
+
+
+def test_resolution_leaves_unsuccessful_alone() -> None:
+    assert decode_weight_measurement(bytes.fromhex("00ffff"), feature=TENTH_KG).weight is None
+
+
+# Weight Scale Feature.
+
+
+def test_feature() -> None:
+    # time stamp + multiple users + BMI (0x07), weight code 4 (<< 3), height code 3 (<< 7).
+    data = bytes.fromhex("a7010000")
+    feature = decode_weight_scale_feature(data)
+    assert feature == WeightScaleFeature(
+        WeightScaleFeatureFlag.TIME_STAMP
+        | WeightScaleFeatureFlag.MULTIPLE_USERS
+        | WeightScaleFeatureFlag.BMI,
+        MassResolution.KG_0_05_OR_LB_0_1,
+        HeightResolution.M_0_001_OR_IN_0_1,
+    )
+    assert encode_weight_scale_feature(feature) == data
+
+
+def test_feature_reserved_bits_ignored_and_reserved_codes_kept() -> None:
+    feature = decode_weight_scale_feature(bytes.fromhex("42fcffff"))
+    # bits 10-31 ignored; weight code 8 and height code 7 are reserved: kept as ints.
+    assert feature.supported == WeightScaleFeatureFlag.MULTIPLE_USERS
+    assert feature.weight_resolution == 8
+    assert type(feature.weight_resolution) is int
+    assert feature.height_resolution == 0
+    assert decode_weight_scale_feature(bytes.fromhex("80030000")).height_resolution == 7
+    assert encode_weight_scale_feature(feature) == bytes.fromhex("42000000")
+
+
+def test_feature_normalises_known_codes() -> None:
+    assert repr(WeightScaleFeature(weight_resolution=3)) == repr(
+        WeightScaleFeature(weight_resolution=MassResolution.KG_0_1_OR_LB_0_2)
+    )
+    with pytest.raises(EncodeError):
+        WeightScaleFeature(weight_resolution=16)
+    with pytest.raises(EncodeError):
+        WeightScaleFeature(height_resolution=8)
+
+
+@pytest.mark.parametrize(("hex_value", "offset"), [("", 0), ("a70100", 0), ("a701000000", 4)])
+def test_feature_malformed(hex_value: str, offset: int) -> None:
+    with pytest.raises(DecodeError) as caught:
+        decode_weight_scale_feature(bytes.fromhex(hex_value))
+    assert caught.value.characteristic == "weight-scale-feature"
+    assert caught.value.offset == offset

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from profiles.blood_pressure import (
+    BloodPressureFeature,
+    BloodPressureMeasurement,
+    BloodPressureMeasurementStatus,
+    IntermediateCuffPressure,
+    PulseRateRange,
+)
+from profiles.units import PressureUnit
+from tests.strategies.common import date_times, optional, sfloats
+
+statuses = st.builds(
+    BloodPressureMeasurementStatus,
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+    st.sampled_from(list(PulseRateRange)),
+    st.booleans(),
+)
+units = st.sampled_from(list(PressureUnit))
+user_ids = optional(st.integers(0, 255))
+
+STRATEGIES: dict[str, st.SearchStrategy[object]] = {
+    "blood-pressure-measurement": st.builds(
+        BloodPressureMeasurement,
+        sfloats,
+        sfloats,
+        sfloats,
+        units,
+        optional(date_times()),
+        optional(sfloats),
+        user_ids,
+        optional(statuses),
+    ),
+    "intermediate-cuff-pressure": st.builds(
+        IntermediateCuffPressure,
+        sfloats,
+        units,
+        optional(date_times()),
+        optional(sfloats),
+        user_ids,
+        optional(statuses),
+    ),
+    "blood-pressure-feature": st.integers(0, 0x01FF).map(BloodPressureFeature),
+}
