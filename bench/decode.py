@@ -138,8 +138,7 @@ def main() -> int:
             else:
                 cells.append(f"{'-':>9} {'-':>6}")
         print(
-            f"{characteristic.name:<44} {len(payloads):>3} {ours:>8.2f} {cells[0]}"
-            f"     {cells[1]}"
+            f"{characteristic.name:<44} {len(payloads):>3} {ours:>8.2f} {cells[0]}     {cells[1]}"
         )
     print(
         "\nratio = bluetooth-sig time / PHG time on the payloads both accept, same process,"

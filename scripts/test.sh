@@ -6,7 +6,7 @@ source "$(dirname "$0")/bootstrap.sh"
 cd "$PHG_ROOT"
 
 ensure_debian_packages dbus-daemon:dbus
-ensure_venv test,bench
+ensure_venv test,bench,testbus
 
 log "ruff"
 "$PHG_VENV/bin/ruff" check .
@@ -14,4 +14,4 @@ log "ruff"
 log "mypy"
 "$PHG_VENV/bin/mypy"
 log "pytest"
-"$PHG_VENV/bin/pytest" "$@"
+"$PHG_VENV/bin/pytest" -n "${PHG_TEST_WORKERS:-auto}" "$@"

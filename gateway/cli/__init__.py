@@ -12,7 +12,9 @@ from gateway import __version__
 
 COMMAND_MODULES: Final = (
     "gateway.cli.decode",
+    "gateway.cli.scan",
     "gateway.cli.demo",
+    "gateway.cli.map",
     "gateway.cli.validate",
 )
 

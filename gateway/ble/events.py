@@ -1,0 +1,148 @@
+"""The typed events the BLE layer hands to its async consumer.
+
+A :class:`MeasurementEvent` carries one decoded characteristic value together with the
+:class:`ConnectionFacts` of the connection it arrived on (device information, battery, the
+device clock against the gateway clock, adapter and address), so the FHIR mapping needs nothing
+else. For a :class:`MeasurementEvent` the consumer's return is the acknowledgement that the
+value is durably stored: stored-record high-water marks advance only after it (see
+:mod:`gateway.ble.session`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+from gateway.ble.allowlist import Advertisement, Decision
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceInformation:
+    """Device Information Service strings and System ID (each None when not exposed)."""
+
+    manufacturer: str | None = None
+    model: str | None = None
+    serial_number: str | None = None
+    hardware_revision: str | None = None
+    firmware_revision: str | None = None
+    software_revision: str | None = None
+    system_id: bytes | None = None
+
+    @property
+    def system_id_eui64(self) -> str | None:
+        """The System ID as an EUI-64 (OUI first), hex without separators, as IEEE 11073-20601
+        and the PHD IG use it: the characteristic is little-endian (40-bit manufacturer
+        identifier, then 24-bit OUI), so the EUI-64 is its bytes reversed."""
+        if self.system_id is None or len(self.system_id) != 8:
+            return None
+        return self.system_id[::-1].hex().upper()
+
+
+@dataclass(frozen=True, slots=True)
+class ClockReading:
+    """The device's Current Time as read, against the gateway's clock at the same moment.
+
+    ``gateway_time`` is the gateway's aware local time at the middle of the read;
+    ``device_time`` the device's naive wall-clock time (None if it was unknown or unreadable);
+    ``offset`` = device - gateway wall clock. ``set_to`` is the time written when the gateway
+    set the device clock during this connection (after the reading), else None.
+    """
+
+    gateway_time: dt.datetime
+    device_time: dt.datetime | None
+    offset: dt.timedelta | None
+    set_to: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionFacts:
+    """What the gateway knows about one connection, shared by all its events."""
+
+    address: str
+    adapter: str
+    name: str | None
+    connection_number: int
+    connected_at: dt.datetime
+    device_information: DeviceInformation = DeviceInformation()
+    battery_percent: int | None = None
+    clock: ClockReading | None = None
+    features: Mapping[str, object] = field(default_factory=dict)
+    quirks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MeasurementEvent:
+    """One decoded characteristic value. ``stored`` is True for records fetched from the
+    device's memory through RACP, False for live notifications and indications."""
+
+    characteristic: str
+    uuid16: int
+    value: object
+    raw: bytes
+    received_at: dt.datetime
+    stored: bool
+    sequence_number: int | None
+    connection: ConnectionFacts
+
+
+@dataclass(frozen=True, slots=True)
+class DecodeFailureEvent:
+    """A value that did not decode; the session logs, counts and reports it, and goes on."""
+
+    characteristic: str
+    uuid16: int
+    raw: bytes
+    error: str
+    received_at: dt.datetime
+    connection: ConnectionFacts
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceSeenEvent:
+    """A health device (or an allowed one) advertised; UNKNOWN devices are never connected."""
+
+    advertisement: Advertisement
+    decision: Decision
+
+
+class SessionState(enum.Enum):
+    WAITING = "waiting"
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"
+    FAILED = "failed"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStateEvent:
+    address: str
+    state: SessionState
+    detail: str = ""
+    adapter: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordTransferEvent:
+    """The end of one stored-record transfer (RACP) and the high-water mark it left."""
+
+    address: str
+    outcome: str
+    records: int
+    requested_from: int | None
+    next_sequence: int | None
+
+
+BleEvent = (
+    MeasurementEvent
+    | DecodeFailureEvent
+    | DeviceSeenEvent
+    | SessionStateEvent
+    | RecordTransferEvent
+)
+
+EventConsumer = Callable[[BleEvent], Awaitable[None]]
+"""Receives every event. For a MeasurementEvent, returning is the acknowledgement that it is
+durably stored; raising means it is not (records are fetched again on a later connection)."""

@@ -1,0 +1,160 @@
+"""The small GATT client interface a session needs (:class:`GattLink`, made by a
+:class:`Connector`), and its bleak implementation on bleak-retry-connector.
+
+Keeping the session on this interface makes it testable with in-memory fakes and keeps bleak's
+types in one module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bleak import BleakClient
+from bleak.backends.characteristic import BleakGATTCharacteristic
+from bleak.backends.device import BLEDevice
+from bleak.exc import BleakError
+from bleak_retry_connector import BleakClientWithServiceCache, establish_connection
+
+from gateway.ble.uuids import full, short
+
+NotificationHandler = Callable[[bytes], None]
+"""Called in the event loop for each notification or indication value; must not block."""
+
+
+class LinkError(Exception):
+    """A GATT operation failed (the session logs it and decides whether to go on)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """A device's latest advertisement as the scanner saw it on one adapter.
+
+    ``device`` is the backend's handle (a bleak ``BLEDevice``) for the connector; ``seen_at`` is
+    ``time.monotonic()`` at reception.
+    """
+
+    address: str
+    name: str | None
+    adapter: str
+    rssi: int | None
+    seen_at: float
+    service_uuids: tuple[str, ...] = ()
+    device: Any = field(default=None, compare=False, repr=False)
+
+
+class GattLink(Protocol):
+    """One connection to one device."""
+
+    @property
+    def services(self) -> frozenset[int]:
+        """16-bit UUIDs of the device's SIG services."""
+        ...
+
+    @property
+    def characteristics(self) -> frozenset[int]:
+        """16-bit UUIDs of the device's SIG characteristics."""
+        ...
+
+    async def read(self, uuid16: int) -> bytes: ...
+
+    async def write(self, uuid16: int, data: bytes, *, response: bool = True) -> None: ...
+
+    async def subscribe(self, uuid16: int, handler: NotificationHandler) -> None: ...
+
+    async def disconnect(self) -> None: ...
+
+
+class Connector(Protocol):
+    async def connect(self, sighting: Sighting, on_disconnect: Callable[[], None]) -> GattLink:
+        """Connect (retrying as it sees fit); ``on_disconnect`` is called once when the link
+        drops for whatever reason, including our own disconnect."""
+        ...
+
+
+class BleakLink:
+    """A :class:`GattLink` over a connected bleak client."""
+
+    def __init__(self, client: BleakClient) -> None:
+        self._client = client
+        services = client.services
+        self._services = frozenset(u for u in (short(s.uuid) for s in services) if u is not None)
+        self._characteristics = frozenset(
+            u for u in (short(c.uuid) for s in services for c in s.characteristics) if u is not None
+        )
+
+    @property
+    def services(self) -> frozenset[int]:
+        return self._services
+
+    @property
+    def characteristics(self) -> frozenset[int]:
+        return self._characteristics
+
+    def _char(self, uuid16: int) -> BleakGATTCharacteristic:
+        found = self._client.services.get_characteristic(full(uuid16))
+        if found is None:
+            raise LinkError(f"no characteristic 0x{uuid16:04X}")
+        return found
+
+    async def read(self, uuid16: int) -> bytes:
+        try:
+            return bytes(await self._client.read_gatt_char(self._char(uuid16)))
+        except BleakError as exc:
+            raise LinkError(f"read 0x{uuid16:04X}: {exc}") from exc
+
+    async def write(self, uuid16: int, data: bytes, *, response: bool = True) -> None:
+        try:
+            await self._client.write_gatt_char(self._char(uuid16), data, response=response)
+        except BleakError as exc:
+            raise LinkError(f"write 0x{uuid16:04X}: {exc}") from exc
+
+    async def subscribe(self, uuid16: int, handler: NotificationHandler) -> None:
+        def callback(_: BleakGATTCharacteristic, data: bytearray) -> None:
+            handler(bytes(data))
+
+        try:
+            await self._client.start_notify(self._char(uuid16), callback)
+        except BleakError as exc:
+            raise LinkError(f"subscribe 0x{uuid16:04X}: {exc}") from exc
+
+    async def disconnect(self) -> None:
+        try:
+            await self._client.disconnect()
+        except BleakError as exc:
+            raise LinkError(f"disconnect: {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class BleakConnector:
+    """Connects with bleak-retry-connector's ``establish_connection`` on the sighting's
+    adapter. ``pair`` asks bleak to pair before connecting (needs a BlueZ agent, see
+    :mod:`gateway.ble.agent`); ``latest_device`` lets the retry loop pick up a fresher
+    ``BLEDevice`` (for example from another adapter) between attempts."""
+
+    max_attempts: int = 3
+    pair: bool = False
+    latest_device: Callable[[str], BLEDevice | None] | None = None
+
+    async def connect(self, sighting: Sighting, on_disconnect: Callable[[], None]) -> GattLink:
+        device = sighting.device
+        if not isinstance(device, BLEDevice):
+            raise LinkError(f"{sighting.address}: the sighting carries no bleak BLEDevice")
+        latest = self.latest_device
+
+        def refresh() -> BLEDevice:
+            fresh = latest(sighting.address) if latest is not None else None
+            return fresh or device
+
+        client = await establish_connection(
+            BleakClientWithServiceCache,
+            device,
+            sighting.name or sighting.address,
+            disconnected_callback=lambda _client: on_disconnect(),
+            max_attempts=self.max_attempts,
+            ble_device_callback=refresh,
+            pair=self.pair,
+            bluez={"adapter": sighting.adapter},
+        )
+        return BleakLink(client)

@@ -1,0 +1,601 @@
+"""One always-on session per allowed device: wait for it to advertise, connect, read its facts,
+subscribe, fetch new stored records, hand decoded values to the consumer, and reconnect with
+backoff after the device (or the radio) drops the link.
+
+Per connection, in order:
+
+1. connect through the :class:`~gateway.ble.link.Connector` (bleak-retry-connector), bounded by
+   ``connect_timeout``;
+2. read Device Information and match :mod:`~gateway.ble.quirks`; read Battery Level; read
+   Current Time against the gateway clock and set it when the :class:`ClockPolicy` (and the
+   quirks) allow;
+3. read each present profile's feature characteristics and subscribe to its measurement
+   characteristics (:mod:`~gateway.ble.profile_table`); bleak confirms indications;
+4. for profiles with stored records, fetch ">= high-water mark" through RACP
+   (:mod:`~gateway.ble.racp_fetch`);
+5. stay connected, delivering live values, until the device disconnects or :meth:`stop`.
+
+Every GATT step has a timeout. Values are decoded in arrival order by one worker: a value that
+does not decode is logged, counted and reported as a DecodeFailureEvent, and the session goes
+on. Values already received when the link drops are still delivered.
+
+High-water marks (:mod:`~gateway.ble.highwater`) advance only past records the consumer has
+acknowledged (returned from its call without raising): after a complete transfer to the
+highest acknowledged sequence number + 1; after an interrupted one likewise, but only if the
+records came in ascending order; for a live record only when it is the next expected one. A
+consumer error stops advances for the rest of the connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import datetime as dt
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Final, Protocol, TypeVar
+
+import structlog
+
+from gateway.ble import device_facts, quirks, uuids
+from gateway.ble.allowlist import normalize_address
+from gateway.ble.backoff import Backoff
+from gateway.ble.clock import ClockPolicy, current_time_value, should_set
+from gateway.ble.events import (
+    BleEvent,
+    ClockReading,
+    ConnectionFacts,
+    DecodeFailureEvent,
+    EventConsumer,
+    MeasurementEvent,
+    RecordTransferEvent,
+    SessionState,
+    SessionStateEvent,
+)
+from gateway.ble.highwater import HighWaterStore
+from gateway.ble.link import Connector, GattLink, LinkError, Sighting
+from gateway.ble.profile_table import PROFILES, Decoder, ProfileSpec
+from gateway.ble.racp_fetch import FetchOutcome, RacpFetch
+from profiles.date_time import encode_current_time
+from profiles.errors import DecodeError
+from profiles.racp import RECORD_ACCESS_CONTROL_POINT, decode_record_access_control_point
+from profiles.registry_types import AnyCharacteristic
+
+_log = structlog.get_logger("gateway.ble.session")
+
+_STOP: Final = object()
+_T = TypeVar("_T")
+
+
+class DeviceSource(Protocol):
+    """Where a session learns that its device advertises (the scanner)."""
+
+    async def wait_for(self, address: str, newer_than: float) -> Sighting:
+        """The device's latest sighting once one was received after ``newer_than``
+        (``time.monotonic()``); immediately if there already is one."""
+        ...
+
+
+BondCheck = Callable[[Sighting], Awaitable[bool]]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionConfig:
+    step_timeout: float = 10.0
+    """Bound on every single GATT read, write and subscription."""
+    connect_timeout: float = 60.0
+    """Bound on one connect, all of bleak-retry-connector's attempts included."""
+    racp_idle_timeout: float = 15.0
+    """A stored-record transfer ends with TIMEOUT after this long without any value."""
+    clock: ClockPolicy = field(default_factory=ClockPolicy)
+    backoff: Callable[[], Backoff] = Backoff
+    stable_after: float = 10.0
+    """A connection that lasted this long (or completed a transfer) resets the backoff."""
+    fresh_sighting: float = 15.0
+    """After a failed connect, retry on a sighting at most this old (else wait for a new one)."""
+    device_key: str | None = None
+    """High-water store key; the normalized address by default."""
+    bonded_only: bool = False
+    """Connect only when ``bond_check`` says the device is bonded (real BlueZ only)."""
+    drain_timeout: float = 30.0
+    """After a disconnect, how long the consumer may take for the values already received."""
+
+
+@dataclass(slots=True)
+class SessionStats:
+    connections: int = 0
+    connect_failures: int = 0
+    disconnects: int = 0
+    notifications: int = 0
+    delivered: int = 0
+    decode_errors: int = 0
+    consumer_errors: int = 0
+    step_failures: int = 0
+    records_fetched: int = 0
+    clock_writes: int = 0
+
+
+def _local_now() -> dt.datetime:
+    return dt.datetime.now().astimezone()
+
+
+@dataclass(slots=True)
+class _Route:
+    spec: ProfileSpec
+    characteristic: AnyCharacteristic
+    decode: Decoder
+
+
+@dataclass(slots=True)
+class _Connection:
+    """The state of one connection (one call of ``_connected``)."""
+
+    link: GattLink
+    facts: ConnectionFacts
+    behaviour: quirks.Behaviour
+    disconnected: asyncio.Event
+    queue: asyncio.Queue[object] = field(default_factory=asyncio.Queue)
+    routes: dict[int, _Route] = field(default_factory=dict)
+    fetch: RacpFetch | None = None
+    mark: int | None = None
+    acked_max: int | None = None
+    acked_ascending: bool = True
+    consumer_failed: bool = False
+    clock_write_pending: bool = False
+    transfer_done: bool = False
+
+
+class DeviceSession:
+    def __init__(
+        self,
+        address: str,
+        source: DeviceSource,
+        connector: Connector,
+        consumer: EventConsumer,
+        store: HighWaterStore,
+        config: SessionConfig | None = None,
+        *,
+        quirk_table: tuple[quirks.Quirk, ...] = quirks.QUIRKS,
+        bond_check: BondCheck | None = None,
+        now: Callable[[], dt.datetime] = _local_now,
+    ) -> None:
+        self.address = normalize_address(address)
+        self.source = source
+        self.connector = connector
+        self.consumer = consumer
+        self.store = store
+        self.config = config or SessionConfig()
+        self.quirk_table = quirk_table
+        self.bond_check = bond_check
+        self.now = now
+        self.stats = SessionStats()
+        self.device_key = self.config.device_key or self.address
+        self._stopping = asyncio.Event()
+        self._link_lost_at: float | None = None
+        self._log = _log.bind(address=self.address)
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Ask :meth:`run` to disconnect and return."""
+        self._stopping.set()
+
+    async def run(self) -> None:
+        """Serve the device until :meth:`stop` (or cancellation)."""
+        backoff = self.config.backoff()
+        newer_than = -float("inf")
+        try:
+            while not self._stopping.is_set():
+                await self._emit(SessionStateEvent(self.address, SessionState.WAITING))
+                sighting = await self._until_stopped(self.source.wait_for(self.address, newer_than))
+                if sighting is None:
+                    break
+                started = time.monotonic()
+                stable = await self._attempt(sighting)
+                if self._stopping.is_set():
+                    break
+                if stable:
+                    backoff.reset()
+                    # The device must advertise again after it dropped the link.
+                    newer_than = self._link_lost_at or time.monotonic()
+                    continue
+                delay = backoff.next_delay()
+                self._log.info("reconnect_backoff", delay=round(delay, 3))
+                if await self._until_stopped(_sleep_true(delay)) is None:
+                    break
+                newer_than = max(started, time.monotonic()) - self.config.fresh_sighting
+        finally:
+            await self._emit(SessionStateEvent(self.address, SessionState.STOPPED))
+
+    async def _until_stopped(self, awaitable: Awaitable[_T]) -> _T | None:
+        """Await ``awaitable`` unless :meth:`stop` comes first (then None)."""
+        task = asyncio.ensure_future(awaitable)
+        stopper = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait((task, stopper), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopper.cancel()
+        if task.done():
+            return task.result()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return None
+
+    async def _attempt(self, sighting: Sighting) -> bool:
+        """One connection; True when it counts as stable (resets the backoff)."""
+        if self.config.bonded_only:
+            bonded = self.bond_check is not None and await self.bond_check(sighting)
+            if not bonded:
+                self._log.warning("not_bonded", adapter=sighting.adapter)
+                await self._emit(SessionStateEvent(self.address, SessionState.FAILED, "not bonded"))
+                return False
+        await self._emit(
+            SessionStateEvent(self.address, SessionState.CONNECTING, adapter=sighting.adapter)
+        )
+        disconnected = asyncio.Event()
+        self._link_lost_at = None
+
+        def on_disconnect() -> None:
+            if self._link_lost_at is None:
+                self._link_lost_at = time.monotonic()
+            disconnected.set()
+
+        try:
+            link = await asyncio.wait_for(
+                self.connector.connect(sighting, on_disconnect), self.config.connect_timeout
+            )
+        except Exception as exc:  # any connect failure means: back off, retry
+            self.stats.connect_failures += 1
+            self._log.warning(
+                "connect_failed", adapter=sighting.adapter, error=str(exc) or type(exc).__name__
+            )
+            await self._emit(
+                SessionStateEvent(self.address, SessionState.FAILED, str(exc) or type(exc).__name__)
+            )
+            return False
+        started = time.monotonic()
+        self.stats.connections += 1
+        conn: _Connection | None = None
+        try:
+            conn = await self._connected(link, sighting, disconnected)
+        finally:
+            if not disconnected.is_set():
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(link.disconnect(), self.config.step_timeout)
+            self.stats.disconnects += 1
+            await self._emit(
+                SessionStateEvent(self.address, SessionState.DISCONNECTED, adapter=sighting.adapter)
+            )
+        lasted = time.monotonic() - started
+        return lasted >= self.config.stable_after or (conn is not None and conn.transfer_done)
+
+    # --- one connection ---------------------------------------------------------------------
+
+    async def _connected(
+        self, link: GattLink, sighting: Sighting, disconnected: asyncio.Event
+    ) -> _Connection:
+        timeout = self.config.step_timeout
+        info = await device_facts.read_device_information(link, timeout)
+        behaviour = quirks.match(info, self.quirk_table)
+        facts = ConnectionFacts(
+            address=self.address,
+            adapter=sighting.adapter,
+            name=sighting.name,
+            connection_number=self.stats.connections,
+            connected_at=self.now(),
+            device_information=info,
+            battery_percent=await device_facts.read_battery_percent(link, timeout),
+            quirks=behaviour.quirks,
+        )
+        conn = _Connection(link, facts, behaviour, disconnected)
+        self._log.info(
+            "connected",
+            adapter=sighting.adapter,
+            manufacturer=info.manufacturer,
+            model=info.model,
+            quirks=list(behaviour.quirks),
+        )
+        await self._emit(
+            SessionStateEvent(self.address, SessionState.CONNECTED, adapter=sighting.adapter)
+        )
+        worker = asyncio.create_task(self._worker(conn), name=f"ble-worker-{self.address}")
+        setup = asyncio.create_task(self._setup(conn), name=f"ble-setup-{self.address}")
+        try:
+            ended = asyncio.ensure_future(disconnected.wait())
+            stopping = asyncio.ensure_future(self._stopping.wait())
+            try:
+                await asyncio.wait((setup, ended, stopping), return_when=asyncio.FIRST_COMPLETED)
+                if setup.done() and not setup.cancelled() and setup.exception() is not None:
+                    self._log.error("setup_failed", error=repr(setup.exception()))
+                if not disconnected.is_set() and not self._stopping.is_set():
+                    await asyncio.wait((ended, stopping), return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                ended.cancel()
+                stopping.cancel()
+        finally:
+            if conn.fetch is not None:
+                conn.fetch.disconnected()
+            if not setup.done():
+                setup.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await setup
+            conn.queue.put_nowait(_STOP)
+            try:
+                await asyncio.wait_for(asyncio.shield(worker), self.config.drain_timeout)
+            except TimeoutError:
+                self._log.error("drain_timeout", pending=conn.queue.qsize())
+                worker.cancel()
+            await self._save_mark(conn)
+        return conn
+
+    async def _step(self, what: str, step: Awaitable[None]) -> bool:
+        """Run one GATT write or subscription with the step timeout; False (logged, counted)
+        on failure."""
+        try:
+            await asyncio.wait_for(step, self.config.step_timeout)
+        except (LinkError, TimeoutError) as exc:
+            self.stats.step_failures += 1
+            self._log.warning("step_failed", step=what, error=str(exc) or type(exc).__name__)
+            return False
+        return True
+
+    async def _setup(self, conn: _Connection) -> None:
+        link = conn.link
+        await self._sync_clock(conn)
+        specs = [p for p in PROFILES if p.service in link.services]
+        features: dict[str, object] = {}
+        for spec in specs:
+            for characteristic in spec.read:
+                raw = await device_facts.optional_read(
+                    link, characteristic.uuid16, self.config.step_timeout
+                )
+                if raw is None:
+                    continue
+                try:
+                    features[characteristic.name] = characteristic.decode(raw)
+                except DecodeError as exc:
+                    await self._decode_failed(conn, characteristic, raw, exc)
+        conn.facts = dataclasses.replace(conn.facts, features=features)
+        for spec in specs:
+            for characteristic in spec.subscribe:
+                uuid16 = characteristic.uuid16
+                if uuid16 not in link.characteristics:
+                    continue
+                decoder = spec.decoder(characteristic, features)
+                conn.routes[uuid16] = _Route(spec, characteristic, decoder)
+                handler = self._handler(conn, uuid16)
+                await self._step(
+                    f"subscribe {characteristic.name}", link.subscribe(uuid16, handler)
+                )
+        racp_specs = [s for s in specs if s.uses_racp]
+        if racp_specs and uuids.RECORD_ACCESS_CONTROL_POINT in link.characteristics:
+            await self._fetch_stored(conn)
+
+    def _handler(self, conn: _Connection, uuid16: int) -> Callable[[bytes], None]:
+        queue = conn.queue
+
+        def on_value(data: bytes) -> None:
+            self.stats.notifications += 1
+            queue.put_nowait((uuid16, data, self.now()))
+            if conn.fetch is not None:
+                conn.fetch.touch()
+
+        return on_value
+
+    # --- clock ------------------------------------------------------------------------------
+
+    async def _sync_clock(self, conn: _Connection) -> None:
+        result = await device_facts.read_clock(conn.link, self.config.step_timeout, self.now)
+        if result is None:
+            return
+        reading, _ = result
+        conn.facts = dataclasses.replace(conn.facts, clock=reading)
+        self._log.info(
+            "device_clock",
+            offset_s=None if reading.offset is None else round(reading.offset.total_seconds(), 1),
+        )
+        if not should_set(self.config.clock, reading.offset, conn.behaviour.clock_write_min_offset):
+            return
+        if conn.behaviour.clock_write_on_first_notification_only:
+            conn.clock_write_pending = True
+        else:
+            await self._write_clock(conn)
+
+    async def _write_clock(self, conn: _Connection) -> None:
+        conn.clock_write_pending = False
+        local = self.now()
+        value = encode_current_time(current_time_value(local))
+        if not await self._step("write current-time", conn.link.write(uuids.CURRENT_TIME, value)):
+            return
+        self.stats.clock_writes += 1
+        if conn.facts.clock is not None:
+            clock: ClockReading = dataclasses.replace(conn.facts.clock, set_to=local)
+            conn.facts = dataclasses.replace(conn.facts, clock=clock)
+        self._log.info("device_clock_set")
+
+    # --- stored records ---------------------------------------------------------------------
+
+    async def _fetch_stored(self, conn: _Connection) -> None:
+        link = conn.link
+        racp = uuids.RECORD_ACCESS_CONTROL_POINT
+        conn.mark = await self.store.load(self.device_key)
+        fetch = RacpFetch(
+            conn.mark, all_records_as_ge_zero=conn.behaviour.racp_all_records_as_ge_zero
+        )
+        if not await self._step("subscribe racp", link.subscribe(racp, self._handler(conn, racp))):
+            return
+        conn.fetch = fetch
+
+        async def write(value: bytes) -> None:
+            await asyncio.wait_for(link.write(racp, value, response=True), self.config.step_timeout)
+
+        self._log.info("fetch_stored", start=conn.mark, request=repr(fetch.request))
+        try:
+            outcome = await fetch.run(write, idle_timeout=self.config.racp_idle_timeout)
+        except (LinkError, TimeoutError) as exc:
+            self.stats.step_failures += 1
+            self._log.warning("fetch_failed", error=str(exc) or type(exc).__name__)
+            fetch.disconnected()
+            outcome = FetchOutcome.FAILED
+        # The response is processed by the worker after every record before it: wait for the
+        # records it ended to be acknowledged, then store the mark.
+        await self._drained(conn)
+        conn.transfer_done = outcome in (FetchOutcome.COMPLETE, FetchOutcome.NO_RECORDS)
+        await self._save_mark(conn)
+        self.stats.records_fetched += fetch.records
+        self._log.info("fetch_done", outcome=outcome.value, records=fetch.records, next=conn.mark)
+        await self._emit(
+            RecordTransferEvent(self.address, outcome.value, fetch.records, fetch.start, conn.mark)
+        )
+
+    async def _drained(self, conn: _Connection) -> None:
+        """Wait until the worker has handled everything queued so far."""
+        marker = asyncio.Event()
+        conn.queue.put_nowait(marker)
+        ended = asyncio.ensure_future(conn.disconnected.wait())
+        waiter = asyncio.ensure_future(marker.wait())
+        try:
+            await asyncio.wait((ended, waiter), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            ended.cancel()
+            waiter.cancel()
+
+    def _new_mark(self, conn: _Connection) -> int | None:
+        if conn.consumer_failed or conn.acked_max is None:
+            return None
+        fetch = conn.fetch
+        complete = fetch is not None and fetch.outcome is FetchOutcome.COMPLETE
+        if not complete and not conn.acked_ascending:
+            return None
+        return conn.acked_max + 1
+
+    async def _save_mark(self, conn: _Connection) -> None:
+        new = self._new_mark(conn)
+        if new is None or (conn.mark is not None and new <= conn.mark):
+            return
+        try:
+            await self.store.store(self.device_key, new)
+        except Exception as exc:  # keep serving; records will repeat
+            self._log.error("highwater_store_failed", error=repr(exc))
+            return
+        conn.mark = new
+
+    # --- values -----------------------------------------------------------------------------
+
+    async def _worker(self, conn: _Connection) -> None:
+        while True:
+            item = await conn.queue.get()
+            if item is _STOP:
+                return
+            if isinstance(item, asyncio.Event):
+                item.set()
+                continue
+            assert isinstance(item, tuple)
+            uuid16, raw, received_at = item
+            try:
+                await self._handle(conn, uuid16, raw, received_at)
+            except Exception as exc:  # one bad value never stops the session
+                self._log.exception("value_handling_failed", error=repr(exc))
+
+    async def _handle(
+        self, conn: _Connection, uuid16: int, raw: bytes, received_at: dt.datetime
+    ) -> None:
+        if uuid16 == uuids.RECORD_ACCESS_CONTROL_POINT:
+            try:
+                value = decode_record_access_control_point(raw)
+            except DecodeError as exc:
+                await self._decode_failed(conn, RECORD_ACCESS_CONTROL_POINT, raw, exc, received_at)
+                return
+            if conn.fetch is not None:
+                conn.fetch.on_control_point(value)
+            return
+        route = conn.routes.get(uuid16)
+        if route is None:
+            return
+        if conn.clock_write_pending:
+            await self._write_clock(conn)
+        data = conn.behaviour.fix_payload(uuid16, raw)
+        try:
+            decoded = route.decode(data)
+        except DecodeError as exc:
+            await self._decode_failed(conn, route.characteristic, raw, exc, received_at)
+            return
+        except Exception as exc:  # a decoder bug must not stop the session
+            self._log.exception("decoder_crashed", characteristic=route.characteristic.name)
+            await self._decode_failed(conn, route.characteristic, raw, exc, received_at)
+            return
+        sequence = route.spec.sequence_of(decoded) if route.spec.sequence_of else None
+        fetch = conn.fetch
+        stored = fetch is not None and not fetch.done
+        if stored and fetch is not None and not fetch.on_record(sequence):
+            return
+        event = MeasurementEvent(
+            route.characteristic.name,
+            uuid16,
+            decoded,
+            raw,
+            received_at,
+            stored,
+            sequence,
+            conn.facts,
+        )
+        try:
+            await self.consumer(event)
+        except Exception as exc:  # the consumer's failure: stop advancing marks
+            self.stats.consumer_errors += 1
+            conn.consumer_failed = True
+            self._log.error("consumer_failed", characteristic=event.characteristic, error=repr(exc))
+            return
+        self.stats.delivered += 1
+        if sequence is not None:
+            self._acknowledged(conn, sequence, stored)
+            if not stored:
+                await self._save_mark(conn)
+
+    def _acknowledged(self, conn: _Connection, sequence: int, stored: bool) -> None:
+        if not stored:
+            # A live record advances the mark only when it is the next one expected.
+            expected = conn.acked_max + 1 if conn.acked_max is not None else conn.mark
+            if sequence != expected:
+                return
+        if conn.acked_max is not None and sequence < conn.acked_max:
+            conn.acked_ascending = False
+        if conn.acked_max is None or sequence > conn.acked_max:
+            conn.acked_max = sequence
+
+    async def _decode_failed(
+        self,
+        conn: _Connection,
+        characteristic: AnyCharacteristic,
+        raw: bytes,
+        exc: Exception,
+        received_at: dt.datetime | None = None,
+    ) -> None:
+        self.stats.decode_errors += 1
+        self._log.warning(
+            "decode_failed", characteristic=characteristic.name, error=str(exc), raw=raw.hex()
+        )
+        await self._emit(
+            DecodeFailureEvent(
+                characteristic.name,
+                characteristic.uuid16,
+                raw,
+                str(exc),
+                received_at or self.now(),
+                conn.facts,
+            )
+        )
+
+    async def _emit(self, event: BleEvent) -> None:
+        try:
+            await self.consumer(event)
+        except Exception as exc:  # status events are best effort
+            self._log.warning("consumer_failed", event=type(event).__name__, error=repr(exc))
+
+
+async def _sleep_true(delay: float) -> bool:
+    await asyncio.sleep(delay)
+    return True

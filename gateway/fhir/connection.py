@@ -1,0 +1,178 @@
+"""Mapping the measurements of one PHD connection: patient binding, time, the shared frame.
+
+:class:`ConnectionMapper` is what the session layer holds per connection. ``map`` returns
+a :data:`MappingResult` for each decoded measurement:
+
+- :class:`Mapped`: Bundle entries for the Observations, plus the participants they refer to;
+- :class:`HeldBack`: a reading whose Bluetooth user index is not bound to a Patient (it must be
+  kept, not attributed, until a binding exists);
+- :class:`Discarded`: a stamp the IG says to drop (clock neither current nor synchronised);
+- :class:`Skipped`: data not uploaded on purpose (transient values).
+
+:meth:`ConnectionMapper.bundle` then builds the transaction Bundle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from gateway.fhir.bundle import transaction_bundle
+from gateway.fhir.coincident import coincident_time_stamp
+from gateway.fhir.device_info import PhdDeviceInfo
+from gateway.fhir.elements import JsonDict
+from gateway.fhir.entries import BundleEntry, KnownIds, Participant, participant, urn_uuid
+from gateway.fhir.observation import ObservationContext
+from gateway.fhir.patient import Patient, PatientBinding
+from gateway.fhir.phd_device import observation_device_key, phd_device, search_identifier
+from gateway.fhir.phg_device import PhgConfig, phg_device
+from gateway.fhir.registry import mapper_for
+from gateway.fhir.timeline import DeviceClock, Discarded, map_time
+
+
+@dataclass(frozen=True, slots=True)
+class Mapped:
+    entries: list[BundleEntry]
+    participants: list[Participant]
+
+
+@dataclass(frozen=True, slots=True)
+class HeldBack:
+    user_index: int | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    reason: str
+
+
+MappingResult = Mapped | HeldBack | Discarded | Skipped
+
+
+@dataclass
+class ConnectionMapper:
+    """Maps the measurements of one connection to one PHD.
+
+    ``zone`` is the gateway's time zone (a ``zoneinfo.ZoneInfo``); ``clock`` what is known of the
+    PHD clock (None: not read, which is a time fault for stamped data); ``known`` the server ids
+    learnt from earlier responses (``"system|value"`` → ``"Device/123"``), whose resources are
+    then referenced instead of sent again.
+    """
+
+    phg: PhgConfig
+    phd: PhdDeviceInfo
+    patients: PatientBinding
+    zone: dt.tzinfo
+    clock: DeviceClock | None = None
+    known: KnownIds = field(default_factory=lambda: MappingProxyType({}))
+    _specializations: set[str] = field(default_factory=set, init=False, repr=False)
+    _participants: dict[object, Participant] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._device_key = observation_device_key(self.phd)
+        self._gateway = participant(phg_device(self.phg), *self.phg.search_identifier, self.known)
+
+    # --- participants ---------------------------------------------------------------------
+    def phd_participant(self) -> Participant:
+        found = self._participants.get("phd")
+        if found is None:
+            system, value = search_identifier(self.phd)
+            found = participant(
+                phd_device(self.phd, self._specializations), system, value, self.known
+            )
+            self._participants["phd"] = found
+        return found
+
+    def _patient_participant(self, patient: Patient) -> Participant:
+        found = self._participants.get(patient)
+        if found is None:
+            found = patient.participant(self.known)
+            self._participants[patient] = found
+        return found
+
+    def coincident(self) -> BundleEntry:
+        """The connection's coincident time stamp Observation (plain POST, never matched)."""
+        clock = self.clock
+        if clock is None:
+            raise ValueError("no PHD clock state for this connection")
+        found = self._participants.get("coincident")
+        if found is None:
+            full_url = urn_uuid(f"coincident|{self._device_key}|{clock.read_at.isoformat()}")
+            resource = coincident_time_stamp(
+                clock, self.phd_participant().reference, self._gateway.reference, self.zone
+            )
+            found = Participant(full_url, BundleEntry(full_url, resource))
+            self._participants["coincident"] = found
+        assert found.entry is not None
+        return found.entry
+
+    # --- mapping ----------------------------------------------------------------------------
+    def map(self, measurement: object, received_at: dt.datetime) -> MappingResult:
+        """Map one decoded measurement received at ``received_at`` (aware, gateway clock)."""
+        mapper = mapper_for(measurement)
+        if mapper.skip_reason is not None:
+            return Skipped(mapper.skip_reason)
+        if mapper.specialization is not None and mapper.specialization not in self._specializations:
+            self._specializations.add(mapper.specialization)
+            self._participants.pop("phd", None)
+            self._participants.pop("coincident", None)
+        patient: Patient | None
+        if mapper.user_index is None:
+            patient = self.patients.default
+        else:
+            user = mapper.user_index(measurement)
+            patient = self.patients.patient_for(user)
+            if patient is None:
+                what = "no default patient" if user is None else f"user index {user} is not bound"
+                return HeldBack(user, f"{what} for this device")
+        if received_at.utcoffset() is None:
+            raise ValueError("received_at must be timezone-aware")
+        if self.clock is None:
+            self.clock = DeviceClock(read_at=received_at)
+        time = map_time(mapper.stamp(measurement), self.clock, self.zone, received_at)
+        if isinstance(time, Discarded):
+            return time
+        phd = self.phd_participant()
+        used = [self._gateway, phd]
+        coincident: str | None = None
+        if time.references_coincident:
+            coincident = self.coincident().full_url
+            used.append(self._participants["coincident"])
+        if patient is None:
+            subject, patient_key = phd.reference, "device"
+        else:
+            who = self._patient_participant(patient)
+            used.insert(0, who)
+            subject, patient_key = who.reference, patient.identifier_part
+        ctx = ObservationContext(
+            subject=subject,
+            patient_is_subject=patient is not None,
+            device=phd.reference,
+            gateway=self._gateway.reference,
+            coincident=coincident,
+            effective=time.effective,
+            device_key=self._device_key,
+            patient_key=patient_key,
+            identifier_time=time.identifier_time,
+            reception_key=f"{self._device_key}|{patient_key}|{received_at.isoformat()}",
+        )
+        return Mapped(mapper.build(measurement, ctx), used)
+
+    def bundle(self, results: Iterable[MappingResult]) -> JsonDict:
+        """The transaction Bundle of the mapped results (held back, discarded and skipped ones
+        are left out): Patients, PhgDevice, PhdDevice, coincident stamp, then Observations."""
+        mapped = [r for r in results if isinstance(r, Mapped)]
+        rank = {"Patient": 0, "Device": 1, "Observation": 3}
+        participants: list[BundleEntry] = [
+            p.entry for r in mapped for p in r.participants if p.entry is not None
+        ]
+        participants.sort(key=lambda e: rank[e.resource["resourceType"]])
+        observations = [e for r in mapped for e in r.entries]
+        return transaction_bundle([*participants, *observations])
+
+
+def known_ids(pairs: Mapping[str, str]) -> KnownIds:
+    return MappingProxyType(dict(pairs))

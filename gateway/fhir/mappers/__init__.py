@@ -1,0 +1,2 @@
+"""One module per Bluetooth profile mapping, each exporting ``MAPPERS`` (see
+:mod:`gateway.fhir.registry`)."""

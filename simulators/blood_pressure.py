@@ -1,0 +1,175 @@
+"""A simulated blood pressure monitor (Blood Pressure Service 0x1810).
+
+Blood Pressure Measurement (0x2A35, indicate), Intermediate Cuff Pressure (0x2A36, notify) and
+Blood Pressure Feature (0x2A49, read), plus Device Information, Battery and Current Time. When
+the central subscribes to measurements it sends its stored records, each one after the previous
+one was confirmed; if Intermediate Cuff Pressure is subscribed too it first sends a deflation
+ramp. Records are encoded with ``profiles.blood_pressure``.
+
+    python -m simulators.blood_pressure --adapter hci1 --records 3 --seed 7 --disconnect-after 0.2
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import sys
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from profiles import blood_pressure as bp
+from profiles.date_time import DateTime
+from simulators import bluez
+from simulators.base import DeviceSimulator, Event, argument_parser, main
+from simulators.peripheral import INDICATE, NOTIFY, READ, Characteristic, Service
+
+FEATURES = (
+    bp.BloodPressureFeature.BODY_MOVEMENT_DETECTION
+    | bp.BloodPressureFeature.CUFF_FIT_DETECTION
+    | bp.BloodPressureFeature.IRREGULAR_PULSE_DETECTION
+)
+RECORD_INTERVAL = dt.timedelta(hours=12)
+USER_ID = 1
+
+
+def generate_measurements(
+    rng: random.Random, count: int, newest: dt.datetime
+) -> list[bp.BloodPressureMeasurement]:
+    """``count`` plausible stored measurements, oldest first, the newest taken at ``newest``."""
+    records = []
+    for i in range(count):
+        systolic = rng.randint(100, 165)
+        diastolic = rng.randint(60, min(105, systolic - 25))
+        mean = round(diastolic + (systolic - diastolic) / 3)
+        irregular = rng.random() < 0.2
+        taken = newest - (count - 1 - i) * RECORD_INTERVAL
+        records.append(
+            bp.BloodPressureMeasurement(
+                systolic=Decimal(systolic),
+                diastolic=Decimal(diastolic),
+                mean_arterial_pressure=Decimal(mean),
+                timestamp=DateTime.from_datetime(taken),
+                pulse_rate=Decimal(rng.randint(52, 105)),
+                user_id=USER_ID,
+                status=bp.BloodPressureMeasurementStatus(irregular_pulse_detected=irregular),
+            )
+        )
+    return records
+
+
+def cuff_ramp(measurement: bp.BloodPressureMeasurement, steps: int) -> list[bytes]:
+    """Intermediate Cuff Pressure values deflating from above systolic to below diastolic."""
+    assert isinstance(measurement.systolic, Decimal)
+    assert isinstance(measurement.diastolic, Decimal)
+    top = measurement.systolic + 20
+    bottom = measurement.diastolic - 10
+    values = []
+    for i in range(steps):
+        pressure = top - (top - bottom) * i // max(steps - 1, 1)
+        values.append(
+            bp.encode_intermediate_cuff_pressure(
+                bp.IntermediateCuffPressure(cuff_pressure=Decimal(int(pressure)))
+            )
+        )
+    return values
+
+
+class BloodPressureSimulator(DeviceSimulator):
+    default_name: ClassVar[str] = "PHG-BP"
+    model: ClassVar[str] = "BP-SIM-1"
+    appearance: ClassVar[int] = 0x0381  # Blood Pressure: Arm
+
+    MEASUREMENT = bp.BLOOD_PRESSURE_MEASUREMENT.uuid
+    CUFF_PRESSURE = bp.INTERMEDIATE_CUFF_PRESSURE.uuid
+    FEATURE = bp.BLOOD_PRESSURE_FEATURE.uuid
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.records = generate_measurements(self.rng, self.options.records, self.clock.now())
+        self.cuff_steps: int = int(self.options.extra.get("cuff_steps", 0))
+        self._transferring = False
+
+    def device_services(self) -> list[Service]:
+        return [
+            Service(
+                bluez.uuid16(bp.SERVICE_UUID16),
+                [
+                    Characteristic(
+                        self.MEASUREMENT,
+                        [INDICATE],
+                        on_subscribe=self._on_measurement_subscribe,
+                    ),
+                    Characteristic(
+                        self.CUFF_PRESSURE,
+                        [NOTIFY],
+                        on_subscribe=self.on_subscribe(self.CUFF_PRESSURE),
+                    ),
+                    Characteristic(
+                        self.FEATURE, [READ], bp.encode_blood_pressure_feature(FEATURES)
+                    ),
+                ],
+            )
+        ]
+
+    def ready_details(self) -> Event:
+        return {
+            "records": [bp.encode_blood_pressure_measurement(m).hex() for m in self.records],
+            "features": int(FEATURES),
+        }
+
+    def _on_measurement_subscribe(self, subscribed: bool) -> None:
+        self.on_subscribe(self.MEASUREMENT)(subscribed)
+        if subscribed and not self._transferring:
+            self._transferring = True
+            self.spawn(self._transfer())
+
+    async def _transfer(self) -> None:
+        assert self.peripheral is not None
+        sent = 0
+        try:
+            if (
+                self.records
+                and self.cuff_steps
+                and self.peripheral.is_subscribed(self.CUFF_PRESSURE)
+            ):
+                for value in cuff_ramp(self.records[-1], self.cuff_steps):
+                    await self.send(self.CUFF_PRESSURE, value)
+            for measurement in list(self.records):
+                await self.send(self.MEASUREMENT, bp.encode_blood_pressure_measurement(measurement))
+                sent += 1
+        except (ConnectionError, TimeoutError) as e:
+            # The central went away or stopped confirming: keep the rest for next time.
+            self.emit({"event": "transfer-aborted", "error": repr(e)})
+            return
+        finally:
+            if not self.options.keep_records:
+                del self.records[:sent]
+            self._transferring = False
+        self.emit({"event": "transfer-complete", "count": sent})
+        await self.disconnect_after_transfer()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argument_parser(BloodPressureSimulator)
+    parser.add_argument(
+        "--cuff-steps",
+        type=int,
+        default=0,
+        help="Intermediate Cuff Pressure notifications before the records (if subscribed)",
+    )
+    return parser
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    return main(
+        BloodPressureSimulator,
+        argv,
+        parser=_parser(),
+        extra=lambda args: {"cuff_steps": args.cuff_steps},
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(run())

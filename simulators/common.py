@@ -1,0 +1,112 @@
+"""GATT services every simulated health device shares: Device Information, Battery and
+Current Time, plus the device's own clock (which may be off by a configured offset)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from profiles import battery, date_time
+from profiles.errors import DecodeError
+from simulators import bluez
+from simulators.peripheral import READ, WRITE, Characteristic, GattError, Service
+
+DEVICE_INFORMATION_UUID16 = 0x180A
+MANUFACTURER_NAME = 0x2A29
+MODEL_NUMBER = 0x2A24
+SERIAL_NUMBER = 0x2A25
+FIRMWARE_REVISION = 0x2A26
+SYSTEM_ID = 0x2A23
+CURRENT_TIME_SERVICE_UUID16 = 0x1805
+
+
+@dataclass(frozen=True)
+class DeviceInformation:
+    manufacturer: str = "PHG Simulators"
+    model: str = "SIM-1"
+    serial: str = "0001"
+    firmware: str = "1.0.0"
+    system_id: bytes = bytes.fromhex("0102030405060708")
+
+    def __post_init__(self) -> None:
+        if len(self.system_id) != 8:
+            raise ValueError("System ID is 8 bytes (manufacturer id + OUI)")
+
+
+def device_information_service(info: DeviceInformation) -> Service:
+    def text(uuid: int, value: str) -> Characteristic:
+        return Characteristic(bluez.uuid16(uuid), [READ], value.encode())
+
+    return Service(
+        bluez.uuid16(DEVICE_INFORMATION_UUID16),
+        [
+            text(MANUFACTURER_NAME, info.manufacturer),
+            text(MODEL_NUMBER, info.model),
+            text(SERIAL_NUMBER, info.serial),
+            text(FIRMWARE_REVISION, info.firmware),
+            Characteristic(bluez.uuid16(SYSTEM_ID), [READ], info.system_id),
+        ],
+    )
+
+
+def battery_service(level: battery.BatteryLevel) -> Service:
+    return Service(
+        bluez.uuid16(battery.SERVICE_UUID16),
+        [
+            Characteristic(
+                bluez.uuid16(battery.BATTERY_LEVEL.uuid16),
+                [READ],
+                battery.encode_battery_level(level),
+            )
+        ],
+    )
+
+
+class DeviceClock:
+    """The device's wall clock: local time plus ``offset`` (a device whose clock is wrong)."""
+
+    def __init__(self, offset: dt.timedelta = dt.timedelta(0)) -> None:
+        self.offset = offset
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now().replace(microsecond=0) + self.offset
+
+    def set(self, value: dt.datetime) -> None:
+        self.offset = value - dt.datetime.now().replace(microsecond=0)
+
+
+def current_time_bytes(clock: DeviceClock) -> bytes:
+    now = clock.now()
+    return date_time.encode_current_time(
+        date_time.CurrentTime(
+            date_time.DateTime.from_datetime(now),
+            date_time.DayOfWeek(now.isoweekday()),
+            0,
+            date_time.AdjustReason(0),
+        )
+    )
+
+
+def current_time_service(clock: DeviceClock) -> Service:
+    """Current Time Service (0x1805) with Current Time (0x2A2B) readable and writable."""
+
+    def on_write(value: bytes) -> None:
+        try:
+            written = date_time.decode_current_time(value).date_time.to_datetime()
+        except DecodeError as e:
+            raise GattError(bluez.ERROR_FAILED, str(e)) from e
+        if written is None:
+            raise GattError(bluez.ERROR_FAILED, "date unknown")
+        clock.set(written)
+
+    return Service(
+        bluez.uuid16(CURRENT_TIME_SERVICE_UUID16),
+        [
+            Characteristic(
+                bluez.uuid16(date_time.CURRENT_TIME.uuid16),
+                [READ, WRITE],
+                on_read=lambda: current_time_bytes(clock),
+                on_write=on_write,
+            )
+        ],
+    )

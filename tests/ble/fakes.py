@@ -1,0 +1,193 @@
+"""In-memory fakes of the BLE layer's tiny client interfaces (GattLink, Connector,
+DeviceSource) and a fake glucose meter speaking RACP, for session tests without D-Bus."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from collections.abc import Callable
+from decimal import Decimal
+
+from gateway.ble import uuids
+from gateway.ble.link import GattLink, LinkError, NotificationHandler, Sighting
+from profiles.date_time import DateTime
+from profiles.glucose import (
+    GlucoseConcentration,
+    GlucoseMeasurement,
+    encode_glucose_measurement,
+)
+from profiles.racp import (
+    RacpOperator,
+    RacpRequest,
+    RacpResponseCode,
+    RacpResponseCodeValue,
+    decode_record_access_control_point,
+    encode_record_access_control_point,
+)
+
+GLUCOSE_MEASUREMENT = 0x2A18
+
+
+def glucose_record(sequence: int, mg_dl: int = 100) -> bytes:
+    concentration = GlucoseConcentration(Decimal(mg_dl) / Decimal(100000))
+    return encode_glucose_measurement(
+        GlucoseMeasurement(sequence, DateTime(2026, 1, 2, 3, 4, 5), None, concentration)
+    )
+
+
+class FakeLink:
+    def __init__(
+        self,
+        reads: dict[int, bytes],
+        services: set[int],
+        on_write: Callable[[FakeLink, int, bytes], None] | None = None,
+    ) -> None:
+        self.reads = reads
+        self._services = frozenset(services)
+        self._characteristics = frozenset(reads) | frozenset(self.extra_characteristics)
+        self.on_write = on_write
+        self.writes: list[tuple[int, bytes]] = []
+        self.subscribers: dict[int, NotificationHandler] = {}
+        self.on_disconnect: Callable[[], None] = lambda: None
+        self.connected = True
+
+    extra_characteristics: tuple[int, ...] = ()
+
+    @property
+    def services(self) -> frozenset[int]:
+        return self._services
+
+    @property
+    def characteristics(self) -> frozenset[int]:
+        return self._characteristics
+
+    async def read(self, uuid16: int) -> bytes:
+        self._check()
+        return self.reads[uuid16]
+
+    async def write(self, uuid16: int, data: bytes, *, response: bool = True) -> None:
+        self._check()
+        self.writes.append((uuid16, data))
+        if self.on_write is not None:
+            self.on_write(self, uuid16, data)
+
+    async def subscribe(self, uuid16: int, handler: NotificationHandler) -> None:
+        self._check()
+        self.subscribers[uuid16] = handler
+
+    async def disconnect(self) -> None:
+        self.drop()
+
+    def _check(self) -> None:
+        if not self.connected:
+            raise LinkError("not connected")
+
+    def notify(self, uuid16: int, data: bytes) -> None:
+        self.subscribers[uuid16](data)
+
+    def drop(self) -> None:
+        """The device disconnects."""
+        if self.connected:
+            self.connected = False
+            self.on_disconnect()
+
+
+class FakeGlucoseMeter:
+    """Answers RACP "report stored records" with its records, then a response code."""
+
+    def __init__(
+        self,
+        sequences: list[int],
+        *,
+        supports_ge: bool = True,
+        drop_on_all: bool = False,
+        extra_reads: dict[int, bytes] | None = None,
+    ) -> None:
+        self.sequences = sequences
+        self.supports_ge = supports_ge
+        self.drop_on_all = drop_on_all
+        self.requests: list[RacpRequest] = []
+        self.extra_reads = extra_reads or {}
+        self.links: list[FakeLink] = []
+
+    def link(self) -> FakeLink:
+        reads = {
+            uuids.MANUFACTURER_NAME: b"ACME",
+            uuids.MODEL_NUMBER: b"G1",
+            GLUCOSE_MEASUREMENT: b"",
+            uuids.RECORD_ACCESS_CONTROL_POINT: b"",
+            **self.extra_reads,
+        }
+        link = FakeLink(reads, {uuids.GLUCOSE}, self._on_write)
+        self.links.append(link)
+        return link
+
+    def _on_write(self, link: FakeLink, uuid16: int, data: bytes) -> None:
+        if uuid16 != uuids.RECORD_ACCESS_CONTROL_POINT:
+            return
+        request = decode_record_access_control_point(data)
+        assert isinstance(request, RacpRequest)
+        self.requests.append(request)
+        asyncio.get_running_loop().call_soon(self._answer, link, request)
+
+    def _answer(self, link: FakeLink, request: RacpRequest) -> None:
+        racp = uuids.RECORD_ACCESS_CONTROL_POINT
+        if request.operator == RacpOperator.ALL_RECORDS and self.drop_on_all:
+            link.drop()
+            return
+        if request.operator == RacpOperator.GREATER_THAN_OR_EQUAL_TO:
+            if not self.supports_ge:
+                code = RacpResponseCodeValue.OPERATOR_NOT_SUPPORTED
+                link.notify(racp, encode_record_access_control_point(request.response(code)))
+                return
+            assert isinstance(request.minimum, int)
+            wanted = [s for s in self.sequences if s >= request.minimum]
+        else:
+            wanted = list(self.sequences)
+        for sequence in wanted:
+            link.notify(GLUCOSE_MEASUREMENT, glucose_record(sequence))
+        code = RacpResponseCodeValue.SUCCESS if wanted else RacpResponseCodeValue.NO_RECORDS_FOUND
+        link.notify(racp, encode_record_access_control_point(RacpResponseCode(1, code)))
+
+
+class FakeConnector:
+    def __init__(self, make_link: Callable[[], FakeLink], failures: int = 0) -> None:
+        self.make_link = make_link
+        self.failures = failures
+        self.attempts = 0
+        self.links: list[FakeLink] = []
+
+    async def connect(self, sighting: Sighting, on_disconnect: Callable[[], None]) -> GattLink:
+        self.attempts += 1
+        if self.failures:
+            self.failures -= 1
+            raise LinkError("simulated connect failure")
+        link = self.make_link()
+        link.on_disconnect = on_disconnect
+        self.links.append(link)
+        return link
+
+
+class FakeSource:
+    """The device advertises whenever :meth:`advertise` is called (once at the start)."""
+
+    def __init__(self, address: str = "AA:BB:CC:DD:EE:01") -> None:
+        self.address = address
+        self._event = asyncio.Event()
+        self._last = 0.0
+        self.advertise()
+
+    def advertise(self) -> None:
+        self._last = time.monotonic()
+        self._event.set()
+
+    async def wait_for(self, address: str, newer_than: float) -> Sighting:
+        while self._last <= newer_than:
+            self._event.clear()
+            await self._event.wait()
+        return Sighting(self.address, "fake", "hci0", -50, self._last)
+
+
+def fixed_now() -> dt.datetime:
+    return dt.datetime(2026, 1, 2, 12, 0, 0, tzinfo=dt.UTC)

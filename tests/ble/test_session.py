@@ -1,0 +1,310 @@
+"""DeviceSession against in-memory fakes: RACP fetch with high-water marks, reconnect,
+malformed values, consumer failures, quirks."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Awaitable, Callable
+
+from gateway.ble import uuids
+from gateway.ble.backoff import Backoff
+from gateway.ble.clock import ClockPolicy, ClockSync
+from gateway.ble.events import BleEvent, DecodeFailureEvent, MeasurementEvent, RecordTransferEvent
+from gateway.ble.highwater import MemoryHighWaterStore
+from gateway.ble.session import DeviceSession, SessionConfig
+from profiles.blood_pressure import decode_blood_pressure_measurement
+from profiles.date_time import (
+    AdjustReason,
+    CurrentTime,
+    DateTime,
+    DayOfWeek,
+    decode_current_time,
+    encode_current_time,
+)
+from profiles.racp import RacpOperator
+from tests.ble.fakes import (
+    GLUCOSE_MEASUREMENT,
+    FakeConnector,
+    FakeGlucoseMeter,
+    FakeLink,
+    FakeSource,
+)
+
+ADDRESS = "AA:BB:CC:DD:EE:01"
+CONFIG = SessionConfig(
+    step_timeout=1.0,
+    connect_timeout=1.0,
+    racp_idle_timeout=0.5,
+    backoff=lambda: Backoff(initial=0.01, maximum=0.02, jitter=0),
+    stable_after=60,
+    fresh_sighting=60,
+)
+
+
+class Collector:
+    def __init__(self, fail_on: Callable[[MeasurementEvent], bool] | None = None) -> None:
+        self.events: list[BleEvent] = []
+        self.fail_on = fail_on
+
+    async def __call__(self, event: BleEvent) -> None:
+        if isinstance(event, MeasurementEvent) and self.fail_on and self.fail_on(event):
+            raise RuntimeError("outbox full")
+        self.events.append(event)
+
+    def measurements(self) -> list[MeasurementEvent]:
+        return [e for e in self.events if isinstance(e, MeasurementEvent)]
+
+    def of(self, kind: type) -> list:  # type: ignore[type-arg]
+        return [e for e in self.events if isinstance(e, kind)]
+
+
+async def _until(predicate: Callable[[], bool], timeout: float = 3.0) -> None:
+    async def poll() -> None:
+        while not predicate():
+            await asyncio.sleep(0.005)
+
+    await asyncio.wait_for(poll(), timeout)
+
+
+async def _run(session: DeviceSession, body: Callable[[], Awaitable[None]]) -> None:
+    task = asyncio.create_task(session.run())
+    try:
+        await body()
+    finally:
+        session.stop()
+        await asyncio.wait_for(task, 3)
+
+
+def test_glucose_fetch_delivers_records_and_advances_mark_after_ack() -> None:
+    meter = FakeGlucoseMeter([0, 1, 2, 3, 4])
+    store = MemoryHighWaterStore()
+    sink = Collector()
+
+    async def scenario() -> None:
+        source = FakeSource(ADDRESS)
+        connector = FakeConnector(meter.link)
+        session = DeviceSession(ADDRESS, source, connector, sink, store, CONFIG)
+
+        async def body() -> None:
+            await _until(lambda: len(sink.of(RecordTransferEvent)) == 1)
+            assert store.marks == {ADDRESS: 5}
+            # The device disconnects, stores two more records and advertises again.
+            meter.sequences += [5, 6]
+            connector.links[-1].drop()
+            source.advertise()
+            await _until(lambda: len(sink.of(RecordTransferEvent)) == 2)
+
+        await _run(session, body)
+
+    asyncio.run(scenario())
+    assert [m.sequence_number for m in sink.measurements()] == [0, 1, 2, 3, 4, 5, 6]
+    assert all(m.stored for m in sink.measurements())
+    assert meter.requests[0].operator == RacpOperator.ALL_RECORDS
+    assert meter.requests[1].operator == RacpOperator.GREATER_THAN_OR_EQUAL_TO
+    assert meter.requests[1].minimum == 5
+    assert store.marks == {ADDRESS: 7}
+    facts = sink.measurements()[0].connection
+    assert facts.device_information.manufacturer == "ACME"
+    assert facts.adapter == "hci0"
+
+
+def test_consumer_failure_keeps_the_mark() -> None:
+    meter = FakeGlucoseMeter([10, 11, 12])
+    store = MemoryHighWaterStore({ADDRESS: 10})
+    sink = Collector(fail_on=lambda e: e.sequence_number == 11)
+
+    async def scenario() -> None:
+        session = DeviceSession(
+            ADDRESS, FakeSource(ADDRESS), FakeConnector(meter.link), sink, store, CONFIG
+        )
+
+        async def body() -> None:
+            await _until(lambda: len(sink.of(RecordTransferEvent)) == 1)
+
+        await _run(session, body)
+        assert session.stats.consumer_errors == 1
+
+    asyncio.run(scenario())
+    assert store.marks == {ADDRESS: 10}  # record 11 was not stored: fetch it again next time
+
+
+def test_device_without_ge_support_gets_all_records_filtered() -> None:
+    meter = FakeGlucoseMeter([0, 1, 2, 3], supports_ge=False)
+    store = MemoryHighWaterStore({ADDRESS: 2})
+    sink = Collector()
+
+    async def scenario() -> None:
+        session = DeviceSession(
+            ADDRESS, FakeSource(ADDRESS), FakeConnector(meter.link), sink, store, CONFIG
+        )
+
+        async def body() -> None:
+            await _until(lambda: len(sink.of(RecordTransferEvent)) == 1)
+
+        await _run(session, body)
+
+    asyncio.run(scenario())
+    assert [m.sequence_number for m in sink.measurements()] == [2, 3]
+    assert store.marks == {ADDRESS: 4}
+
+
+def test_contour_quirk_avoids_all_records() -> None:
+    meter = FakeGlucoseMeter(
+        [0, 1],
+        drop_on_all=True,
+        extra_reads={uuids.MANUFACTURER_NAME: b"Ascensia", uuids.MODEL_NUMBER: b"Contour Next"},
+    )
+    store = MemoryHighWaterStore()
+    sink = Collector()
+
+    async def scenario() -> None:
+        session = DeviceSession(
+            ADDRESS, FakeSource(ADDRESS), FakeConnector(meter.link), sink, store, CONFIG
+        )
+
+        async def body() -> None:
+            await _until(lambda: len(sink.of(RecordTransferEvent)) == 1)
+
+        await _run(session, body)
+
+    asyncio.run(scenario())
+    assert meter.requests[0].operator == RacpOperator.GREATER_THAN_OR_EQUAL_TO
+    assert store.marks == {ADDRESS: 2}
+
+
+def test_malformed_values_are_counted_and_the_session_goes_on() -> None:
+    meter = FakeGlucoseMeter([])
+    sink = Collector()
+
+    async def scenario() -> DeviceSession:
+        connector = FakeConnector(meter.link)
+        session = DeviceSession(
+            ADDRESS, FakeSource(ADDRESS), connector, sink, MemoryHighWaterStore(), CONFIG
+        )
+
+        async def body() -> None:
+            await _until(lambda: len(sink.of(RecordTransferEvent)) == 1)
+            link = connector.links[-1]
+            link.notify(GLUCOSE_MEASUREMENT, b"\x00\x01")  # short
+            link.notify(uuids.RECORD_ACCESS_CONTROL_POINT, b"\x06\x05")  # bad RACP
+            from tests.ble.fakes import glucose_record
+
+            link.notify(GLUCOSE_MEASUREMENT, glucose_record(0))  # live, still delivered
+            await _until(lambda: len(sink.measurements()) == 1)
+
+        await _run(session, body)
+        return session
+
+    session = asyncio.run(scenario())
+    assert session.stats.decode_errors == 2
+    failures = sink.of(DecodeFailureEvent)
+    assert [f.characteristic for f in failures] == [
+        "glucose-measurement",
+        "record-access-control-point",
+    ]
+    assert not sink.measurements()[0].stored
+
+
+def test_connect_failures_back_off_and_retry() -> None:
+    meter = FakeGlucoseMeter([0])
+    sink = Collector()
+
+    async def scenario() -> DeviceSession:
+        connector = FakeConnector(meter.link, failures=2)
+        session = DeviceSession(
+            ADDRESS, FakeSource(ADDRESS), connector, sink, MemoryHighWaterStore(), CONFIG
+        )
+
+        async def body() -> None:
+            await _until(lambda: len(sink.measurements()) == 1)
+
+        await _run(session, body)
+        return session
+
+    session = asyncio.run(scenario())
+    assert session.stats.connect_failures == 2
+    assert session.stats.connections == 1
+
+
+def _bp_link(manufacturer: bytes, clock: CurrentTime) -> FakeLink:
+    reads = {
+        uuids.MANUFACTURER_NAME: manufacturer,
+        uuids.MODEL_NUMBER: b"M7",
+        uuids.CURRENT_TIME: encode_current_time(clock),
+        uuids.BATTERY_LEVEL: b"\x55",
+        0x2A35: b"",
+        0x2A49: b"\x03\x00",
+    }
+    return FakeLink(reads, {uuids.BLOOD_PRESSURE})
+
+
+def _clock(minutes_off: int) -> CurrentTime:
+    t = dt.datetime(2026, 1, 2, 12, 0, 0) + dt.timedelta(minutes=minutes_off)
+    return CurrentTime(DateTime.from_datetime(t), DayOfWeek.FRIDAY, 0, AdjustReason(0))
+
+
+def _now() -> dt.datetime:
+    return dt.datetime(2026, 1, 2, 12, 0, 0, tzinfo=dt.UTC)
+
+
+BP = bytes.fromhex("00 7800 5000 5d00".replace(" ", ""))
+
+
+def _bp_session(link: FakeLink, sink: Collector) -> tuple[DeviceSession, FakeConnector]:
+    connector = FakeConnector(lambda: link)
+    config = SessionConfig(step_timeout=1.0, clock=ClockPolicy(ClockSync.WHEN_OFF))
+    session = DeviceSession(
+        ADDRESS, FakeSource(ADDRESS), connector, sink, MemoryHighWaterStore(), config, now=_now
+    )
+    return session, connector
+
+
+def test_clock_is_read_and_set_when_off() -> None:
+    link = _bp_link(b"ACME", _clock(5))
+    sink = Collector()
+
+    async def scenario() -> None:
+        session, _ = _bp_session(link, sink)
+
+        async def body() -> None:
+            await _until(lambda: 0x2A35 in link.subscribers)
+            link.notify(0x2A35, BP)
+            await _until(lambda: len(sink.measurements()) == 1)
+
+        await _run(session, body)
+
+    asyncio.run(scenario())
+    writes = [d for u, d in link.writes if u == uuids.CURRENT_TIME]
+    assert len(writes) == 1
+    assert decode_current_time(writes[0]).date_time == DateTime(2026, 1, 2, 12, 0, 0)
+    facts = sink.measurements()[0].connection
+    assert facts.clock is not None
+    assert facts.clock.offset == dt.timedelta(minutes=5)
+    assert facts.clock.set_to is not None
+    assert facts.battery_percent == 0x55
+    assert facts.features["blood-pressure-feature"] == 3
+    assert decode_blood_pressure_measurement(BP) == sink.measurements()[0].value
+
+
+def test_omron_clock_written_only_on_first_notification_and_beyond_ten_minutes() -> None:
+    for minutes_off, expect_write in ((5, False), (11, True)):
+        link = _bp_link(b"OMRON HEALTHCARE", _clock(minutes_off))
+        sink = Collector()
+
+        async def scenario(link: FakeLink = link, sink: Collector = sink) -> None:
+            session, _ = _bp_session(link, sink)
+
+            async def body() -> None:
+                await _until(lambda: 0x2A35 in link.subscribers)
+                await asyncio.sleep(0.05)
+                assert not [u for u, _ in link.writes if u == uuids.CURRENT_TIME]
+                link.notify(0x2A35, BP)
+                link.notify(0x2A35, BP)
+                await _until(lambda: len(sink.measurements()) == 2)
+
+            await _run(session, body)
+
+        asyncio.run(scenario())
+        writes = [u for u, _ in link.writes if u == uuids.CURRENT_TIME]
+        assert len(writes) == (1 if expect_write else 0), minutes_off

@@ -1,0 +1,76 @@
+"""Shared builders for the gateway.fhir tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from gateway.fhir.connection import ConnectionMapper, Mapped, MappingResult
+from gateway.fhir.device_info import PhdDeviceInfo
+from gateway.fhir.patient import PatientBinding, PatientIdentifier
+from gateway.fhir.phg_device import PhgConfig
+from gateway.fhir.timeline import DeviceClock, WallClockStamp
+from profiles.blood_pressure import BloodPressureMeasurement
+from profiles.date_time import DateTime
+
+GOLDEN = Path(__file__).parent.parent / "fixtures" / "phd-ig-golden"
+NEW_YORK = ZoneInfo("America/New_York")
+PATIENT = PatientIdentifier("urn:oid:2.999.1.2.3.4.5.6.7.8.10", "sisansarahId")
+PHG = PhgConfig(bytes.fromhex("ECDE3D4E58532D31"), software_version="1.0.0")
+OMRON = PhdDeviceInfo(
+    manufacturer="OMRONHEALTHCARE",
+    model="HEM-9200T",
+    serial="20150200002A",
+    firmware_version="C.00.7AJ-02",
+    software_version="0000000000000101",
+    hardware_version="0000000000000100",
+    system_id=bytes.fromhex("711000FEFF5F49B0"),  # DIS air order, as in the IG example
+    bluetooth_address=bytes.fromhex("B0495F001071"),
+)
+# The IG example's clock: PHD and gateway agree, 2018-11-11 11:38:15 New York time.
+READ_AT = dt.datetime(2018, 11, 11, 16, 38, 15, tzinfo=dt.UTC)
+CLOCK = DeviceClock(
+    read_at=READ_AT, device_now=WallClockStamp(dt.datetime(2018, 11, 11, 11, 38, 15))
+)
+STAMP = DateTime(2018, 11, 11, 11, 38, 15)
+
+
+def golden(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((GOLDEN / name).read_text(encoding="utf-8"))
+    return data
+
+
+def mapper(**overrides: Any) -> ConnectionMapper:
+    values: dict[str, Any] = {
+        "phg": PHG,
+        "phd": OMRON,
+        "patients": PatientBinding(PATIENT),
+        "zone": NEW_YORK,
+        "clock": CLOCK,
+    }
+    values.update(overrides)
+    return ConnectionMapper(**values)
+
+
+def bp(**overrides: Any) -> BloodPressureMeasurement:
+    values: dict[str, Any] = {
+        "systolic": Decimal(116),
+        "diastolic": Decimal(71),
+        "mean_arterial_pressure": Decimal(86),
+        "timestamp": STAMP,
+    }
+    values.update(overrides)
+    return BloodPressureMeasurement(**values)
+
+
+def mapped(result: MappingResult) -> Mapped:
+    assert isinstance(result, Mapped), result
+    return result
+
+
+def resources(result: MappingResult) -> list[dict[str, Any]]:
+    return [entry.resource for entry in mapped(result).entries]

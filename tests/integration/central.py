@@ -1,0 +1,30 @@
+"""The central side of the integration tests: unmodified bleak on hci0 of the test bus."""
+
+from __future__ import annotations
+
+from bleak import BleakClient, BleakScanner
+from bleak.backends.device import BLEDevice
+
+ADAPTER = "hci0"
+BLUEZ = {"adapter": ADAPTER}
+SCAN_TIMEOUT = 10.0  # only to avoid hanging; the device is usually found within ms
+STEP_TIMEOUT = 10.0
+
+
+def uuid16(value: int) -> str:
+    return f"0000{value:04x}-0000-1000-8000-00805f9b34fb"
+
+
+async def find_device(name: str, service_uuid: str | None = None) -> BLEDevice:
+    device = await BleakScanner.find_device_by_filter(
+        lambda d, ad: ad.local_name == name,
+        timeout=SCAN_TIMEOUT,
+        service_uuids=[service_uuid] if service_uuid else [],
+        bluez=BLUEZ,  # type: ignore[arg-type]
+    )
+    assert device is not None, f"{name} not found by a scan on {ADAPTER}"
+    return device
+
+
+def client(device: BLEDevice, **kwargs: object) -> BleakClient:
+    return BleakClient(device, bluez=BLUEZ, **kwargs)  # type: ignore[arg-type]
