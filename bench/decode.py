@@ -120,7 +120,7 @@ def main() -> int:
         print(f"no payloads in {CORPUS}", file=sys.stderr)
         return 1
     header = (
-        f"{'characteristic':<44} {'n':>3} {'phg us':>8} {'bsig us':>9} {'ratio':>6}"
+        f"{'characteristic':<52} {'n':>3} {'phg us':>8} {'bsig us':>9} {'ratio':>6}"
         f" {'bsig-direct us':>14} {'ratio':>6}"
     )
     print(header)
@@ -138,7 +138,7 @@ def main() -> int:
             else:
                 cells.append(f"{'-':>9} {'-':>6}")
         print(
-            f"{characteristic.name:<44} {len(payloads):>3} {ours:>8.2f} {cells[0]}     {cells[1]}"
+            f"{characteristic.name:<52} {len(payloads):>3} {ours:>8.2f} {cells[0]}     {cells[1]}"
         )
     print(
         "\nratio = bluetooth-sig time / PHG time on the payloads both accept, same process,"

@@ -7,6 +7,7 @@ cd "$PHG_ROOT"
 
 ensure_debian_packages dbus-daemon:dbus
 ensure_venv test,bench,testbus
+bash "$PHG_ROOT/scripts/fhir-server.sh" install
 
 log "ruff"
 "$PHG_VENV/bin/ruff" check .

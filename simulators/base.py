@@ -8,8 +8,8 @@ services and sends its stored records when the central subscribes (see
     python -m simulators.blood_pressure --adapter hci1 --records 3 --seed 7
 
 Each line a simulator prints is one JSON object with an ``event`` key (``ready``, ``subscribed``,
-``sent``, ``transfer-complete``, ``device-disconnect``, ``error``) so tests and the demo can
-follow it.
+``sent``, ``sent-malformed``, ``transfer-complete``, ``device-disconnect``, ``error``) so tests
+and the demo can follow it.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ from simulators import common, dbus_fast_fix
 from simulators.peripheral import Peripheral, Service
 
 Event = dict[str, Any]
+UNSET_CLOCK_START = dt.datetime(2000, 1, 1)
+"""Where the clock of a device that was never set starts (many reset to 2000-01-01)."""
 EventSink = Callable[[Event], None]
 
 
@@ -52,6 +54,7 @@ class SimulatorOptions:
     keep_records: bool = False
     battery_percent: int = 90
     serial: str | None = None
+    malformed: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -115,6 +118,15 @@ class DeviceSimulator(abc.ABC):
         assert self.peripheral is not None
         await self.peripheral.send(uuid, value)
         self.emit({"event": "sent", "uuid": uuid, "value": value.hex()})
+
+    async def send_malformed(self, uuid: str, template: bytes) -> None:
+        """Send ``options.malformed`` undecodable values (``template`` minus its last byte) and
+        report each as a ``sent-malformed`` event (``sent`` keeps only the valid values)."""
+        assert self.peripheral is not None
+        for _ in range(self.options.malformed):
+            value = template[:-1]
+            await self.peripheral.send(uuid, value)
+            self.emit({"event": "sent-malformed", "uuid": uuid, "value": value.hex()})
 
     async def disconnect_after_transfer(self) -> None:
         """The device-initiated disconnect many cuffs and meters do after a transfer."""
@@ -188,17 +200,41 @@ def argument_parser(cls: type[DeviceSimulator]) -> argparse.ArgumentParser:
     return parser
 
 
+def add_fault_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--clock-unset`` and ``--malformed N``, for simulators that support them (their
+    :class:`DeviceSimulator` calls :meth:`DeviceSimulator.send_malformed`)."""
+    parser.add_argument(
+        "--clock-unset",
+        action="store_true",
+        help=f"device clock never set: it started at {UNSET_CLOCK_START.isoformat()} when "
+        "the simulator started (overrides --clock-offset)",
+    )
+    parser.add_argument(
+        "--malformed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="send N undecodable (truncated) measurement values before the records",
+    )
+
+
 def options_from_args(args: argparse.Namespace) -> SimulatorOptions:
+    offset = dt.timedelta(seconds=args.clock_offset)
+    if getattr(args, "clock_unset", False):
+        offset = UNSET_CLOCK_START - dt.datetime.now().replace(microsecond=0)
+    if args.records < 0 or getattr(args, "malformed", 0) < 0:
+        raise SystemExit("--records and --malformed must not be negative")
     return SimulatorOptions(
         adapter=args.adapter,
         name=args.name,
         seed=args.seed,
         records=args.records,
-        clock_offset=dt.timedelta(seconds=args.clock_offset),
+        clock_offset=offset,
         disconnect_after=args.disconnect_after,
         keep_records=args.keep_records,
         battery_percent=args.battery,
         serial=args.serial,
+        malformed=getattr(args, "malformed", 0),
     )
 
 

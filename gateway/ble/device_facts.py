@@ -1,12 +1,15 @@
-"""Reading a connected device's facts: Device Information strings and System ID, Battery
-Level, and its Current Time against the gateway clock. Every read is optional (a device that
-lacks a characteristic or fails to answer simply leaves that fact unknown)."""
+"""Reading a connected device's facts: Device Information strings, System ID, IEEE 11073-20601
+Regulatory Certification Data List and PnP ID, Battery Level, and its Current Time against the
+gateway clock. Every read is optional (a device that lacks a characteristic or fails to answer
+simply leaves that fact unknown); a value that does not decode is logged, left unknown and
+reported to the caller (``failures``), never an error."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Final, TypeVar
 
 import structlog
@@ -17,6 +20,12 @@ from gateway.ble.events import ClockReading, DeviceInformation
 from gateway.ble.link import GattLink, LinkError
 from profiles.battery import decode_battery_level
 from profiles.date_time import CurrentTime, decode_current_time
+from profiles.device_information import (
+    PNP_ID,
+    REGULATORY_CERTIFICATION_DATA_LIST,
+    decode_pnp_id,
+    decode_regulatory_certification_data_list,
+)
 from profiles.errors import DecodeError
 
 _log = structlog.get_logger("gateway.ble.device_facts")
@@ -38,6 +47,16 @@ def dis_string(raw: bytes) -> str | None:
     return text or None
 
 
+@dataclass(frozen=True, slots=True)
+class FactFailure:
+    """A device fact whose value did not decode (the fact is left unknown)."""
+
+    characteristic: str
+    uuid16: int
+    raw: bytes
+    error: str
+
+
 async def optional_read(link: GattLink, uuid16: int, timeout: float) -> bytes | None:
     """Read if the device has the characteristic; None (logged) when absent or failing."""
     if uuid16 not in link.characteristics:
@@ -49,7 +68,10 @@ async def optional_read(link: GattLink, uuid16: int, timeout: float) -> bytes | 
         return None
 
 
-async def read_device_information(link: GattLink, timeout: float) -> DeviceInformation:
+async def read_device_information(
+    link: GattLink, timeout: float, *, failures: list[FactFailure] | None = None
+) -> DeviceInformation:
+    """The Device Information Service values; undecodable ones are appended to ``failures``."""
     values: dict[str, str | None] = {}
     for field_name, uuid16 in _DIS_STRINGS:
         raw = await optional_read(link, uuid16, timeout)
@@ -58,22 +80,46 @@ async def read_device_information(link: GattLink, timeout: float) -> DeviceInfor
     if system_id is not None and len(system_id) != 8:
         _log.warning("system_id_size", size=len(system_id))
         system_id = None
-    return DeviceInformation(system_id=system_id, **values)
+    regulatory = _decoded(
+        decode_regulatory_certification_data_list,
+        await optional_read(link, uuids.REGULATORY_CERTIFICATION_DATA_LIST, timeout),
+        REGULATORY_CERTIFICATION_DATA_LIST.name,
+        uuids.REGULATORY_CERTIFICATION_DATA_LIST,
+        failures,
+    )
+    pnp_id = _decoded(
+        decode_pnp_id,
+        await optional_read(link, uuids.PNP_ID, timeout),
+        PNP_ID.name,
+        uuids.PNP_ID,
+        failures,
+    )
+    return DeviceInformation(
+        system_id=system_id, regulatory_certification=regulatory, pnp_id=pnp_id, **values
+    )
 
 
-def _decoded(decode: Callable[[bytes], _T], raw: bytes | None, what: str) -> _T | None:
+def _decoded(
+    decode: Callable[[bytes], _T],
+    raw: bytes | None,
+    what: str,
+    uuid16: int,
+    failures: list[FactFailure] | None = None,
+) -> _T | None:
     if raw is None:
         return None
     try:
         return decode(raw)
     except DecodeError as exc:
         _log.warning("decode_failed", characteristic=what, error=str(exc), raw=raw.hex())
+        if failures is not None:
+            failures.append(FactFailure(what, uuid16, raw, str(exc)))
         return None
 
 
 async def read_battery_percent(link: GattLink, timeout: float) -> int | None:
     raw = await optional_read(link, uuids.BATTERY_LEVEL, timeout)
-    level = _decoded(decode_battery_level, raw, "battery-level")
+    level = _decoded(decode_battery_level, raw, "battery-level", uuids.BATTERY_LEVEL)
     return level.percent if level is not None else None
 
 
@@ -86,7 +132,7 @@ async def read_clock(
     before = now()
     raw = await optional_read(link, uuids.CURRENT_TIME, timeout)
     after = now()
-    value = _decoded(decode_current_time, raw, "current-time")
+    value = _decoded(decode_current_time, raw, "current-time", uuids.CURRENT_TIME)
     if value is None:
         return None
     middle = before + (after - before) / 2

@@ -16,11 +16,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from gateway.ble.allowlist import Advertisement, Decision
+from profiles.device_information import PnpId, RegulatoryCertificationDataList
 
 
 @dataclass(frozen=True, slots=True)
 class DeviceInformation:
-    """Device Information Service strings and System ID (each None when not exposed)."""
+    """Device Information Service strings, System ID, IEEE 11073-20601 Regulatory
+    Certification Data List (0x2A2A) and PnP ID (0x2A50), each None when not exposed or (for
+    the last two) not decodable."""
 
     manufacturer: str | None = None
     model: str | None = None
@@ -29,6 +32,8 @@ class DeviceInformation:
     firmware_revision: str | None = None
     software_revision: str | None = None
     system_id: bytes | None = None
+    regulatory_certification: RegulatoryCertificationDataList | None = None
+    pnp_id: PnpId | None = None
 
     @property
     def system_id_eui64(self) -> str | None:
@@ -58,7 +63,13 @@ class ClockReading:
 
 @dataclass(frozen=True, slots=True)
 class ConnectionFacts:
-    """What the gateway knows about one connection, shared by all its events."""
+    """What the gateway knows about one connection, shared by all its events.
+
+    ``services``: the 16-bit UUIDs of the SIG services the device exposes. ``features``: the
+    decoded values of the characteristics read once per connection, by registry name (feature
+    characteristics, the thermometer's Temperature Type, the CGM Session Start Time; see
+    :mod:`gateway.ble.profile_table`).
+    """
 
     address: str
     adapter: str
@@ -70,12 +81,20 @@ class ConnectionFacts:
     clock: ClockReading | None = None
     features: Mapping[str, object] = field(default_factory=dict)
     quirks: tuple[str, ...] = ()
+    services: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
 class MeasurementEvent:
     """One decoded characteristic value. ``stored`` is True for records fetched from the
-    device's memory through RACP, False for live notifications and indications."""
+    device's memory through RACP, False for live notifications and indications (and for the
+    values read at connect that a mapping needs as data, the CGM Session Start Time).
+
+    ``sequence_number`` is the record's key in the device's record store: the sequence number
+    of a glucose record, the highest time offset (minutes) of the records of a CGM value; None
+    otherwise. For a measurement reassembled from several packets (body composition),
+    ``raw`` is the packets joined in arrival order (each is a complete characteristic value).
+    """
 
     characteristic: str
     uuid16: int
@@ -89,7 +108,14 @@ class MeasurementEvent:
 
 @dataclass(frozen=True, slots=True)
 class DecodeFailureEvent:
-    """A value that did not decode; the session logs, counts and reports it, and goes on."""
+    """A value that did not decode; the session logs, counts and reports it, and goes on.
+
+    Also reports an incomplete multiple-packet measurement (body composition) that a
+    disconnect or an inconsistent packet ended: then ``packets`` holds its packets in arrival
+    order (``raw`` is them joined), ``partial`` the fields they carried (a
+    ``BodyCompositionMeasurement`` with ``multiple_packet`` True) and ``error`` says why it is
+    incomplete. ``packets`` is empty and ``partial`` None for a plain decode failure.
+    """
 
     characteristic: str
     uuid16: int
@@ -97,6 +123,8 @@ class DecodeFailureEvent:
     error: str
     received_at: dt.datetime
     connection: ConnectionFacts
+    packets: tuple[bytes, ...] = ()
+    partial: object | None = None
 
 
 @dataclass(frozen=True, slots=True)

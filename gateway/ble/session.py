@@ -6,14 +6,21 @@ Per connection, in order:
 
 1. connect through the :class:`~gateway.ble.link.Connector` (bleak-retry-connector), bounded by
    ``connect_timeout``;
-2. read Device Information and match :mod:`~gateway.ble.quirks`; read Battery Level; read
-   Current Time against the gateway clock and set it when the :class:`ClockPolicy` (and the
-   quirks) allow;
-3. read each present profile's feature characteristics and subscribe to its measurement
-   characteristics (:mod:`~gateway.ble.profile_table`); bleak confirms indications;
-4. for profiles with stored records, fetch ">= high-water mark" through RACP
-   (:mod:`~gateway.ble.racp_fetch`);
+2. read Device Information (strings, System ID, Regulatory Certification Data List, PnP ID)
+   and match :mod:`~gateway.ble.quirks`; read Battery Level; read Current Time against the
+   gateway clock and set it when the :class:`ClockPolicy` (and the quirks) allow;
+3. read each present profile's feature characteristics (and the thermometer's Temperature Type,
+   the CGM Session Start Time) into the connection's ``features``, and subscribe to its
+   measurement characteristics (:mod:`~gateway.ble.profile_table`); bleak confirms indications;
+4. for profiles with stored records, fetch them through RACP (:mod:`~gateway.ble.racp_fetch`):
+   ">= high-water mark" by sequence number (glucose) or time offset (CGM, per sensor session),
+   all records for the pulse oximeter, which has neither;
 5. stay connected, delivering live values, until the device disconnects or :meth:`stop`.
+
+Measurements sent in several packets (body composition) are reassembled per connection
+(:mod:`~gateway.ble.reassembly`): only complete ones are delivered; an incomplete one, ended
+by a disconnect or by a packet that cannot belong to it, is reported as a DecodeFailureEvent
+carrying its packets, never dropped.
 
 Every GATT step has a timeout. Values are decoded in arrival order by one worker: a value that
 does not decode is logged, counted and reported as a DecodeFailureEvent, and the session goes
@@ -21,9 +28,10 @@ on. Values already received when the link drops are still delivered.
 
 High-water marks (:mod:`~gateway.ble.highwater`) advance only past records the consumer has
 acknowledged (returned from its call without raising): after a complete transfer to the
-highest acknowledged sequence number + 1; after an interrupted one likewise, but only if the
-records came in ascending order; for a live record only when it is the next expected one. A
-consumer error stops advances for the rest of the connection.
+highest acknowledged sequence number + 1; after an interrupted one past the longest run of
+consecutive acknowledged records from the old mark (a glucose measurement whose context is
+announced counts once its context is acknowledged too); for a live record only when it is the
+next expected one. A consumer error stops advances for the rest of the connection.
 """
 
 from __future__ import annotations
@@ -56,8 +64,9 @@ from gateway.ble.events import (
 )
 from gateway.ble.highwater import HighWaterStore
 from gateway.ble.link import Connector, GattLink, LinkError, Sighting
-from gateway.ble.profile_table import PROFILES, Decoder, ProfileSpec
+from gateway.ble.profile_table import PROFILES, Decoder, ProfileSpec, StoredRecords
 from gateway.ble.racp_fetch import FetchOutcome, RacpFetch
+from gateway.ble.reassembly import Incomplete, PacketAssembler
 from profiles.date_time import encode_current_time
 from profiles.errors import DecodeError
 from profiles.racp import RECORD_ACCESS_CONTROL_POINT, decode_record_access_control_point
@@ -101,6 +110,10 @@ class SessionConfig:
     """Connect only when ``bond_check`` says the device is bonded (real BlueZ only)."""
     drain_timeout: float = 30.0
     """After a disconnect, how long the consumer may take for the values already received."""
+    announced_value_grace: float = 2.0
+    """After a complete transfer, how long to wait for values a record announced (a glucose
+    context) that have not arrived yet; a device sends them before its RACP response, but a
+    stack may deliver different characteristics out of order."""
 
 
 @dataclass(slots=True)
@@ -115,6 +128,7 @@ class SessionStats:
     step_failures: int = 0
     records_fetched: int = 0
     clock_writes: int = 0
+    incomplete_measurements: int = 0
 
 
 def _local_now() -> dt.datetime:
@@ -126,6 +140,15 @@ class _Route:
     spec: ProfileSpec
     characteristic: AnyCharacteristic
     decode: Decoder
+    assembler: PacketAssembler | None = None
+
+    @property
+    def records(self) -> StoredRecords | None:
+        """The profile's stored-record rules when this characteristic carries its records."""
+        stored = self.spec.stored
+        if stored is None or self.characteristic not in stored.records:
+            return None
+        return stored
 
 
 @dataclass(slots=True)
@@ -139,9 +162,12 @@ class _Connection:
     queue: asyncio.Queue[object] = field(default_factory=asyncio.Queue)
     routes: dict[int, _Route] = field(default_factory=dict)
     fetch: RacpFetch | None = None
+    stored: StoredRecords | None = None
+    mark_key: str | None = None
     mark: int | None = None
     acked_max: int | None = None
-    acked_ascending: bool = True
+    acked: set[int] = field(default_factory=set)
+    awaiting: set[int] = field(default_factory=set)
     consumer_failed: bool = False
     clock_write_pending: bool = False
     transfer_done: bool = False
@@ -278,7 +304,8 @@ class DeviceSession:
         self, link: GattLink, sighting: Sighting, disconnected: asyncio.Event
     ) -> _Connection:
         timeout = self.config.step_timeout
-        info = await device_facts.read_device_information(link, timeout)
+        fact_failures: list[device_facts.FactFailure] = []
+        info = await device_facts.read_device_information(link, timeout, failures=fact_failures)
         behaviour = quirks.match(info, self.quirk_table)
         facts = ConnectionFacts(
             address=self.address,
@@ -289,6 +316,7 @@ class DeviceSession:
             device_information=info,
             battery_percent=await device_facts.read_battery_percent(link, timeout),
             quirks=behaviour.quirks,
+            services=link.services,
         )
         conn = _Connection(link, facts, behaviour, disconnected)
         self._log.info(
@@ -301,6 +329,18 @@ class DeviceSession:
         await self._emit(
             SessionStateEvent(self.address, SessionState.CONNECTED, adapter=sighting.adapter)
         )
+        for failure in fact_failures:
+            self.stats.decode_errors += 1
+            await self._emit(
+                DecodeFailureEvent(
+                    failure.characteristic,
+                    failure.uuid16,
+                    failure.raw,
+                    failure.error,
+                    self.now(),
+                    conn.facts,
+                )
+            )
         worker = asyncio.create_task(self._worker(conn), name=f"ble-worker-{self.address}")
         setup = asyncio.create_task(self._setup(conn), name=f"ble-setup-{self.address}")
         try:
@@ -328,6 +368,7 @@ class DeviceSession:
             except TimeoutError:
                 self._log.error("drain_timeout", pending=conn.queue.qsize())
                 worker.cancel()
+            await self._flush_assemblers(conn)
             await self._save_mark(conn)
         return conn
 
@@ -347,6 +388,7 @@ class DeviceSession:
         await self._sync_clock(conn)
         specs = [p for p in PROFILES if p.service in link.services]
         features: dict[str, object] = {}
+        delivered: list[tuple[AnyCharacteristic, object, bytes, dt.datetime]] = []
         for spec in specs:
             for characteristic in spec.read:
                 raw = await device_facts.optional_read(
@@ -354,25 +396,59 @@ class DeviceSession:
                 )
                 if raw is None:
                     continue
+                read_at = self.now()
                 try:
-                    features[characteristic.name] = characteristic.decode(raw)
+                    value = spec.decoder(characteristic, features)(raw)
                 except DecodeError as exc:
-                    await self._decode_failed(conn, characteristic, raw, exc)
+                    await self._decode_failed(conn, characteristic, raw, exc, read_at)
+                    continue
+                features[characteristic.name] = value
+                if characteristic in spec.deliver:
+                    delivered.append((characteristic, value, raw, read_at))
         conn.facts = dataclasses.replace(conn.facts, features=features)
+        for characteristic, value, raw, read_at in delivered:
+            await self._deliver_read(conn, characteristic, value, raw, read_at)
         for spec in specs:
             for characteristic in spec.subscribe:
                 uuid16 = characteristic.uuid16
                 if uuid16 not in link.characteristics:
                     continue
                 decoder = spec.decoder(characteristic, features)
-                conn.routes[uuid16] = _Route(spec, characteristic, decoder)
+                assembler = spec.assembler(features) if spec.assembler is not None else None
+                conn.routes[uuid16] = _Route(spec, characteristic, decoder, assembler)
                 handler = self._handler(conn, uuid16)
                 await self._step(
                     f"subscribe {characteristic.name}", link.subscribe(uuid16, handler)
                 )
-        racp_specs = [s for s in specs if s.uses_racp]
+        racp_specs = [s for s in specs if s.stored is not None]
         if racp_specs and uuids.RECORD_ACCESS_CONTROL_POINT in link.characteristics:
-            await self._fetch_stored(conn)
+            if len(racp_specs) > 1:
+                self._log.warning(
+                    "several_record_stores",
+                    profiles=[s.name for s in racp_specs],
+                    fetched=racp_specs[0].name,
+                )
+            await self._fetch_stored(conn, racp_specs[0], features)
+
+    async def _deliver_read(
+        self,
+        conn: _Connection,
+        characteristic: AnyCharacteristic,
+        value: object,
+        raw: bytes,
+        read_at: dt.datetime,
+    ) -> None:
+        """Hand a value read at connect to the consumer (data later records are joined with)."""
+        event = MeasurementEvent(
+            characteristic.name, characteristic.uuid16, value, raw, read_at, False, None, conn.facts
+        )
+        try:
+            await self.consumer(event)
+        except Exception as exc:
+            self.stats.consumer_errors += 1
+            self._log.error("consumer_failed", characteristic=event.characteristic, error=repr(exc))
+            return
+        self.stats.delivered += 1
 
     def _handler(self, conn: _Connection, uuid16: int) -> Callable[[bytes], None]:
         queue = conn.queue
@@ -418,12 +494,25 @@ class DeviceSession:
 
     # --- stored records ---------------------------------------------------------------------
 
-    async def _fetch_stored(self, conn: _Connection) -> None:
+    async def _fetch_stored(
+        self, conn: _Connection, spec: ProfileSpec, features: dict[str, object]
+    ) -> None:
         link = conn.link
         racp = uuids.RECORD_ACCESS_CONTROL_POINT
-        conn.mark = await self.store.load(self.device_key)
+        stored = spec.stored
+        assert stored is not None
+        conn.stored = stored
+        conn.mark_key = stored.mark_key(self.device_key, features)
+        if conn.mark_key is not None:
+            conn.mark = await self.store.load(conn.mark_key)
+        else:
+            # No record numbering to filter by (pulse oximeter; CGM without a session start).
+            self._log.info("fetch_all_records", profile=spec.name)
         fetch = RacpFetch(
-            conn.mark, all_records_as_ge_zero=conn.behaviour.racp_all_records_as_ge_zero
+            conn.mark,
+            all_records_as_ge_zero=(
+                conn.mark_key is not None and conn.behaviour.racp_all_records_as_ge_zero
+            ),
         )
         if not await self._step("subscribe racp", link.subscribe(racp, self._handler(conn, racp))):
             return
@@ -442,14 +531,23 @@ class DeviceSession:
             outcome = FetchOutcome.FAILED
         # The response is processed by the worker after every record before it: wait for the
         # records it ended to be acknowledged, then store the mark.
-        await self._drained(conn)
-        conn.transfer_done = outcome in (FetchOutcome.COMPLETE, FetchOutcome.NO_RECORDS)
-        await self._save_mark(conn)
-        self.stats.records_fetched += fetch.records
-        self._log.info("fetch_done", outcome=outcome.value, records=fetch.records, next=conn.mark)
-        await self._emit(
-            RecordTransferEvent(self.address, outcome.value, fetch.records, fetch.start, conn.mark)
-        )
+        try:
+            await self._drained(conn)
+            if outcome is FetchOutcome.COMPLETE and conn.awaiting:
+                await self._await_announced(conn)
+        finally:
+            # Also when the link drops (this task is then cancelled): the transfer happened.
+            conn.transfer_done = outcome in (FetchOutcome.COMPLETE, FetchOutcome.NO_RECORDS)
+            await self._save_mark(conn)
+            self.stats.records_fetched += fetch.records
+            self._log.info(
+                "fetch_done", outcome=outcome.value, records=fetch.records, next=conn.mark
+            )
+            await self._emit(
+                RecordTransferEvent(
+                    self.address, outcome.value, fetch.records, fetch.start, conn.mark
+                )
+            )
 
     async def _drained(self, conn: _Connection) -> None:
         """Wait until the worker has handled everything queued so far."""
@@ -463,21 +561,46 @@ class DeviceSession:
             ended.cancel()
             waiter.cancel()
 
+    async def _await_announced(self, conn: _Connection) -> None:
+        """Give announced values (glucose contexts) a short grace to arrive; those still
+        missing after it are logged: the device said every record was sent."""
+        deadline = time.monotonic() + self.config.announced_value_grace
+        while conn.awaiting and time.monotonic() < deadline and not conn.disconnected.is_set():
+            await asyncio.sleep(0.02)
+            await self._drained(conn)
+        if conn.awaiting:
+            self._log.warning("announced_values_missing", sequences=sorted(conn.awaiting))
+            conn.awaiting.clear()
+
     def _new_mark(self, conn: _Connection) -> int | None:
+        """After a complete transfer: past the highest acknowledged record. After an
+        interrupted one: past the longest run of consecutive acknowledged records from the
+        old mark (values on different characteristics may arrive out of order, so a gap means
+        a record that was not delivered yet), and never past a record still awaiting a value
+        its measurement announced (a glucose context): that record is fetched again."""
         if conn.consumer_failed or conn.acked_max is None:
             return None
         fetch = conn.fetch
-        complete = fetch is not None and fetch.outcome is FetchOutcome.COMPLETE
-        if not complete and not conn.acked_ascending:
+        if fetch is not None and fetch.outcome is FetchOutcome.COMPLETE:
+            # The device said every record was sent; announced values get a grace period
+            # (_await_announced) before this is called on the normal path.
+            return conn.acked_max + 1
+        complete = conn.acked - conn.awaiting
+        if not complete:
             return None
-        return conn.acked_max + 1
+        start = conn.mark if conn.mark is not None else min(complete)
+        following = start
+        while following in complete:
+            following += 1
+        return following if following > start else None
 
     async def _save_mark(self, conn: _Connection) -> None:
         new = self._new_mark(conn)
-        if new is None or (conn.mark is not None and new <= conn.mark):
+        key = conn.mark_key
+        if key is None or new is None or (conn.mark is not None and new <= conn.mark):
             return
         try:
-            await self.store.store(self.device_key, new)
+            await self.store.store(key, new)
         except Exception as exc:  # keep serving; records will repeat
             self._log.error("highwater_store_failed", error=repr(exc))
             return
@@ -519,7 +642,15 @@ class DeviceSession:
             await self._write_clock(conn)
         data = conn.behaviour.fix_payload(uuid16, raw)
         try:
-            decoded = route.decode(data)
+            if route.assembler is None:
+                decoded: object = route.decode(data)
+            else:
+                fed = route.assembler.feed(data)
+                if fed.abandoned is not None:
+                    await self._incomplete(conn, route.characteristic, fed.abandoned, received_at)
+                if fed.complete is None:
+                    return  # the measurement's other packets are awaited
+                decoded, raw = fed.complete, fed.raw
         except DecodeError as exc:
             await self._decode_failed(conn, route.characteristic, raw, exc, received_at)
             return
@@ -527,9 +658,10 @@ class DeviceSession:
             self._log.exception("decoder_crashed", characteristic=route.characteristic.name)
             await self._decode_failed(conn, route.characteristic, raw, exc, received_at)
             return
-        sequence = route.spec.sequence_of(decoded) if route.spec.sequence_of else None
+        records = route.records
+        sequence = records.key_of(decoded) if records is not None else None
         fetch = conn.fetch
-        stored = fetch is not None and not fetch.done
+        stored = records is not None and fetch is not None and not fetch.done
         if stored and fetch is not None and not fetch.on_record(sequence):
             return
         event = MeasurementEvent(
@@ -551,18 +683,25 @@ class DeviceSession:
             return
         self.stats.delivered += 1
         if sequence is not None:
-            self._acknowledged(conn, sequence, stored)
+            self._acknowledged(conn, sequence, stored, event.value)
             if not stored:
                 await self._save_mark(conn)
 
-    def _acknowledged(self, conn: _Connection, sequence: int, stored: bool) -> None:
+    def _acknowledged(
+        self, conn: _Connection, sequence: int, stored: bool, value: object = None
+    ) -> None:
         if not stored:
+            if conn.stored is None or not conn.stored.live_advances_mark:
+                return
             # A live record advances the mark only when it is the next one expected.
             expected = conn.acked_max + 1 if conn.acked_max is not None else conn.mark
             if sequence != expected:
                 return
-        if conn.acked_max is not None and sequence < conn.acked_max:
-            conn.acked_ascending = False
+        conn.acked.add(sequence)
+        if conn.stored is not None and conn.stored.awaits_more(value):
+            conn.awaiting.add(sequence)
+        else:
+            conn.awaiting.discard(sequence)
         if conn.acked_max is None or sequence > conn.acked_max:
             conn.acked_max = sequence
 
@@ -588,6 +727,46 @@ class DeviceSession:
                 conn.facts,
             )
         )
+
+    async def _incomplete(
+        self,
+        conn: _Connection,
+        characteristic: AnyCharacteristic,
+        incomplete: Incomplete,
+        received_at: dt.datetime | None = None,
+    ) -> None:
+        """Report an incomplete multiple-packet measurement with all its packets."""
+        self.stats.incomplete_measurements += 1
+        self.stats.decode_errors += 1
+        raw = b"".join(incomplete.packets)
+        self._log.warning(
+            "incomplete_measurement",
+            characteristic=characteristic.name,
+            packets=len(incomplete.packets),
+            reason=incomplete.reason,
+            raw=raw.hex(),
+        )
+        await self._emit(
+            DecodeFailureEvent(
+                characteristic.name,
+                characteristic.uuid16,
+                raw,
+                incomplete.reason,
+                received_at or self.now(),
+                conn.facts,
+                incomplete.packets,
+                incomplete.partial,
+            )
+        )
+
+    async def _flush_assemblers(self, conn: _Connection) -> None:
+        """At the end of a connection: report every measurement still waiting for packets."""
+        for route in conn.routes.values():
+            if route.assembler is None:
+                continue
+            left = route.assembler.flush("the connection ended before its last packet")
+            if left is not None:
+                await self._incomplete(conn, route.characteristic, left)
 
     async def _emit(self, event: BleEvent) -> None:
         try:

@@ -13,9 +13,12 @@ from gateway import __version__
 COMMAND_MODULES: Final = (
     "gateway.cli.decode",
     "gateway.cli.scan",
+    "gateway.cli.simulate",
     "gateway.cli.demo",
     "gateway.cli.map",
     "gateway.cli.validate",
+    "gateway.cli.run",
+    "gateway.cli.outbox",
 )
 
 

@@ -30,7 +30,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    logs = sorted(Path(args.corpus).glob("*.log"))
+    logs = sorted(p for p in Path(args.corpus).glob("*.log") if not p.name.startswith("samples-"))
     if not logs:
         print(f"phg demo: no capture logs in {args.corpus}", file=sys.stderr)
         return 2

@@ -5,7 +5,9 @@ a :data:`MappingResult` for each decoded measurement:
 
 - :class:`Mapped`: Bundle entries for the Observations, plus the participants they refer to;
 - :class:`HeldBack`: a reading whose Bluetooth user index is not bound to a Patient (it must be
-  kept, not attributed, until a binding exists);
+  kept, not attributed, until a binding exists), or one waiting for data the same connection
+  has not sent yet (a glucose context before its measurement, CGM records before the session
+  start time): the mapper's join memory keeps it and maps it when that data arrives;
 - :class:`Discarded`: a stamp the IG says to drop (clock neither current nor synchronised);
 - :class:`Skipped`: data not uploaded on purpose (transient values).
 
@@ -24,6 +26,7 @@ from gateway.fhir.coincident import coincident_time_stamp
 from gateway.fhir.device_info import PhdDeviceInfo
 from gateway.fhir.elements import JsonDict
 from gateway.fhir.entries import BundleEntry, KnownIds, Participant, participant, urn_uuid
+from gateway.fhir.mapper_types import AnyProfileMapper, JoinMemory, Wait
 from gateway.fhir.observation import ObservationContext
 from gateway.fhir.patient import Patient, PatientBinding
 from gateway.fhir.phd_device import observation_device_key, phd_device, search_identifier
@@ -70,6 +73,7 @@ class ConnectionMapper:
     known: KnownIds = field(default_factory=lambda: MappingProxyType({}))
     _specializations: set[str] = field(default_factory=set, init=False, repr=False)
     _participants: dict[object, Participant] = field(default_factory=dict, init=False, repr=False)
+    _memory: JoinMemory = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._device_key = observation_device_key(self.phd)
@@ -113,6 +117,28 @@ class ConnectionMapper:
     def map(self, measurement: object, received_at: dt.datetime) -> MappingResult:
         """Map one decoded measurement received at ``received_at`` (aware, gateway clock)."""
         mapper = mapper_for(measurement)
+        if mapper.join is None:
+            return self._map_one(measurement, mapper, received_at)
+        joined = mapper.join(measurement, self._memory)
+        if isinstance(joined, Wait):
+            return HeldBack(None, joined.reason)
+        if not joined:
+            return Skipped(mapper.skip_reason or "nothing to map")
+        results = [self._map_one(item, mapper_for(item), received_at) for item in joined]
+        mapped = [r for r in results if isinstance(r, Mapped)]
+        if not mapped:
+            return results[0]
+        used: dict[str, Participant] = {}
+        for r in mapped:
+            for p in r.participants:
+                used.setdefault(p.reference, p)
+        return Mapped([e for r in mapped for e in r.entries], list(used.values()))
+
+    def _map_one(
+        self, measurement: object, mapper: AnyProfileMapper, received_at: dt.datetime
+    ) -> MappingResult:
+        if mapper.join is not None:
+            raise TypeError(f"joined reading {type(measurement).__name__} has a join itself")
         if mapper.skip_reason is not None:
             return Skipped(mapper.skip_reason)
         if mapper.specialization is not None and mapper.specialization not in self._specializations:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -11,6 +11,18 @@ from gateway.fhir.observation import ObservationContext
 from gateway.fhir.timeline import Stamp
 
 M = TypeVar("M")
+
+JoinMemory = dict[Hashable, Any]
+"""What one connection remembers between measurements (recent glucose measurements by sequence
+number, connection facts such as the CGM session start time). Owned by the ConnectionMapper."""
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    """A join's answer when the measurement needs something not yet received (the glucose
+    measurement of a context, the CGM session start time): the caller gets ``HeldBack``."""
+
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +34,11 @@ class ProfileMapper(Generic[M]):
     (battery), whose subject falls back to the PhdDevice when there is no default Patient.
     ``build`` returns the Bundle entries (first = the main Observation). A mapper with
     ``skip_reason`` maps nothing on purpose (transient data).
+
+    ``join`` (optional) runs first, with the connection's :data:`JoinMemory`: it returns the
+    readings to map instead of the measurement (each mapped by its own registered mapper, which
+    must have no join; an empty list is a :class:`Skipped` with ``skip_reason``), or a
+    :class:`Wait`. It is how a measurement meets what arrived separately on the same connection.
     """
 
     measurement_type: type[M]
@@ -30,6 +47,7 @@ class ProfileMapper(Generic[M]):
     stamp: Callable[[M], Stamp | None]
     user_index: Callable[[M], int | None] | None
     skip_reason: str | None = None
+    join: Callable[[M, JoinMemory], Sequence[object] | Wait] | None = None
 
 
 AnyProfileMapper = ProfileMapper[Any]

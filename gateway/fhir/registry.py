@@ -15,6 +15,13 @@ from gateway.fhir.mapper_types import AnyProfileMapper
 MAPPER_MODULES: Final = (
     "gateway.fhir.mappers.blood_pressure",
     "gateway.fhir.mappers.battery",
+    "gateway.fhir.mappers.glucose",
+    "gateway.fhir.mappers.cgm",
+    "gateway.fhir.mappers.pulse_oximeter",
+    "gateway.fhir.mappers.heart_rate",
+    "gateway.fhir.mappers.weight_scale",
+    "gateway.fhir.mappers.body_composition",
+    "gateway.fhir.mappers.health_thermometer",
 )
 
 

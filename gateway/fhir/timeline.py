@@ -119,13 +119,21 @@ class Discarded:
     reason: str
 
 
+_FHIR_MAX_OFFSET: Final = dt.timedelta(hours=14)
+
+
 def _fhir_text(aware: dt.datetime) -> str:
     """ISO 8601 text; an offset with seconds (historic local mean time) is rounded to whole
-    minutes, as FHIR allows only ``hh:mm``, keeping the instant."""
+    minutes, as FHIR allows only ``hh:mm``, keeping the instant. An offset beyond FHIR's
+    -14:00..+14:00 (a Bluetooth time zone plus DST can reach +16:00) is written in UTC: the
+    same instant, in a form FHIR accepts."""
     offset = aware.utcoffset()
     if offset is not None and offset.seconds % 60:
         minutes = round(offset.total_seconds() / 60)
         aware = aware.astimezone(dt.timezone(dt.timedelta(minutes=minutes)))
+        offset = aware.utcoffset()
+    if offset is not None and abs(offset) > _FHIR_MAX_OFFSET:
+        aware = aware.astimezone(dt.UTC)
     return aware.isoformat(timespec="milliseconds" if aware.microsecond else "seconds")
 
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Awaitable, Callable
 
 from gateway.ble import uuids
-from gateway.ble.backoff import Backoff
 from gateway.ble.clock import ClockPolicy, ClockSync
-from gateway.ble.events import BleEvent, DecodeFailureEvent, MeasurementEvent, RecordTransferEvent
+from gateway.ble.events import DecodeFailureEvent, RecordTransferEvent
 from gateway.ble.highwater import MemoryHighWaterStore
 from gateway.ble.session import DeviceSession, SessionConfig
 from profiles.blood_pressure import decode_blood_pressure_measurement
@@ -30,50 +28,9 @@ from tests.ble.fakes import (
     FakeLink,
     FakeSource,
 )
-
-ADDRESS = "AA:BB:CC:DD:EE:01"
-CONFIG = SessionConfig(
-    step_timeout=1.0,
-    connect_timeout=1.0,
-    racp_idle_timeout=0.5,
-    backoff=lambda: Backoff(initial=0.01, maximum=0.02, jitter=0),
-    stable_after=60,
-    fresh_sighting=60,
-)
-
-
-class Collector:
-    def __init__(self, fail_on: Callable[[MeasurementEvent], bool] | None = None) -> None:
-        self.events: list[BleEvent] = []
-        self.fail_on = fail_on
-
-    async def __call__(self, event: BleEvent) -> None:
-        if isinstance(event, MeasurementEvent) and self.fail_on and self.fail_on(event):
-            raise RuntimeError("outbox full")
-        self.events.append(event)
-
-    def measurements(self) -> list[MeasurementEvent]:
-        return [e for e in self.events if isinstance(e, MeasurementEvent)]
-
-    def of(self, kind: type) -> list:  # type: ignore[type-arg]
-        return [e for e in self.events if isinstance(e, kind)]
-
-
-async def _until(predicate: Callable[[], bool], timeout: float = 3.0) -> None:
-    async def poll() -> None:
-        while not predicate():
-            await asyncio.sleep(0.005)
-
-    await asyncio.wait_for(poll(), timeout)
-
-
-async def _run(session: DeviceSession, body: Callable[[], Awaitable[None]]) -> None:
-    task = asyncio.create_task(session.run())
-    try:
-        await body()
-    finally:
-        session.stop()
-        await asyncio.wait_for(task, 3)
+from tests.ble.harness import ADDRESS, CONFIG, Collector
+from tests.ble.harness import run_session as _run
+from tests.ble.harness import until as _until
 
 
 def test_glucose_fetch_delivers_records_and_advances_mark_after_ack() -> None:

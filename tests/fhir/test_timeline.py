@@ -16,6 +16,7 @@ from gateway.fhir.timeline import (
     WallClockStamp,
     identifier_time,
     map_time,
+    render_wall,
     wall_clock_stamp,
 )
 from profiles.date_time import DateTime
@@ -190,3 +191,12 @@ def test_historic_offsets_with_seconds_are_rounded_to_minutes() -> None:
     stamp = WallClockStamp(dt.datetime(1582, 1, 1, 0, 0, 0))  # New York LMT is -04:56:02
     result = mapped(map_time(stamp, clock, NEW_YORK, RECEIVED))
     assert result.effective == "1582-01-01T00:00:02-04:56"
+
+
+def test_offsets_beyond_fhir_range_are_written_in_utc() -> None:
+    # A Bluetooth time zone of +12:15 plus double daylight time (+2 h) is +14:15, which FHIR's
+    # dateTime does not allow: the same instant is written in UTC instead.
+    wall = dt.datetime(2026, 1, 1, 19, 15)
+    text = render_wall(wall, dt.timedelta(hours=14, minutes=15), dt.UTC)
+    assert text == "2026-01-01T05:00:00+00:00"
+    assert render_wall(wall, dt.timedelta(hours=14), dt.UTC) == "2026-01-01T19:15:00+14:00"

@@ -1,0 +1,179 @@
+"""``phg outbox``: inspect and manage the durable outbox.
+
+``list`` shows items (all, or one state) and the counts; ``show ID`` one item with its
+server answer and bundle entries; ``retry`` puts quarantined items back in the queue (all or
+the given ids); ``purge`` deletes done items (``--done``) or the named quarantined items, and
+only with ``--yes``: pending items are never purged (they have not reached the server).
+
+The outbox is ``--outbox PATH``, or the one of the configuration file (``--config``, default
+``$PHG_CONFIG`` or /etc/phg/gateway.toml). The daemon may keep running meanwhile.
+Exit status: 0 done, 1 nothing matched or confirmation missing, 2 bad input or no outbox.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any, Final
+
+from gateway import exact_json
+from gateway.outbox import ItemState, OutboxError, OutboxItem, OutboxStore
+
+EXIT_NOTHING: Final = 1
+EXIT_BAD_INPUT: Final = 2
+DEFAULT_CONFIG: Final = "/etc/phg/gateway.toml"
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "outbox",
+        help="inspect the outbox: list, show, retry or purge stored readings",
+        description=(
+            "Inspect and manage the outbox of readings waiting for (or sent to) the FHIR server."
+        ),
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--outbox", type=Path, help="the outbox SQLite file")
+    where.add_argument(
+        "--config",
+        type=Path,
+        help=f"take the outbox from this configuration (default: $PHG_CONFIG or {DEFAULT_CONFIG})",
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    listing = actions.add_parser("list", help="list items and counts per state")
+    listing.add_argument("--state", choices=[s.value for s in ItemState])
+    listing.add_argument("--limit", type=int, default=100, help="at most N items (100)")
+
+    show = actions.add_parser("show", help="show one item, its error and its bundle entries")
+    show.add_argument("id", type=int)
+
+    retry = actions.add_parser("retry", help="send quarantined items again")
+    retry.add_argument("ids", type=int, nargs="*", metavar="ID", help="item ids (default: all)")
+
+    purge = actions.add_parser(
+        "purge", help="delete done items (--done) or the named quarantined items"
+    )
+    purge.add_argument("ids", type=int, nargs="*", metavar="ID", help="quarantined item ids")
+    purge.add_argument("--done", action="store_true", help="delete every done item")
+    purge.add_argument("--yes", action="store_true", help="confirm the deletion")
+    parser.set_defaults(run=run)
+
+
+def _path(args: argparse.Namespace) -> Path:
+    if args.outbox is not None:
+        return Path(args.outbox)
+    from gateway.config import load_config
+
+    config = args.config or Path(os.environ.get("PHG_CONFIG", DEFAULT_CONFIG))
+    return load_config(config).outbox_path
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        path = _path(args)
+    except Exception as exc:  # ConfigError and friends: the message is for the user
+        print(f"phg outbox: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not path.is_file():
+        print(f"phg outbox: no outbox at {path}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        store = OutboxStore(path)
+    except OutboxError as exc:
+        print(f"phg outbox: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        action: int = ACTIONS[args.action](store, args)
+        return action
+    except OutboxError as exc:
+        print(f"phg outbox: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    finally:
+        store.close()
+
+
+def _list(store: OutboxStore, args: argparse.Namespace) -> int:
+    state = None if args.state is None else ItemState(args.state)
+    counts = store.counts()
+    print("  ".join(f"{s.value}: {counts[s]}" for s in ItemState))
+    items = store.list_items(state, args.limit)
+    if items:
+        header = f"{'ID':>8}  {'STATE':<11}  {'DEVICE':<20}  {'CREATED (UTC)':<23}"
+        print(f"{header}  ENTRIES  TRIES  ERROR")
+    for item in items:
+        print(
+            f"{item.id:>8}  {item.state.value:<11}  {item.device:<20}  "
+            f"{item.created_at.strftime('%Y-%m-%d %H:%M:%S.%f')[:23]}  {len(item.entries):>7}  "
+            f"{item.attempts:>5}  {_one_line(item.last_error)}"
+        )
+    return 0
+
+
+def _show(store: OutboxStore, args: argparse.Namespace) -> int:
+    item = store.get(args.id)
+    if item is None:
+        print(f"phg outbox: no item {args.id}", file=sys.stderr)
+        return EXIT_NOTHING
+    print(_describe(item))
+    return 0
+
+
+def _describe(item: OutboxItem) -> str:
+    lines = [
+        f"item {item.id}: {item.state.value}",
+        f"device: {item.device}",
+        f"created: {item.created_at.isoformat()}",
+        f"attempts: {item.attempts}",
+    ]
+    if item.last_error:
+        lines.append(f"last error: {item.last_error}")
+    if item.outcome is not None:
+        lines.append("server answer:")
+        lines.append(exact_json.dumps(item.outcome, indent=2))
+    lines.append("entries:")
+    lines.append(exact_json.dumps([e.to_json() for e in item.entries], indent=2))
+    return "\n".join(lines)
+
+
+def _retry(store: OutboxStore, args: argparse.Namespace) -> int:
+    count = store.retry(args.ids or None)
+    print(f"{count} item(s) queued again")
+    return 0 if count else EXIT_NOTHING
+
+
+def _purge(store: OutboxStore, args: argparse.Namespace) -> int:
+    if args.done == bool(args.ids):
+        print("phg outbox purge: give either --done or quarantined item ids", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.ids:
+        wrong = [
+            i
+            for i in args.ids
+            if (item := store.get(i)) is None or item.state is not ItemState.QUARANTINED
+        ]
+        if wrong:
+            print(
+                f"phg outbox purge: not quarantined (or unknown), nothing deleted: {wrong}",
+                file=sys.stderr,
+            )
+            return EXIT_BAD_INPUT
+    what = "every done item" if args.done else f"quarantined item(s) {args.ids}"
+    if not args.yes:
+        print(f"phg outbox purge: would delete {what}; add --yes to do it", file=sys.stderr)
+        return EXIT_NOTHING
+    count = store.purge_done() if args.done else store.purge_quarantined(args.ids)
+    print(f"{count} item(s) deleted")
+    return 0
+
+
+def _one_line(text: str | None) -> str:
+    if not text:
+        return ""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= 80 else flat[:77] + "..."
+
+
+ACTIONS: Final = {"list": _list, "show": _show, "retry": _retry, "purge": _purge}

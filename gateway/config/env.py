@@ -1,0 +1,91 @@
+"""Environment overrides: ``PHG_<TABLE>_<KEY>`` replaces one setting of the file.
+
+Every setting of the single tables (``gateway``, ``fhir``, ``fhir.auth``, ``outbox``, ``ble``,
+``logging``) has a variable: the path in upper case joined by ``_`` (``fhir.auth.kind`` ->
+``PHG_FHIR_AUTH_KIND``); :func:`variables` lists them all. Device bindings (``[[devices]]``)
+have none. Values are text, converted by validation like TOML values; lists are
+comma-separated (``PHG_BLE_ADAPTERS=hci0,hci1``); an empty value unsets an optional setting
+(its default applies).
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Final, Union
+
+from pydantic import BaseModel
+
+from gateway.config.model import GatewayConfig
+
+PREFIX: Final = "PHG_"
+_SECTIONS: Final = ("gateway", "fhir", "outbox", "ble", "logging")
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    name: str
+    path: tuple[str, ...]
+    is_list: bool
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def _is_list(annotation: Any) -> bool:
+    origin = typing.get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        return any(_is_list(a) for a in typing.get_args(annotation))
+    return origin is list
+
+
+def _walk(model: type[BaseModel], path: tuple[str, ...]) -> Iterator[Variable]:
+    for name, field in model.model_fields.items():
+        sub = _model_of(field.annotation)
+        if sub is not None:
+            yield from _walk(sub, (*path, name))
+        else:
+            full = (*path, name)
+            yield Variable(PREFIX + "_".join(full).upper(), full, _is_list(field.annotation))
+
+
+def variables() -> tuple[Variable, ...]:
+    """Every override variable, in model order."""
+    found: list[Variable] = []
+    for section in _SECTIONS:
+        model = _model_of(GatewayConfig.model_fields[section].annotation)
+        assert model is not None
+        found += _walk(model, (section,))
+    return tuple(found)
+
+
+VARIABLES: Final = variables()
+
+
+def apply(data: dict[str, Any], environ: Mapping[str, str]) -> dict[str, str]:
+    """Apply the overrides present in ``environ`` to ``data`` (the parsed TOML, modified in
+    place); returns setting path ("fhir.base_url") -> variable name, for error messages."""
+    applied: dict[str, str] = {}
+    for var in VARIABLES:
+        if var.name not in environ:
+            continue
+        text = environ[var.name]
+        table: Any = data
+        for key in var.path[:-1]:
+            table = table.setdefault(key, {}) if isinstance(table, dict) else None
+        if not isinstance(table, dict):
+            continue  # the file has a value where a table belongs: validation reports it
+        leaf = var.path[-1]
+        if var.is_list:
+            table[leaf] = [item.strip() for item in text.split(",") if item.strip()]
+        elif text == "":
+            table.pop(leaf, None)
+        else:
+            table[leaf] = text
+        applied[".".join(var.path)] = var.name
+    return applied

@@ -1,0 +1,109 @@
+"""Loading the configuration: read the TOML file (``tomllib``), apply the ``PHG_…`` environment
+overrides (:mod:`gateway.config.env`), validate (:mod:`gateway.config.model`), check the secret
+files (:mod:`gateway.config.secrets`). Every problem becomes one line of a
+:class:`ConfigError`, ``<setting>: <what is wrong>``, naming the environment variable when the
+value came from one, and never quoting a secret."""
+
+from __future__ import annotations
+
+import copy
+import os
+import tomllib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from gateway.config import env, secrets
+from gateway.config.model import GatewayConfig
+
+_MESSAGES = {
+    "missing": "required",
+    "extra_forbidden": "unknown setting (check the spelling)",
+}
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; ``problems`` lists one line per problem."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(self.problems))
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int) and not text.endswith("users"):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _setting(error: ErrorDetails) -> str:
+    """The setting path of a pydantic error, without union-member and validator noise."""
+    loc: list[int | str] = []
+    for part in error["loc"]:
+        if isinstance(part, str) and (part in ("id", "identifier") or part.startswith("function-")):
+            continue
+        loc.append(part)
+    return _location(tuple(loc))
+
+
+def _message(error: ErrorDetails) -> str:
+    message = _MESSAGES.get(error["type"], error["msg"])
+    return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
+def problems_of(exc: ValidationError, sources: Mapping[str, str]) -> list[str]:
+    lines: list[str] = []
+    for error in exc.errors(include_url=False, include_input=False):
+        setting = _setting(error)
+        line = f"{setting or 'configuration'}: {_message(error)}"
+        if setting in sources:
+            line += f" (from {sources[setting]})"
+        if line not in lines:
+            lines.append(line)
+    return lines
+
+
+def parse(
+    data: dict[str, Any], environ: Mapping[str, str], base_dir: Path | None = None
+) -> GatewayConfig:
+    """Validate already-parsed TOML ``data`` with the overrides of ``environ`` applied."""
+    forbidden = [
+        f"fhir.auth.{key}: secrets do not belong in the configuration file; use {instead}"
+        for key, instead in secrets.FORBIDDEN_IN_FILE.items()
+        if key in data.get("fhir", {}).get("auth", {})
+    ]
+    if forbidden:
+        raise ConfigError(forbidden)
+    data = copy.deepcopy(data)
+    sources = env.apply(data, environ)
+    try:
+        config = GatewayConfig.model_validate(data, context={"base_dir": base_dir})
+    except ValidationError as exc:
+        raise ConfigError(problems_of(exc, sources)) from None
+    try:
+        secrets.check_readable(config.fhir.auth)
+    except secrets.SecretError as exc:
+        raise ConfigError([str(exc)]) from None
+    return config
+
+
+def load_config(path: Path, environ: Mapping[str, str] | None = None) -> GatewayConfig:
+    """Load ``path`` with the overrides of ``environ`` (default: the process environment)."""
+    environ = os.environ if environ is None else environ
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: no such configuration file"]) from None
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
+    return parse(data, environ, path.resolve().parent)

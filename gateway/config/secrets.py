@@ -1,0 +1,71 @@
+"""Secrets of the FHIR authentication: from the environment or from files, never from the
+configuration file itself, and never shown (``SecretStr`` prints ``**********``).
+
+A secret file holds the secret alone; surrounding whitespace (a trailing newline) is removed.
+Files are read when the configuration is loaded, so an unreadable or empty file is a
+configuration error at start-up, not an upload failure hours later.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+from pydantic import SecretStr
+
+from gateway.config.model import AuthSection
+
+FORBIDDEN_IN_FILE: Final = {
+    "token": "PHG_FHIR_AUTH_TOKEN or token_file",
+    "client_secret": "PHG_FHIR_AUTH_CLIENT_SECRET or client_secret_file",
+}
+
+
+class SecretError(ValueError):
+    """A secret file that cannot be used; the message names the setting, never the secret."""
+
+
+def read_secret(path: Path, setting: str) -> SecretStr:
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise SecretError(f"{setting}: cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise SecretError(f"{setting}: {path} is not UTF-8 text") from None
+    if not text:
+        raise SecretError(f"{setting}: {path} is empty")
+    return SecretStr(text)
+
+
+def token(auth: AuthSection) -> SecretStr | None:
+    """The bearer token (environment first, then the file)."""
+    if auth.token is not None:
+        return auth.token
+    if auth.token_file is not None:
+        return read_secret(auth.token_file, "fhir.auth.token_file")
+    return None
+
+
+def client_secret(auth: AuthSection) -> SecretStr | None:
+    if auth.client_secret is not None:
+        return auth.client_secret
+    if auth.client_secret_file is not None:
+        return read_secret(auth.client_secret_file, "fhir.auth.client_secret_file")
+    return None
+
+
+def private_key(auth: AuthSection) -> SecretStr | None:
+    """The PEM private key of SMART Backend Services."""
+    if auth.private_key_file is None:
+        return None
+    return read_secret(auth.private_key_file, "fhir.auth.private_key_file")
+
+
+def check_readable(auth: AuthSection) -> None:
+    """Raise :class:`SecretError` if a secret the auth kind needs cannot be read."""
+    if auth.kind == "bearer":
+        token(auth)
+    elif auth.kind == "client-credentials":
+        client_secret(auth)
+    elif auth.kind == "smart-backend":
+        private_key(auth)

@@ -1,0 +1,85 @@
+"""The FHIR HTTP client (httpx): R4 JSON (``application/fhir+json``), timeouts, TLS.
+
+TLS certificates are verified by default against the system store; ``ca_file`` replaces it
+with a custom CA bundle (a private server's CA). ``verify=False`` exists for throw-away test
+set-ups only and is logged as a warning.
+"""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import httpx
+import structlog
+
+from gateway.upload.capability import check_capability
+
+FHIR_JSON: Final = "application/fhir+json"
+_log = structlog.get_logger("gateway.upload.client")
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    base_url: str
+    connect_timeout: float = 10.0
+    timeout: float = 60.0
+    """Read/write timeout: a large transaction can take a while on a slow server."""
+    verify_tls: bool = True
+    ca_file: Path | None = None
+
+    def __post_init__(self) -> None:
+        url = httpx.URL(self.base_url)
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ValueError(f"the FHIR base URL {self.base_url!r} must be an http(s) URL")
+
+
+class FhirClient:
+    def __init__(
+        self,
+        config: ServerConfig,
+        *,
+        auth: httpx.Auth | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.config = config
+        self.base_url = config.base_url.rstrip("/")
+        verify: ssl.SSLContext | bool = True
+        if config.ca_file is not None:
+            verify = ssl.create_default_context(cafile=str(config.ca_file))
+        elif not config.verify_tls:
+            _log.warning("tls_verification_disabled", base_url=self.base_url)
+            verify = False
+        self._http = httpx.AsyncClient(
+            auth=auth,
+            verify=verify,
+            transport=transport,
+            timeout=httpx.Timeout(config.timeout, connect=config.connect_timeout),
+            headers={"Accept": FHIR_JSON, "User-Agent": "phg"},
+            follow_redirects=False,
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def metadata(self) -> Any:
+        response = await self._http.get(f"{self.base_url}/metadata")
+        response.raise_for_status()
+        return response.json()
+
+    async def check(self) -> str:
+        """GET /metadata and check it (raises CapabilityError); returns the FHIR version."""
+        return check_capability(await self.metadata(), self.base_url)
+
+    async def transaction(self, body: str) -> httpx.Response:
+        """POST a transaction Bundle (JSON text) to the base URL."""
+        return await self._http.post(
+            self.base_url,
+            content=body.encode("utf-8"),
+            headers={"Content-Type": FHIR_JSON, "Prefer": "return=minimal"},
+        )
+
+    async def get(self, path: str, params: dict[str, str] | None = None) -> httpx.Response:
+        return await self._http.get(f"{self.base_url}/{path.lstrip('/')}", params=params)

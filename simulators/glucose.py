@@ -1,0 +1,380 @@
+"""A simulated glucose meter (Glucose Service 0x1808) with a record memory served over RACP.
+
+Glucose Measurement (0x2A18, notify), Glucose Measurement Context (0x2A34, notify; sent after
+the measurement for a seeded share of records), Glucose Feature (0x2A51, read) and the Record
+Access Control Point (0x2A52, write + indicate; :mod:`simulators.racp_server`: every operation
+and error response, filter type 1 = sequence number, 2 = user facing time), plus Device
+Information, Battery and Current Time. Nothing is sent until the central asks through RACP, as
+on a real meter; records stay in memory (sequence numbers ascending from ``--first-sequence``)
+until RACP deletes them.
+
+Behaviours a gateway must survive (all off by default):
+
+- ``--clock-offset S`` / ``--clock-unset``: the device clock is off, or reset to 2000-01-01;
+- ``--disconnect-after S``: the meter drops the link S seconds after a completed transfer;
+- ``--drop-after K`` (``--drop-times T``): the meter drops the link after K records of a
+  report, in the first T reports that get that far;
+- ``--fail-after K``: the meter stops after K records of the first such report and answers
+  "procedure not completed" (the link stays up);
+- ``--malformed-every N``: every N-th Glucose Measurement value sent is corrupted (truncated);
+- ``--pace S``: seconds between records (default 0: a burst);
+- ``--add-records-per-connection M``: M new measurements are taken before every connection
+  after the first (reported in a ``records-added`` event);
+- ``--contour``: identifies as an Ascensia Contour and drops the link on "report all records"
+  (the quirk ``gateway.ble.quirks`` works around by asking ">= 0");
+- ``--memory PATH``: the record memory lives in a JSON file, as a meter's flash does: a meter
+  killed and restarted with the same file still has its records.
+
+    python -m simulators.glucose --adapter hci1 --records 5 --seed 3 --drop-after 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import random
+import sys
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, ClassVar
+
+from profiles import glucose as gl
+from profiles.date_time import DateTime
+from profiles.racp import RECORD_ACCESS_CONTROL_POINT, RacpFilterType, RacpOperator, RacpRequest
+from simulators import bluez, common
+from simulators.base import DeviceSimulator, Event, argument_parser, main
+from simulators.peripheral import INDICATE, NOTIFY, READ, WRITE, Characteristic, Service
+from simulators.racp_server import (
+    RacpServer,
+    RacpSupport,
+    RecordStore,
+    RecordTransferError,
+    StoredRecord,
+)
+
+FEATURES = (
+    gl.GlucoseFeature.LOW_BATTERY_DETECTION
+    | gl.GlucoseFeature.SENSOR_MALFUNCTION_DETECTION
+    | gl.GlucoseFeature.SENSOR_SAMPLE_SIZE
+    | gl.GlucoseFeature.SENSOR_STRIP_INSERTION_ERROR_DETECTION
+    | gl.GlucoseFeature.SENSOR_RESULT_HIGH_LOW_DETECTION
+    | gl.GlucoseFeature.TIME_FAULT
+)
+RECORD_INTERVAL = dt.timedelta(hours=6)
+UNSET_CLOCK = dt.datetime(2000, 1, 1)
+CONTEXT_SHARE = 0.4
+SUPPORT = RacpSupport(
+    filter_types=frozenset(
+        (int(RacpFilterType.SEQUENCE_NUMBER), int(RacpFilterType.USER_FACING_TIME))
+    )
+)
+
+MEASUREMENT = gl.GLUCOSE_MEASUREMENT.uuid
+CONTEXT = gl.GLUCOSE_MEASUREMENT_CONTEXT.uuid
+FEATURE = gl.GLUCOSE_FEATURE.uuid
+RACP = RECORD_ACCESS_CONTROL_POINT.uuid
+
+
+def _measurement(rng: random.Random, sequence: int, taken: dt.datetime) -> gl.GlucoseMeasurement:
+    if rng.random() < 0.8:  # mg/dL as kg/L: 1 mg/dL = 1E-5 kg/L
+        concentration = gl.GlucoseConcentration(
+            Decimal(rng.randint(60, 260)).scaleb(-5),
+            gl.GlucoseConcentrationUnit.KILOGRAM_PER_LITRE,
+        )
+    else:  # mmol/L as mol/L, one decimal: 5.8 mmol/L = 58E-4 mol/L
+        concentration = gl.GlucoseConcentration(
+            Decimal(rng.randint(35, 140)).scaleb(-4),
+            gl.GlucoseConcentrationUnit.MOLE_PER_LITRE,
+            gl.GlucoseType.CAPILLARY_PLASMA,
+            gl.SampleLocation.ALTERNATE_SITE_TEST,
+        )
+    status = (
+        gl.SensorStatusAnnunciation.DEVICE_BATTERY_LOW
+        if rng.random() < 0.1
+        else gl.SensorStatusAnnunciation(0)
+    )
+    return gl.GlucoseMeasurement(
+        sequence_number=sequence,
+        base_time=DateTime.from_datetime(taken),
+        time_offset_minutes=rng.choice((None, 0, 60)),
+        concentration=concentration,
+        sensor_status=status if status or rng.random() < 0.5 else None,
+        context_information_follows=False,
+    )
+
+
+def _context(rng: random.Random, sequence: int) -> gl.GlucoseMeasurementContext:
+    return gl.GlucoseMeasurementContext(
+        sequence_number=sequence,
+        carbohydrate=(
+            gl.Carbohydrate(gl.CarbohydrateId.LUNCH, Decimal(rng.randint(20, 90)).scaleb(-3))
+            if rng.random() < 0.5
+            else None
+        ),
+        meal=rng.choice(list(gl.Meal)),
+        tester_health=gl.TesterHealth(gl.Tester.SELF, gl.Health.NO_HEALTH_ISSUES),
+        exercise=gl.Exercise(rng.randint(0, 3600), rng.randint(0, 100))
+        if rng.random() < 0.3
+        else None,
+        hba1c_percent=Decimal(rng.randint(50, 90)).scaleb(-1) if rng.random() < 0.2 else None,
+    )
+
+
+def generate_record(rng: random.Random, sequence: int, taken: dt.datetime) -> StoredRecord:
+    """One stored record: a measurement and, for a share of them, its context."""
+    measurement = _measurement(rng, sequence, taken)
+    values = []
+    if rng.random() < CONTEXT_SHARE:
+        context = _context(rng, sequence)
+        measurement = gl.GlucoseMeasurement(
+            measurement.sequence_number,
+            measurement.base_time,
+            measurement.time_offset_minutes,
+            measurement.concentration,
+            measurement.sensor_status,
+            context_information_follows=True,
+        )
+        values.append((CONTEXT, gl.encode_glucose_measurement_context(context)))
+    values.insert(0, (MEASUREMENT, gl.encode_glucose_measurement(measurement)))
+    return record_from_values(tuple(values))
+
+
+def record_from_values(values: tuple[tuple[str, bytes], ...]) -> StoredRecord:
+    """The stored record of already encoded values (the measurement first)."""
+    measurement = gl.decode_glucose_measurement(values[0][1])
+    user_time = measurement.user_facing_time()
+    return StoredRecord(
+        measurement.sequence_number,
+        values,
+        DateTime.from_datetime(user_time) if user_time is not None else None,
+    )
+
+
+def generate_records(
+    rng: random.Random, count: int, newest: dt.datetime, first_sequence: int = 1
+) -> list[StoredRecord]:
+    """``count`` records, oldest first, the newest taken at ``newest``."""
+    return [
+        generate_record(rng, first_sequence + i, newest - (count - 1 - i) * RECORD_INTERVAL)
+        for i in range(count)
+    ]
+
+
+def record_event(record: StoredRecord) -> Event:
+    return {
+        "sequence": record.key,
+        "values": [[uuid, value.hex()] for uuid, value in record.values],
+    }
+
+
+def corrupt(value: bytes) -> bytes:
+    """A malformed Glucose Measurement: cut inside the base time (a decoder must refuse it)."""
+    return value[:6]
+
+
+class GlucoseMeterSimulator(DeviceSimulator):
+    default_name: ClassVar[str] = "PHG-GLUCOSE"
+    model: ClassVar[str] = "GL-SIM-1"
+    appearance: ClassVar[int] = 0x0400  # Generic Glucose Meter
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        extra = self.options.extra
+        if extra.get("clock_unset"):
+            self.clock.set(UNSET_CLOCK)
+        self.contour = bool(extra.get("contour"))
+        if self.contour:
+            self.info = common.DeviceInformation(
+                manufacturer="Ascensia Diabetes Care",
+                model="Contour Next One",
+                serial=self.info.serial,
+            )
+        self.drop_after: int | None = extra.get("drop_after")
+        self.drops_left: int = int(extra.get("drop_times", 1))
+        self.fail_after: int | None = extra.get("fail_after")
+        self.malformed_every: int | None = extra.get("malformed_every")
+        self.pace: float = float(extra.get("pace", 0.0))
+        self.add_per_connection: int = int(extra.get("add_records_per_connection", 0))
+        self.first_sequence: int = int(extra.get("first_sequence", 1))
+        memory = extra.get("memory")
+        self.memory: Path | None = Path(memory) if memory else None
+        self.measurements_sent = 0
+        self.connections = 0
+        self.store = RecordStore(self._load() or self._generate())
+        self._save()
+        self.racp = RacpServer(
+            self.store,
+            self._send_record,
+            self._indicate,
+            self.emit,
+            SUPPORT,
+            is_subscribed=self._racp_subscribed,
+            before_report=self._before_report,
+            on_change=self._save,
+            after_report=self.disconnect_after_transfer,
+        )
+
+    # -- memory ----------------------------------------------------------------------------
+
+    def _generate(self) -> list[StoredRecord]:
+        return generate_records(
+            self.rng, self.options.records, self.clock.now(), self.first_sequence
+        )
+
+    def _load(self) -> list[StoredRecord] | None:
+        if self.memory is None or not self.memory.exists():
+            return None
+        data = json.loads(self.memory.read_text(encoding="utf-8"))
+        return [
+            record_from_values(tuple((uuid, bytes.fromhex(value)) for uuid, value in values))
+            for values in data["records"]
+        ]
+
+    def _save(self) -> None:
+        if self.memory is None:
+            return
+        data = {"records": [record_event(r)["values"] for r in self.store.records]}
+        tmp = self.memory.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        tmp.replace(self.memory)
+
+    def add_records(self, count: int) -> list[StoredRecord]:
+        """Take ``count`` new measurements now (sequence numbers continue)."""
+        added = []
+        for _ in range(count):
+            record = generate_record(
+                self.rng, self.store.next_key(self.first_sequence), self.clock.now()
+            )
+            self.store.add(record)
+            added.append(record)
+        self._save()
+        self.emit({"event": "records-added", "records": [record_event(r) for r in added]})
+        return added
+
+    # -- GATT ------------------------------------------------------------------------------
+
+    def device_services(self) -> list[Service]:
+        return [
+            Service(
+                bluez.uuid16(gl.SERVICE_UUID16),
+                [
+                    Characteristic(
+                        MEASUREMENT, [NOTIFY], on_subscribe=self.on_subscribe(MEASUREMENT)
+                    ),
+                    Characteristic(CONTEXT, [NOTIFY], on_subscribe=self.on_subscribe(CONTEXT)),
+                    Characteristic(FEATURE, [READ], gl.encode_glucose_feature(FEATURES)),
+                    Characteristic(
+                        RACP,
+                        [WRITE, INDICATE],
+                        on_write=self.racp.on_write,
+                        on_subscribe=self._on_racp_subscribe,
+                    ),
+                ],
+            )
+        ]
+
+    def ready_details(self) -> Event:
+        return {
+            "records": [record_event(r) for r in self.store.records],
+            "features": int(FEATURES),
+            "manufacturer": self.info.manufacturer,
+            "model": self.info.model,
+        }
+
+    def _racp_subscribed(self) -> bool:
+        return self.peripheral is not None and self.peripheral.is_subscribed(RACP)
+
+    def _on_racp_subscribe(self, subscribed: bool) -> None:
+        self.on_subscribe(RACP)(subscribed)
+        if not subscribed:
+            return
+        self.connections += 1
+        if self.connections > 1 and self.add_per_connection:
+            self.add_records(self.add_per_connection)
+
+    # -- behaviours ------------------------------------------------------------------------
+
+    def _before_report(self, request: RacpRequest) -> bool:
+        if self.contour and request.operator == RacpOperator.ALL_RECORDS:
+            self.emit({"event": "quirk-disconnect", "reason": "report all records"})
+            self.spawn(self._drop_link("contour: report all records"))
+            return False
+        return True
+
+    async def _drop_link(self, reason: str) -> None:
+        assert self.peripheral is not None
+        count = await self.peripheral.disconnect()
+        self.emit({"event": "device-disconnect", "centrals": count, "reason": reason})
+
+    async def _indicate(self, value: bytes) -> None:
+        await self.send(RACP, value)
+
+    async def _send_record(self, record: StoredRecord, index: int) -> None:
+        if self.drop_after is not None and index == self.drop_after and self.drops_left > 0:
+            self.drops_left -= 1
+            await self._drop_link(f"mid-transfer after {index} records")
+            raise ConnectionError("the meter dropped the link mid-transfer")
+        if self.fail_after is not None and index == self.fail_after:
+            self.fail_after = None
+            raise RecordTransferError(f"memory read error after {index} records")
+        for uuid, value in record.values:
+            if uuid == MEASUREMENT:
+                self.measurements_sent += 1
+                if self.malformed_every and self.measurements_sent % self.malformed_every == 0:
+                    value = corrupt(value)
+                    self.emit({"event": "malformed", "sequence": record.key})
+            await self.send(uuid, value)
+        if self.pace:
+            await asyncio.sleep(self.pace)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argument_parser(GlucoseMeterSimulator)
+    add = parser.add_argument
+    add("--first-sequence", type=int, default=1, help="sequence number of the oldest record (1)")
+    add("--clock-unset", action="store_true", help="device clock reset to 2000-01-01 00:00")
+    add("--drop-after", type=int, metavar="K", help="drop the link after K records of a report")
+    add("--drop-times", type=int, default=1, metavar="T", help="reports dropped (1)")
+    add("--fail-after", type=int, metavar="K", help="'procedure not completed' after K records")
+    add("--malformed-every", type=int, metavar="N", help="corrupt every N-th measurement sent")
+    add("--pace", type=float, default=0.0, metavar="S", help="seconds between records (0)")
+    add(
+        "--add-records-per-connection",
+        type=int,
+        default=0,
+        metavar="M",
+        help="new measurements taken before every connection after the first",
+    )
+    add("--contour", action="store_true", help="Contour quirk: drop the link on 'report all'")
+    add("--memory", metavar="PATH", help="keep the record memory in this JSON file")
+    return parser
+
+
+def _extra(args: argparse.Namespace) -> dict[str, Any]:
+    for name in ("drop_after", "fail_after", "malformed_every", "records"):
+        value = getattr(args, name)
+        if value is not None and value < (1 if name == "malformed_every" else 0):
+            raise SystemExit(f"--{name.replace('_', '-')} must not be {value}")
+    return {
+        "first_sequence": args.first_sequence,
+        "clock_unset": args.clock_unset,
+        "drop_after": args.drop_after,
+        "drop_times": args.drop_times,
+        "fail_after": args.fail_after,
+        "malformed_every": args.malformed_every,
+        "pace": args.pace,
+        "add_records_per_connection": args.add_records_per_connection,
+        "contour": args.contour,
+        "memory": args.memory,
+    }
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    return main(GlucoseMeterSimulator, argv, parser=_parser(), extra=_extra)
+
+
+if __name__ == "__main__":
+    sys.exit(run())

@@ -1,0 +1,184 @@
+"""A simulated health thermometer (Health Thermometer Service 0x1809).
+
+Temperature Measurement (0x2A1C, indicate), Temperature Type (0x2A1D, read: the fixed
+measurement site, so measurements carry no type field, as HTS requires when the characteristic
+exists) and Intermediate Temperature (0x2A1E, notify), plus Device Information, Battery and
+Current Time. When the central subscribes to measurements the thermometer sends its stored
+readings, each after the previous one was confirmed; if Intermediate Temperature is subscribed
+too it first sends ``--intermediate-steps`` rising readings (the reading in progress).
+
+    python -m simulators.thermometer --adapter hci1 --records 3 --site ear --fahrenheit
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import sys
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from profiles import health_thermometer as hts
+from profiles.date_time import DateTime
+from profiles.units import TemperatureUnit
+from simulators import bluez
+from simulators.base import DeviceSimulator, Event, add_fault_arguments, argument_parser, main
+from simulators.peripheral import INDICATE, NOTIFY, READ, Characteristic, Service
+
+RECORD_INTERVAL = dt.timedelta(hours=8)
+SITES = {t.name.lower().replace("_", "-"): t for t in hts.TemperatureType}
+
+
+def to_unit(celsius: Decimal, unit: TemperatureUnit) -> Decimal:
+    """A Celsius reading in ``unit``, to one decimal (as thermometers show it)."""
+    value = celsius if unit is TemperatureUnit.CELSIUS else celsius * 9 / 5 + 32
+    return value.quantize(Decimal("0.1"))
+
+
+def generate_measurements(
+    rng: random.Random, count: int, newest: dt.datetime, unit: TemperatureUnit
+) -> list[hts.TemperatureMeasurement]:
+    """``count`` plausible stored readings (35.8-39.5 °C), oldest first, newest at ``newest``."""
+    return [
+        hts.TemperatureMeasurement(
+            temperature=to_unit(Decimal(rng.randint(358, 395)) / 10, unit),
+            unit=unit,
+            timestamp=DateTime.from_datetime(newest - (count - 1 - i) * RECORD_INTERVAL),
+        )
+        for i in range(count)
+    ]
+
+
+def rising_readings(
+    final: hts.TemperatureMeasurement, steps: int
+) -> list[hts.IntermediateTemperature]:
+    """Intermediate readings climbing to ``final`` over ``steps`` values."""
+    assert isinstance(final.temperature, Decimal)
+    start = final.temperature - 3
+    return [
+        hts.IntermediateTemperature(
+            temperature=(start + (final.temperature - start) * i / max(steps - 1, 1)).quantize(
+                Decimal("0.1")
+            ),
+            unit=final.unit,
+        )
+        for i in range(steps)
+    ]
+
+
+class ThermometerSimulator(DeviceSimulator):
+    default_name: ClassVar[str] = "PHG-THERMO"
+    model: ClassVar[str] = "HT-SIM-1"
+    appearance: ClassVar[int] = 0x0301  # Thermometer: Ear
+
+    MEASUREMENT = hts.TEMPERATURE_MEASUREMENT.uuid
+    INTERMEDIATE = hts.INTERMEDIATE_TEMPERATURE.uuid
+    TYPE = hts.TEMPERATURE_TYPE.uuid
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        extra = self.options.extra
+        self.site: hts.TemperatureType = extra.get("site", hts.TemperatureType.EAR)
+        unit = TemperatureUnit.FAHRENHEIT if extra.get("fahrenheit") else TemperatureUnit.CELSIUS
+        self.records = generate_measurements(self.rng, self.options.records, self.clock.now(), unit)
+        self.intermediate_steps = int(extra.get("intermediate_steps", 0))
+        self._transferring = False
+
+    def device_services(self) -> list[Service]:
+        return [
+            Service(
+                bluez.uuid16(hts.SERVICE_UUID16),
+                [
+                    Characteristic(
+                        self.MEASUREMENT, [INDICATE], on_subscribe=self._on_measurement_subscribe
+                    ),
+                    Characteristic(
+                        self.TYPE,
+                        [READ],
+                        hts.encode_temperature_type(hts.TemperatureTypeValue(self.site)),
+                    ),
+                    Characteristic(
+                        self.INTERMEDIATE,
+                        [NOTIFY],
+                        on_subscribe=self.on_subscribe(self.INTERMEDIATE),
+                    ),
+                ],
+            )
+        ]
+
+    def ready_details(self) -> Event:
+        return {
+            "records": [hts.encode_temperature_measurement(m).hex() for m in self.records],
+            "site": int(self.site),
+        }
+
+    def _on_measurement_subscribe(self, subscribed: bool) -> None:
+        self.on_subscribe(self.MEASUREMENT)(subscribed)
+        if subscribed and not self._transferring:
+            self._transferring = True
+            self.spawn(self._transfer())
+
+    async def _transfer(self) -> None:
+        assert self.peripheral is not None
+        sent = 0
+        try:
+            if self.records:
+                await self.send_malformed(
+                    self.MEASUREMENT, hts.encode_temperature_measurement(self.records[0])
+                )
+            if (
+                self.records
+                and self.intermediate_steps
+                and self.peripheral.is_subscribed(self.INTERMEDIATE)
+            ):
+                for reading in rising_readings(self.records[-1], self.intermediate_steps):
+                    await self.send(self.INTERMEDIATE, hts.encode_intermediate_temperature(reading))
+            for measurement in list(self.records):
+                await self.send(self.MEASUREMENT, hts.encode_temperature_measurement(measurement))
+                sent += 1
+        except (ConnectionError, TimeoutError) as e:
+            self.emit({"event": "transfer-aborted", "error": repr(e)})
+            return
+        finally:
+            if not self.options.keep_records:
+                del self.records[:sent]
+            self._transferring = False
+        self.emit({"event": "transfer-complete", "count": sent})
+        await self.disconnect_after_transfer()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argument_parser(ThermometerSimulator)
+    add_fault_arguments(parser)
+    parser.add_argument(
+        "--site", choices=sorted(SITES), default="ear", help="measurement site (ear)"
+    )
+    parser.add_argument("--fahrenheit", action="store_true", help="readings in °F (default °C)")
+    parser.add_argument(
+        "--intermediate-steps",
+        type=int,
+        default=0,
+        metavar="N",
+        help="Intermediate Temperature notifications before the records (if subscribed)",
+    )
+    return parser
+
+
+def _extra(args: argparse.Namespace) -> dict[str, Any]:
+    if args.intermediate_steps < 0:
+        raise SystemExit("--intermediate-steps must not be negative")
+    return {
+        "site": SITES[args.site],
+        "fahrenheit": args.fahrenheit,
+        "intermediate_steps": args.intermediate_steps,
+    }
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    return main(ThermometerSimulator, argv, parser=_parser(), extra=_extra)
+
+
+if __name__ == "__main__":
+    sys.exit(run())

@@ -1,0 +1,70 @@
+"""Heart Rate Measurement → PHD IG: code, reception time, RR intervals, body site, contact."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+
+from gateway import exact_json
+from gateway.fhir.connection import Mapped, Skipped
+from gateway.validation import validate_resource
+from profiles.heart_rate import (
+    BodySensorLocation,
+    BodySensorLocationValue,
+    HeartRateMeasurement,
+    SensorContact,
+)
+from tests.fhir.helpers import mapper, resources
+from tests.strategies.heart_rate import STRATEGIES
+
+RECEIVED = dt.datetime(2018, 11, 11, 16, 40, 5, tzinfo=dt.UTC)
+
+
+def errors(resource: dict[str, Any]) -> list[str]:
+    wire = json.loads(exact_json.dumps(resource))
+    return [str(i) for i in validate_resource(wire) if i.severity == "error"]
+
+
+def test_heart_rate_at_reception_time_with_rr_intervals() -> None:
+    m = HeartRateMeasurement(72, rr_intervals=(Decimal("0.8330078125"), Decimal("0.5000000000")))
+    obs = resources(mapper().map(m, RECEIVED))[0]
+    assert [c["code"] for c in obs["code"]["coding"]] == ["147842", "8867-4"]
+    assert obs["effectiveDateTime"] == "2018-11-11T11:40:05-05:00"
+    assert "identifier" not in obs
+    assert obs["valueQuantity"]["value"] == 72
+    assert obs["valueQuantity"]["code"] == "/min"
+    rr = [
+        (c["code"]["coding"][0]["code"], str(c["valueQuantity"]["value"])) for c in obs["component"]
+    ]
+    assert rr == [("147240", "833.0078125"), ("147240", "500.0000000")]
+    assert obs["component"][0]["valueQuantity"]["code"] == "ms"
+    assert "bodySite" not in obs
+
+
+def test_body_sensor_location_becomes_body_site() -> None:
+    mp = mapper()
+    assert isinstance(mp.map(BodySensorLocationValue(BodySensorLocation.CHEST), RECEIVED), Skipped)
+    obs = resources(mp.map(HeartRateMeasurement(60), RECEIVED))[0]
+    assert obs["bodySite"]["coding"][0]["code"] == "51185008"
+    mp.map(BodySensorLocationValue(BodySensorLocation.OTHER), RECEIVED)
+    assert "bodySite" not in resources(mp.map(HeartRateMeasurement(60), RECEIVED))[0]
+
+
+def test_no_skin_contact_is_questionable() -> None:
+    m = HeartRateMeasurement(0, sensor_contact=SensorContact.NOT_DETECTED)
+    obs = resources(mapper().map(m, RECEIVED))[0]
+    assert obs["interpretation"][0]["coding"][0]["code"] == "questionable"
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(STRATEGIES["heart-rate-measurement"], STRATEGIES["body-sensor-location"])
+def test_every_generated_heart_rate_validates(measurement: Any, location: Any) -> None:
+    mp = mapper()
+    mp.map(location, RECEIVED)
+    result = mp.map(measurement, RECEIVED)
+    assert isinstance(result, Mapped)
+    assert errors(mp.bundle([result])) == []

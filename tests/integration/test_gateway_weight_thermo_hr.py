@@ -1,0 +1,184 @@
+"""The gateway's BLE layer (HealthScanner + DeviceSession on hci0) against the simulated weight
+scale, thermometer and heart rate sensor on hci1: the values the session emits are exactly
+those the simulators sent."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+
+from gateway.ble.allowlist import Allowlist, Decision
+from gateway.ble.events import (
+    BleEvent,
+    DecodeFailureEvent,
+    DeviceSeenEvent,
+    MeasurementEvent,
+)
+from gateway.ble.highwater import MemoryHighWaterStore
+from gateway.ble.link import BleakConnector
+from gateway.ble.scanner import HealthScanner
+from gateway.ble.session import DeviceSession, SessionConfig
+from profiles import body_composition as bc
+from profiles import health_thermometer as hts
+from profiles import heart_rate as hrs
+from profiles import weight_scale as ws
+from simulators.runner import SimulatorProcess
+from simulators.weight_scale import WEIGHT_FEATURE
+
+from .conftest import StartSimulator
+
+pytestmark = pytest.mark.integration
+
+TIMEOUT = 15.0
+MODULE_WS = "simulators.weight_scale"
+MODULE_HT = "simulators.thermometer"
+MODULE_HR = "simulators.heart_rate"
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.events: list[BleEvent] = []
+
+    async def __call__(self, event: BleEvent) -> None:
+        self.events.append(event)
+
+    def measurements(self, uuid16: int) -> list[MeasurementEvent]:
+        return [e for e in self.events if isinstance(e, MeasurementEvent) and e.uuid16 == uuid16]
+
+    def failures(self) -> list[DecodeFailureEvent]:
+        return [e for e in self.events if isinstance(e, DecodeFailureEvent)]
+
+
+async def _until(predicate: Callable[[], bool], timeout: float = TIMEOUT) -> None:
+    async def poll() -> None:
+        while not predicate():
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(poll(), timeout)
+
+
+def _serve(sim: SimulatorProcess, until: Callable[[Sink], bool]) -> tuple[Sink, DeviceSession]:
+    """Run a session against ``sim`` until ``until(sink)``, then stop it."""
+    sink = Sink()
+
+    async def main() -> DeviceSession:
+        seen: list[DeviceSeenEvent] = []
+        scanner = HealthScanner(["hci0"], Allowlist.of(names=[sim.ready["name"]]), seen.append)
+        async with scanner:
+            await _until(lambda: any(e.decision is Decision.ALLOWED for e in seen))
+            address = next(e.advertisement.address for e in seen if e.decision is Decision.ALLOWED)
+            session = DeviceSession(
+                address,
+                scanner,
+                BleakConnector(latest_device=scanner.latest_device),
+                sink,
+                MemoryHighWaterStore(),
+                SessionConfig(step_timeout=5.0, connect_timeout=20.0),
+            )
+            task = asyncio.create_task(session.run())
+            try:
+                await _until(lambda: until(sink))
+            finally:
+                session.stop()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(task, TIMEOUT)
+        return session
+
+    return sink, asyncio.run(main())
+
+
+def _records(sim: SimulatorProcess) -> list[bytes]:
+    return [bytes.fromhex(h) for h in sim.ready["records"]]
+
+
+def test_weight_scale_two_users_end_to_end(start_simulator: StartSimulator) -> None:
+    sim = start_simulator(MODULE_WS, ["--users", "2", "--records", "4", "--seed", "21"])
+    expected = _records(sim)
+    uuid = ws.WEIGHT_MEASUREMENT.uuid16
+    sink, session = _serve(sim, lambda s: len(s.measurements(uuid)) >= len(expected))
+    sim.wait_for("transfer-complete")
+    got = sink.measurements(uuid)
+    assert [m.raw for m in got] == expected == sim.sent(ws.WEIGHT_MEASUREMENT.uuid)
+    # Decoded with the scale's declared resolution (read from its feature characteristic).
+    assert [m.value for m in got] == [
+        ws.decode_weight_measurement(r, feature=WEIGHT_FEATURE) for r in expected
+    ]
+    users = [m.value.user_id for m in got if isinstance(m.value, ws.WeightMeasurement)]
+    assert users == [0, 1, 0, 1] == sim.ready["user_ids"]
+    facts = got[0].connection
+    assert facts.features["weight-scale-feature"] == WEIGHT_FEATURE
+    assert facts.device_information.model == "WS-SIM-1"
+    assert session.stats.decode_errors == 0
+
+
+def test_body_composition_is_reassembled_by_the_session(start_simulator: StartSimulator) -> None:
+    """The scale splits each body composition measurement over several packets; the session
+    delivers one complete measurement per record, its raw bytes being the packets joined."""
+    sim = start_simulator(MODULE_WS, ["--users", "2", "--records", "2"])
+    records = [[bytes.fromhex(p) for p in r] for r in sim.ready["composition_packets"]]
+    assert all(len(packets) > 1 for packets in records)
+    uuid = bc.BODY_COMPOSITION_MEASUREMENT.uuid16
+    sink, session = _serve(sim, lambda s: len(s.measurements(uuid)) >= len(records))
+    got = sink.measurements(uuid)
+    assert [m.raw for m in got] == [b"".join(packets) for packets in records]
+    feature = got[0].connection.features["body-composition-feature"]
+    assert isinstance(feature, bc.BodyCompositionFeature)
+    expected = []
+    for packets in records:
+        reassembler = bc.BodyCompositionReassembler(len(packets), feature=feature)
+        done = [m for m in (reassembler.feed(p) for p in packets) if m is not None]
+        expected.extend(done)
+    assert [m.value for m in got] == expected
+    assert all(isinstance(m.value, bc.BodyCompositionMeasurement) for m in got)
+    assert not any(
+        m.value.multiple_packet for m in got if isinstance(m.value, bc.BodyCompositionMeasurement)
+    )
+    assert sink.failures() == []
+    assert session.stats.decode_errors == 0
+
+
+def test_thermometer_end_to_end_with_malformed_value_and_clock_offset(
+    start_simulator: StartSimulator,
+) -> None:
+    offset = -3 * 3600
+    sim = start_simulator(
+        MODULE_HT,
+        ["--records", "3", "--seed", "8", "--malformed", "1", "--clock-offset", str(offset)],
+    )
+    expected = _records(sim)
+    uuid = hts.TEMPERATURE_MEASUREMENT.uuid16
+    sink, session = _serve(sim, lambda s: len(s.measurements(uuid)) >= len(expected))
+    sim.wait_for("transfer-complete")
+    got = sink.measurements(uuid)
+    assert [m.raw for m in got] == expected == sim.sent(hts.TEMPERATURE_MEASUREMENT.uuid)
+    assert [m.value for m in got] == [hts.decode_temperature_measurement(r) for r in expected]
+    # The malformed value was reported, counted, and the session went on.
+    malformed = [bytes.fromhex(e["value"]) for e in sim.events if e["event"] == "sent-malformed"]
+    assert [f.raw for f in sink.failures()] == malformed
+    assert session.stats.decode_errors == 1
+    facts = got[0].connection
+    assert facts.features["temperature-type"] == hts.TemperatureTypeValue(hts.TemperatureType.EAR)
+    assert facts.clock is not None
+    assert facts.clock.offset is not None
+    # The device clock is three hours behind (seconds of slack, not timing).
+    assert abs(facts.clock.offset - dt.timedelta(seconds=offset)) < dt.timedelta(minutes=1)
+
+
+def test_heart_rate_end_to_end(start_simulator: StartSimulator) -> None:
+    count = 30
+    sim = start_simulator(MODULE_HR, ["--records", str(count), "--interval", "0.01"])
+    uuid = hrs.HEART_RATE_MEASUREMENT.uuid16
+    sink, session = _serve(sim, lambda s: len(s.measurements(uuid)) >= count)
+    sim.wait_for("transfer-complete")
+    got = sink.measurements(uuid)
+    sent = sim.sent(hrs.HEART_RATE_MEASUREMENT.uuid)
+    assert len(sent) == count
+    assert [m.raw for m in got] == sent
+    assert [m.value for m in got] == [hrs.decode_heart_rate_measurement(r) for r in sent]
+    location = got[0].connection.features["body-sensor-location"]
+    assert location == hrs.BodySensorLocationValue(hrs.BodySensorLocation.CHEST)
+    assert session.stats.decode_errors == 0
