@@ -34,21 +34,30 @@ ensure_python_venv_support() {
     fi
 }
 
-# ensure_venv EXTRAS — create the venv and install PHG (editable) with EXTRAS when
-# pyproject.toml changed since the last install.
+# ensure_venv EXTRAS — create the venv and install PHG (editable) with EXTRAS (comma-separated)
+# when pyproject.toml changed since the last install or an extra is missing; extras installed
+# before are kept, so the demo and the tests can share one venv.
 ensure_venv() {
-    local extras=$1 stamp want
+    local wanted=$1 stamp hash have="" extras
     ensure_python_venv_support
     if [ ! -x "$PHG_VENV/bin/python" ]; then
         log "creating $PHG_VENV"
         "$PHG_PYTHON" -m venv "$PHG_VENV"
     fi
     stamp="$PHG_VENV/.phg-installed"
-    want="$(sha256sum "$PHG_ROOT/pyproject.toml" | cut -d' ' -f1) $extras"
-    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    hash=$(sha256sum "$PHG_ROOT/pyproject.toml" | cut -d' ' -f1)
+    if [ -f "$stamp" ] && [ "$(head -n1 "$stamp")" = "$hash" ]; then
+        have=$(sed -n 2p "$stamp")
+    fi
+    extras=$(printf '%s\n' "${have//,/$'\n'}" "${wanted//,/$'\n'}" | sed '/^$/d' | sort -u | paste -sd, -)
+    if [ ! -f "$stamp" ] || [ "$(head -n1 "$stamp")" != "$hash" ] || [ "$extras" != "$have" ]; then
         log "installing PHG and its dependencies into $PHG_VENV"
         "$PHG_VENV/bin/python" -m pip install -q --upgrade pip
-        "$PHG_VENV/bin/python" -m pip install -q -e "$PHG_ROOT[$extras]"
-        echo "$want" >"$stamp"
+        if [ -n "$extras" ]; then
+            "$PHG_VENV/bin/python" -m pip install -q -e "$PHG_ROOT[$extras]"
+        else
+            "$PHG_VENV/bin/python" -m pip install -q -e "$PHG_ROOT"
+        fi
+        printf '%s\n%s\n' "$hash" "$extras" >"$stamp"
     fi
 }

@@ -5,5 +5,6 @@ source "$(dirname "$0")/bootstrap.sh"
 cd "$PHG_ROOT"
 
 ensure_debian_packages dbus-daemon:dbus
-ensure_venv ""
+ensure_venv testbus                                   # BlueZoo for the simulated devices
+bash "$PHG_ROOT/scripts/fhir-server.sh" install        # the local SEKMET FHIR server
 exec "$PHG_VENV/bin/phg" demo "$@"

@@ -6,6 +6,7 @@ source "$(dirname "$0")/bootstrap.sh"
 cd "$PHG_ROOT"
 
 ensure_debian_packages dbus-daemon:dbus
+ensure_debian_packages chromium:chromium
 ensure_venv test,bench,testbus
 bash "$PHG_ROOT/scripts/fhir-server.sh" install
 

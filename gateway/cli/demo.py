@@ -1,61 +1,159 @@
-"""``phg demo``: show PHG at work with no hardware and no configuration.
+"""``phg demo``: PHG at work with no hardware and no configuration.
 
-For now it decodes the bundled capture corpus (tests/corpus/*.log, or sample payloads built
-in) and prints each decoded measurement; it grows into the full simulated-device demo.
+Starts a private Bluetooth test bus, a simulated blood pressure monitor, glucose meter and
+weight scale, a local SEKMET FHIR server and the gateway daemon (in this process, with a
+generated configuration in a temporary state directory), prints what happens (devices
+connected, readings decoded, uploaded with their server ids), and serves the status page.
+Ctrl-C or SIGTERM (or ``--duration``) stops everything it started, by PID, and exits 0; a
+part that cannot start exits 1 with the reason. ``--decode-only`` decodes the bundled capture
+corpus instead (no Bluetooth, no server).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import os
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import Any, Final
 
-from gateway import exact_json
-from gateway.cli.decode import decode_to_json, parse_hex
-from profiles.errors import DecodeError
-from profiles.registry import lookup
+from gateway.config import ConfigError
+from gateway.config.load import load_config
+from gateway.daemon import logs
+from gateway.daemon.server import fhir_client
+from gateway.daemon.service import Daemon
+from gateway.demo.corpus import CORPUS, decode_corpus
+from gateway.demo.fhir_server import DemoError
+from gateway.demo.stack import DemoStack, port_or_free
+from gateway.status.board import Happening, StatusBoard
+from simulators.runner import SimulatorError
+from simulators.testbus import ENV_VAR, TestBusError
 
-CORPUS = Path(__file__).resolve().parents[2] / "tests" / "corpus"
+EXIT_FAILED: Final = 1
+_SIGNALS: Final = (signal.SIGTERM, signal.SIGINT)
+
+
+class _SignalledError(Exception):
+    pass
 
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "demo", help="show PHG decoding sample Bluetooth health payloads"
+        "demo",
+        help="run simulated devices, a local FHIR server and the gateway, with a status page",
+        description=(
+            "Simulated blood pressure monitor, glucose meter and weight scale -> PHG -> a local "
+            "SEKMET FHIR server, with the status page. Ctrl-C stops everything."
+        ),
     )
     parser.add_argument(
-        "--corpus", type=Path, default=CORPUS, help="folder of capture logs (*.log)"
+        "--duration", type=float, metavar="S", help="stop by itself after S seconds"
+    )
+    parser.add_argument(
+        "--status-port", type=int, default=8088, help="status page port (8088, else a free one)"
+    )
+    parser.add_argument(
+        "--fhir-port", type=int, default=8090, help="FHIR server port (8090, else a free one)"
+    )
+    parser.add_argument("--verbose", action="store_true", help="show the daemon's info logs")
+    parser.add_argument(
+        "--decode-only",
+        action="store_true",
+        help="only decode the bundled capture corpus (no Bluetooth, no server)",
+    )
+    parser.add_argument(
+        "--corpus", type=Path, default=CORPUS, help="capture logs for --decode-only (*.log)"
     )
     parser.set_defaults(run=run)
 
 
+def say(text: str) -> None:
+    print(f"{dt.datetime.now():%H:%M:%S}  {text}", flush=True)
+
+
+def _raise(_signum: int, _frame: FrameType | None) -> None:
+    raise _SignalledError
+
+
+@contextlib.contextmanager
+def _signals(handler: Any) -> Iterator[None]:
+    previous = {s: signal.signal(s, handler) for s in _SIGNALS}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
 def run(args: argparse.Namespace) -> int:
-    logs = sorted(p for p in Path(args.corpus).glob("*.log") if not p.name.startswith("samples-"))
-    if not logs:
-        print(f"phg demo: no capture logs in {args.corpus}", file=sys.stderr)
+    if args.decode_only:
+        return decode_corpus(Path(args.corpus))
+    if args.duration is not None and args.duration <= 0:
+        print("phg demo: --duration must be positive", file=sys.stderr)
         return 2
-    shown = 0
-    for path in logs:
-        print(f"\n=== {path.name}")
-        comment = ""
-        for line in path.read_text().splitlines():
-            text = line.strip()
-            if text.startswith("#"):
-                comment = text.lstrip("# ")
-                continue
-            if not text:
-                continue
-            key, _, hex_text = text.lstrip("!").partition(" ")
-            if comment:
-                print(f"\n# {comment}")
-                comment = ""
-            print(f"$ phg decode {key} {hex_text}")
-            try:
-                result = decode_to_json(lookup(key), parse_hex(hex_text))
-            except (DecodeError, LookupError, ValueError) as exc:
-                print(f"error: {exc}")
-                continue
-            print(exact_json.dumps(result["value"], indent=2))
-            shown += 1
-    print(f"\n{shown} payloads decoded. Try: phg decode --list")
-    return 0
+    stack: DemoStack | None = None
+    try:
+        with _signals(_raise):
+            stack = DemoStack(fhir_port=args.fhir_port)
+            stack.start(say)
+            assert stack.fhir is not None
+            config_path = stack.workdir / "gateway.toml"
+            config_path.write_text(stack.config_text(port_or_free(args.status_port)))
+            return asyncio.run(_serve(config_path, stack, args))
+    except _SignalledError:
+        return 0
+    except (DemoError, TestBusError, SimulatorError, ConfigError, OSError) as exc:
+        print(f"phg demo: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        if stack is not None:
+            with _signals(signal.SIG_IGN):  # cleaning up: a second Ctrl-C must not cut it short
+                say("stopping the simulators, the FHIR server and the test bus")
+                stack.stop()
+
+
+async def _serve(config_path: Path, stack: DemoStack, args: argparse.Namespace) -> int:
+    config = load_config(config_path, {})  # the user's PHG_* variables do not apply here
+    logs.setup("console", "info" if args.verbose else "warning")
+    # The daemon's Bluetooth side (bleak) finds the test bus through the environment.
+    os.environ[ENV_VAR] = stack.bus_env()[ENV_VAR]
+    board = StatusBoard(config.fhir.base_url)
+    board.listeners.append(_show)
+    stop = asyncio.Event()
+    daemon = Daemon(config, fhir_client(config.fhir), stop=stop, board=board)
+    task = asyncio.create_task(daemon.run())
+    while daemon.status_server is None and not task.done():
+        await asyncio.sleep(0.05)
+    assert stack.fhir is not None
+    say(f"FHIR server:  {stack.fhir.base_url}   (console: {stack.fhir.console_url})")
+    if daemon.status_server is not None:
+        say(f"status page:  {daemon.status_server.url}   (metrics: /metrics, JSON: /api/status)")
+    say("gateway running; waiting for the devices (Ctrl-C stops the demo)")
+    if args.duration is not None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(task), args.duration)
+        stop.set()
+    code = await task
+    counts = board.metrics
+    say(
+        f"gateway stopped: {int(counts.stored.value())} readings stored, "
+        f"{int(counts.uploaded.value())} uploaded, {int(counts.quarantined.value())} quarantined"
+    )
+    return code
+
+
+def _show(happening: Happening) -> None:
+    labels = {
+        "device": "device",
+        "reading": "decoded",
+        "uploaded": "uploaded",
+        "quarantined": "REJECTED",
+        "fhir": "server",
+    }
+    say(f"{labels.get(happening.kind, happening.kind):<9} {happening.text}")

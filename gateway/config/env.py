@@ -1,11 +1,11 @@
 """Environment overrides: ``PHG_<TABLE>_<KEY>`` replaces one setting of the file.
 
 Every setting of the single tables (``gateway``, ``fhir``, ``fhir.auth``, ``outbox``, ``ble``,
-``logging``) has a variable: the path in upper case joined by ``_`` (``fhir.auth.kind`` ->
-``PHG_FHIR_AUTH_KIND``); :func:`variables` lists them all. Device bindings (``[[devices]]``)
-have none. Values are text, converted by validation like TOML values; lists are
-comma-separated (``PHG_BLE_ADAPTERS=hci0,hci1``); an empty value unsets an optional setting
-(its default applies).
+``logging``, ``status``) has a variable: the path in upper case joined by ``_``
+(``fhir.auth.kind`` -> ``PHG_FHIR_AUTH_KIND``); :func:`variables` lists them all. Device
+bindings (``[[devices]]``) have none. Values are text, converted by validation like TOML
+values; lists are comma-separated (``PHG_BLE_ADAPTERS=hci0,hci1``); an empty value unsets an
+optional setting (its default applies).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from gateway.config.model import GatewayConfig
 
 PREFIX: Final = "PHG_"
-_SECTIONS: Final = ("gateway", "fhir", "outbox", "ble", "logging")
+_SECTIONS: Final = ("gateway", "fhir", "outbox", "ble", "logging", "status")
 
 
 @dataclass(frozen=True, slots=True)

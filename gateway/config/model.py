@@ -238,6 +238,25 @@ class DeviceBinding(_Section):
         return PatientBinding(default, {i: to_patient(p) for i, p in self.users.items()})
 
 
+class StatusSection(_Section):
+    """The read-only status server (page, ``/api/status``, ``/metrics``, ``/healthz``)."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    """Address to listen on; keep the loopback default unless a token is set."""
+    port: int = Field(default=8088, ge=0, le=65535)
+    """0: any free port (logged)."""
+    token: SecretStr | None = None
+    """When set, every path but ``/healthz`` needs ``Authorization: Bearer`` or ``?token=``."""
+
+    @field_validator("token")
+    @classmethod
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            return None
+        return value
+
+
 class LoggingSection(_Section):
     format: Literal["json", "console"] = "json"
     level: Literal["debug", "info", "warning", "error"] = "info"
@@ -250,6 +269,7 @@ class GatewayConfig(_Section):
     ble: BleSection = BleSection()
     devices: list[DeviceBinding] = []
     logging: LoggingSection = LoggingSection()
+    status: StatusSection = StatusSection()
 
     @model_validator(mode="after")
     def _unique_devices(self) -> GatewayConfig:

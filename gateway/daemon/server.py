@@ -10,8 +10,9 @@ from pydantic import SecretStr
 
 from gateway.config import secrets
 from gateway.config.model import AuthSection, FhirSection
+from gateway.daemon.observed import ObservedFhirClient
 from gateway.upload.auth import BearerToken, ClientCredentials, SmartBackendServices
-from gateway.upload.client import FhirClient, ServerConfig
+from gateway.upload.client import ServerConfig
 from gateway.upload.secrets import Secret
 
 
@@ -52,7 +53,10 @@ def auth_of(auth: AuthSection) -> httpx.Auth | None:
         raise ValueError(f"fhir.auth.private_key_file: {exc}") from None
 
 
-def fhir_client(fhir: FhirSection, transport: httpx.AsyncBaseTransport | None = None) -> FhirClient:
+def fhir_client(
+    fhir: FhirSection, transport: httpx.AsyncBaseTransport | None = None
+) -> ObservedFhirClient:
+    """The client; it reports its transactions to the status board the daemon gives it."""
     server = ServerConfig(
         base_url=fhir.base_url,
         connect_timeout=fhir.connect_timeout,
@@ -60,4 +64,4 @@ def fhir_client(fhir: FhirSection, transport: httpx.AsyncBaseTransport | None = 
         verify_tls=fhir.verify_tls,
         ca_file=fhir.ca_file,
     )
-    return FhirClient(server, auth=auth_of(fhir.auth), transport=transport)
+    return ObservedFhirClient(server, auth=auth_of(fhir.auth), transport=transport)

@@ -25,9 +25,17 @@ from gateway.ble.events import EventConsumer
 from gateway.config.model import GatewayConfig
 from gateway.daemon.bluetooth import BleRuntime, BleSettings
 from gateway.daemon.heldback import HeldBackStore
+from gateway.daemon.observed import (
+    ObservedFhirClient,
+    ObservedKept,
+    ObservedOutbox,
+    observed_consumer,
+)
 from gateway.daemon.pipeline import Pipeline
 from gateway.fhir.identifiers import dashed
-from gateway.outbox import Outbox
+from gateway.status.board import StatusBoard
+from gateway.status.server import StatusServer
+from gateway.status.source import DaemonStatus
 from gateway.upload.client import FhirClient
 from gateway.upload.uploader import Uploader
 
@@ -47,6 +55,11 @@ class Daemon:
     ble_factory: BleFactory = default_ble
     upload_grace: float = 10.0
     stop: asyncio.Event | None = None
+    board: StatusBoard | None = None
+    """The live state behind the status server and the metrics (made when not given)."""
+    health_interval: float = 60.0
+    """Seconds between FHIR server checks while the status server runs."""
+    status_server: StatusServer | None = None
 
     async def run(self) -> int:
         config = self.config
@@ -56,15 +69,18 @@ class Daemon:
             loop.add_signal_handler(signum, self._signalled, signum)
         phg = config.gateway.phg()
         zone = config.gateway.zone()
-        outbox = await Outbox.open(
-            config.outbox_path, max_bytes=int(config.outbox.max_size_mb * 1024 * 1024)
+        board = self.board = self.board or StatusBoard(config.fhir.base_url)
+        if isinstance(self.client, ObservedFhirClient):
+            self.client.board = board
+        outbox = await ObservedOutbox.open_for(
+            board, config.outbox_path, max_bytes=int(config.outbox.max_size_mb * 1024 * 1024)
         )
         try:
             kept = await HeldBackStore.open(config.heldback_path)
             try:
                 pipeline = Pipeline(
                     outbox,
-                    kept,
+                    ObservedKept(kept, board),
                     phg,
                     zone,
                     config.bindings(),
@@ -80,7 +96,12 @@ class Daemon:
                     outbox=str(config.outbox_path),
                     devices=len(config.devices),
                 )
-                crashed = await self._serve(pipeline, uploader, stop)
+                await self._start_status(DaemonStatus(board, outbox))
+                try:
+                    crashed = await self._serve(pipeline, uploader, stop)
+                finally:
+                    if self.status_server is not None:
+                        await self.status_server.stop()
                 _log.info("daemon_stopped", stored=pipeline.stats.stored, kept=pipeline.stats.kept)
             finally:
                 await kept.close()
@@ -97,10 +118,32 @@ class Daemon:
         assert self.stop is not None
         self.stop.set()
 
+    async def _start_status(self, source: DaemonStatus) -> None:
+        """Start the status server if configured; one that cannot listen is logged, never
+        fatal (readings matter more than their display)."""
+        settings = self.config.status
+        if not settings.enabled:
+            return
+        token = None if settings.token is None else settings.token.get_secret_value()
+        server = StatusServer(source, settings.host, settings.port, token)
+        try:
+            await server.start()
+        except OSError as exc:
+            _log.error(
+                "status_server_failed",
+                host=settings.host,
+                port=settings.port,
+                error=str(exc),
+                hint="another process uses the port? set status.port (0: any free port)",
+            )
+            return
+        self.status_server = server
+
     async def _serve(self, pipeline: Pipeline, uploader: Uploader, stop: asyncio.Event) -> bool:
         """Run until ``stop`` (True if a task crashed, which is an exit status of 1)."""
         crashed = False
-        ble = self.ble_factory(self.config, pipeline)
+        assert self.board is not None
+        ble = self.ble_factory(self.config, observed_consumer(pipeline, self.board))
         check = asyncio.create_task(self._check_server(uploader), name="fhir-check")
         upload = asyncio.create_task(uploader.run(stop), name="uploader")
         bluetooth = asyncio.create_task(ble.run(stop), name="bluetooth")
@@ -124,9 +167,19 @@ class Daemon:
             await asyncio.gather(check, return_exceptions=True)
         return crashed
 
-    @staticmethod
-    async def _check_server(uploader: Uploader) -> None:
-        try:
-            await uploader.check_server()
-        except Exception as exc:  # down or not R4: readings are still collected
-            _log.error("fhir_server_check_failed", error=str(exc) or type(exc).__name__)
+    async def _check_server(self, uploader: Uploader) -> None:
+        """Check the server at start (logged) and, while the status server runs, every
+        ``health_interval`` seconds (for the status page's FHIR server health)."""
+        assert self.board is not None
+        while True:
+            try:
+                version = await uploader.check_server()
+            except Exception as exc:  # down or not R4: readings are still collected
+                error = str(exc) or type(exc).__name__
+                _log.error("fhir_server_check_failed", error=error)
+                self.board.on_server_check(None, error)
+            else:
+                self.board.on_server_check(version)
+            if self.status_server is None:
+                return
+            await asyncio.sleep(self.health_interval)

@@ -1,0 +1,196 @@
+"""``phg demo`` as a child process: the readings of the simulated devices reach SEKMET and
+the status page, headless Chromium renders the page (DOM and a PNG screenshot), and SIGTERM
+stops the demo with exit status 0 and no process it started left behind."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+TIMEOUT = 90.0
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+class Demo:
+    def __init__(self, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gateway",
+                "demo",
+                "--status-port",
+                "0",
+                "--fhir-port",
+                "0",
+                *args,
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.output: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.output.append(line)
+            self.lines.put(line)
+
+    def wait_for(self, pattern: str, timeout: float = TIMEOUT) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.5)
+            except queue.Empty:
+                if self.proc.poll() is not None:
+                    break
+                continue
+            match = re.search(pattern, line)
+            if match:
+                return match
+        raise AssertionError(f"no line matching {pattern!r} in:\n{''.join(self.output)}")
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry.name))
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.fixture
+def demo() -> Iterator[Demo]:
+    started = Demo()
+    yield started
+    if started.proc.poll() is None:
+        started.proc.kill()
+        started.proc.wait(10)
+
+
+def chromium(url: str, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'chromium-profile'}",
+            "--window-size=1280,900",
+            *extra,
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+
+
+def test_demo_uploads_shows_the_page_and_stops_cleanly_on_sigterm(
+    demo: Demo, tmp_path: Path
+) -> None:
+    fhir = demo.wait_for(r"FHIR server:\s+(http://\S+/fhir)").group(1)
+    status = demo.wait_for(r"status page:\s+(http://\S+/)").group(1)
+    server_id = demo.wait_for(r"uploaded .*blood-pressure-measurement -> (Observation/[\w.-]+)")
+    # The id the demo printed is on the server.
+    reply = httpx.get(f"{fhir}/{server_id.group(1)}", timeout=10)
+    assert reply.status_code == 200
+    assert reply.json()["resourceType"] == "Observation"
+
+    api = httpx.get(f"{status}api/status", timeout=10).json()
+    assert any(r["state"] == "uploaded" for r in api["readings"])
+    assert httpx.get(f"{status}healthz", timeout=10).status_code == 200
+
+    if not CHROMIUM.is_file():
+        pytest.fail("headless Chromium is missing: scripts/test.sh installs Debian's chromium")
+    dom = chromium(status, tmp_path, "--dump-dom")
+    assert dom.returncode == 0, dom.stderr
+    assert "Recent readings" in dom.stdout
+    assert re.search(r"systolic: \d+ mm\[Hg\]", dom.stdout), dom.stdout[:2000]
+    shot = tmp_path / "status.png"
+    result = chromium(status, tmp_path, f"--screenshot={shot}")
+    assert result.returncode == 0, result.stderr
+    data = shot.read_bytes()
+    assert data.startswith(PNG_MAGIC)
+    assert len(data) > 20_000  # a rendered page, not an empty canvas
+
+    children = descendants(demo.proc.pid)
+    assert len(children) >= 5  # dbus-daemon, BlueZoo, SEKMET, three simulators
+    demo.proc.send_signal(signal.SIGTERM)
+    assert demo.proc.wait(60) == 0
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(alive(p) for p in children):
+        time.sleep(0.2)
+    assert [p for p in children if alive(p)] == []
+
+
+def test_demo_duration_exits_by_itself() -> None:
+    started = Demo("--duration", "3")
+    try:
+        code = started.proc.wait(120)
+    finally:
+        if started.proc.poll() is None:
+            started.proc.kill()
+    assert code == 0, "".join(started.output)
+    assert "stopping the simulators" in "".join(started.output)
+
+
+def test_decode_only_needs_no_bluetooth(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "bp.log").write_text("# a reading\n2A35 00780050005d00\n")
+    out = subprocess.run(
+        [sys.executable, "-m", "gateway", "demo", "--decode-only", "--corpus", str(corpus)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS="unix:path=/nonexistent"),
+    )
+    assert out.returncode == 0, out.stderr
+    assert '"systolic": 120' in out.stdout
