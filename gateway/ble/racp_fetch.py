@@ -6,7 +6,10 @@ drop the link on "all"), filters and counts the records the device sends, reads 
 response that ends the transfer, and falls back once to "all records" (filtering ``< N``
 locally) when a device does not support ">=". :meth:`RacpFetch.run` drives it: it writes the
 request through a callable and waits, with an inactivity timeout that every record resets, for
-the response; on a timeout it sends "abort operation" (best effort).
+the response; on a timeout it sends "abort operation" (best effort). A device that refuses the
+request with "procedure already in progress" (ATT error 0x80: a transfer started for an earlier
+connection or a gateway process that died still runs; BlueZ keeps the link when its client
+dies) is sent "abort operation" and asked again, up to :data:`BUSY_RETRIES` times.
 
 The caller feeds it, in arrival order, ``on_record(sequence)`` for each record and
 ``on_control_point(value)`` for each RACP indication. It never advances a high-water mark
@@ -32,6 +35,16 @@ from profiles.racp import (
 )
 
 MAX_SEQUENCE: Final = 0xFFFF
+BUSY_RETRIES: Final = 5
+BUSY_RETRY_DELAY: Final = 0.2
+"""Seconds between asking again after "procedure already in progress"."""
+
+
+def procedure_in_progress(exc: BaseException) -> bool:
+    """Whether a failed RACP write was refused with ATT error 0x80 "procedure already in
+    progress" (as BlueZ and bleak word it in the error text)."""
+    text = str(exc).lower()
+    return "0x80" in text or "procedure already in progress" in text
 
 
 class FetchOutcome(enum.Enum):
@@ -174,7 +187,7 @@ class RacpFetch:
         while not self.done:
             if sent is not self._request:
                 sent = self._request
-                await write(encode_record_access_control_point(sent))
+                await self._write_request(write, encode_record_access_control_point(sent))
                 continue  # the response may have arrived during the write
             self._activity.clear()
             try:
@@ -188,6 +201,20 @@ class RacpFetch:
                     except Exception:  # best effort on a link that may be dead
                         pass
         return self._outcome()
+
+    async def _write_request(self, write: Callable[[bytes], Awaitable[None]], value: bytes) -> None:
+        """Write the request; while the device says a procedure is already in progress, abort
+        that procedure (once) and ask again."""
+        for attempt in range(BUSY_RETRIES + 1):
+            try:
+                await write(value)
+                return
+            except Exception as exc:
+                if attempt == BUSY_RETRIES or not procedure_in_progress(exc):
+                    raise
+            if attempt == 0:
+                await write(encode_record_access_control_point(RacpRequest.abort_operation()))
+            await asyncio.sleep(BUSY_RETRY_DELAY)
 
     def _outcome(self) -> FetchOutcome:
         assert self.outcome is not None

@@ -697,9 +697,11 @@ class DeviceSession:
             expected = conn.acked_max + 1 if conn.acked_max is not None else conn.mark
             if sequence != expected:
                 return
+        seen_before = sequence in conn.acked
         conn.acked.add(sequence)
         if conn.stored is not None and conn.stored.awaits_more(value):
-            conn.awaiting.add(sequence)
+            if not seen_before:  # the announced value may have overtaken its record
+                conn.awaiting.add(sequence)
         else:
             conn.awaiting.discard(sequence)
         if conn.acked_max is None or sequence > conn.acked_max:

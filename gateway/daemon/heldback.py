@@ -12,6 +12,9 @@ again later, never attributed to anyone:
 ``unmapped``       no FHIR mapping for this measurement type yet (or the mapping failed)
 ``decode-failed``  bytes that did not decode
 ``outbox-failed``  the outbox refused the reading (full, unwritable); it was not acknowledged
+``awaiting-join``  a value that waits for another of the same record (a glucose context that
+                   arrived before its measurement): kept so that a crash cannot lose it, and
+                   deleted (:meth:`HeldBackStore.resolve`) once the record is in the outbox
 =================  ==========================================================================
 
 :meth:`HeldBackStore.keep` returns after ``COMMIT`` (WAL, ``synchronous=FULL``), so the
@@ -144,6 +147,22 @@ class HeldBackStore:
         row_id = cursor.lastrowid
         assert row_id is not None
         return row_id
+
+    async def resolve(self, address: str, sequence_number: int) -> int:
+        """Delete the ``awaiting-join`` rows of ``address``'s record ``sequence_number`` (it
+        was mapped and stored with its measurement); returns how many were deleted."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self._executor, self._delete_awaiting, address, sequence_number
+        )
+
+    def _delete_awaiting(self, address: str, sequence_number: int) -> int:
+        with self._conn:
+            cursor = self._conn.execute(
+                "DELETE FROM heldback WHERE kind = 'awaiting-join' AND address = ?"
+                " AND sequence_number = ?",
+                (address, sequence_number),
+            )
+        return cursor.rowcount
 
     async def close(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self._executor, self._conn.close)

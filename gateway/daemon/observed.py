@@ -66,6 +66,9 @@ class ObservedKept:
         )
         return row
 
+    async def resolve(self, address: str, sequence_number: int) -> int:
+        return await self.kept.resolve(address, sequence_number)
+
 
 def observed_consumer(consumer: EventConsumer, board: StatusBoard) -> EventConsumer:
     async def consume(event: BleEvent) -> None:

@@ -130,6 +130,12 @@ class Pipeline:
             return
         if isinstance(result, Mapped):
             await self._store(event, result, log)
+            if event.sequence_number is not None:
+                # A value that arrived before this one of the same record is in the outbox now.
+                await self.kept.resolve(event.connection.address, event.sequence_number)
+        elif isinstance(result, HeldBack) and result.waiting:
+            log.info("awaiting_join", reason=result.reason)
+            await self._keep(self._kept(event, "awaiting-join", result.reason))
         elif isinstance(result, HeldBack):
             log.warning("held_back", user_index=result.user_index, reason=result.reason)
             await self._keep(self._kept(event, "held-back", result.reason, result.user_index))

@@ -22,3 +22,7 @@ class KeptReadings(Protocol):
     async def keep(self, reading: KeptReading) -> int:
         """Store a reading that is not uploaded; return only after it is durably committed."""
         ...
+
+    async def resolve(self, address: str, sequence_number: int) -> int:
+        """Forget the ``awaiting-join`` readings of that record (now stored with it)."""
+        ...

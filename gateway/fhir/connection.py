@@ -43,8 +43,13 @@ class Mapped:
 
 @dataclass(frozen=True, slots=True)
 class HeldBack:
+    """Not mapped now. ``waiting``: the reading waits, in this connection's join memory, for
+    data of its own (a glucose context for its measurement) and is mapped with that data when
+    it arrives; otherwise it waits for a Patient binding of ``user_index``."""
+
     user_index: int | None
     reason: str
+    waiting: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +126,7 @@ class ConnectionMapper:
             return self._map_one(measurement, mapper, received_at)
         joined = mapper.join(measurement, self._memory)
         if isinstance(joined, Wait):
-            return HeldBack(None, joined.reason)
+            return HeldBack(None, joined.reason, waiting=True)
         if not joined:
             return Skipped(mapper.skip_reason or "nothing to map")
         results = [self._map_one(item, mapper_for(item), received_at) for item in joined]

@@ -102,5 +102,16 @@ class FakeKept:
         self.kept.append(reading)
         return len(self.kept)
 
+    async def resolve(self, address: str, sequence_number: int) -> int:
+        gone = [
+            k
+            for k in self.kept
+            if k.kind == "awaiting-join"
+            and k.facts.address == address
+            and k.sequence_number == sequence_number
+        ]
+        self.kept = [k for k in self.kept if k not in gone]
+        return len(gone)
+
     def kinds(self) -> list[str]:
         return [k.kind for k in self.kept]

@@ -228,3 +228,53 @@ def test_after_a_clock_write_live_values_use_the_new_clock_and_stored_ones_the_o
     asyncio.run(scenario())
     times = [o["effectiveDateTime"] for o in observations(outbox) if "component" in o]
     assert times == ["2026-03-01T08:30:00+00:00", "2026-03-01T09:00:04+00:00"]
+
+
+def _glucose_events() -> tuple[MeasurementEvent, MeasurementEvent]:
+    from profiles import glucose as gl
+
+    stamp = DateTime(2026, 3, 1, 8, 30, 0)
+    measurement = gl.GlucoseMeasurement(
+        7,
+        stamp,
+        0,
+        gl.GlucoseConcentration(Decimal("0.00095")),
+        context_information_follows=True,
+    )
+    context = gl.GlucoseMeasurementContext(7, meal=gl.Meal.PREPRANDIAL)
+    received = CONNECTED + dt.timedelta(seconds=5)
+
+    def event(characteristic: Any, value: Any, encode: Any) -> MeasurementEvent:
+        return MeasurementEvent(
+            characteristic.name,
+            characteristic.uuid16,
+            value,
+            encode(value),
+            received,
+            True,
+            7,
+            facts(),
+        )
+
+    return (
+        event(gl.GLUCOSE_MEASUREMENT, measurement, gl.encode_glucose_measurement),
+        event(gl.GLUCOSE_MEASUREMENT_CONTEXT, context, gl.encode_glucose_measurement_context),
+    )
+
+
+def test_a_context_before_its_measurement_waits_then_goes_with_it() -> None:
+    outbox, kept = FakeOutbox(), FakeKept()
+    measurement, context = _glucose_events()
+    p = pipeline(outbox, kept)
+
+    async def scenario() -> None:
+        await p(context)  # overtook its measurement
+        assert kept.kinds() == ["awaiting-join"]
+        assert outbox.puts == []
+        await p(measurement)
+
+    asyncio.run(scenario())
+    assert kept.kept == []  # stored with its measurement: no longer waiting
+    meals = [o for o in observations(outbox) if has_code(o, "8417864")]
+    assert len(meals) == 1
+    assert [o for o in observations(outbox) if has_code(o, "160184")]

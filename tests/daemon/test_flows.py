@@ -1,0 +1,274 @@
+"""Simulator -> ``phg run`` (a process) -> SEKMET, one device type at a time: the server holds
+exactly the readings the simulator sent, searchable by patient and code; a second gateway
+with a fresh state directory reading every stored record again (the simulator keeps them)
+creates no duplicates.
+
+Expected values come from the simulators' ready events, decoded with ``profiles`` and put in
+the FHIR units by the units' definitions; the gateway's mappers are not used to compute them.
+"""
+
+from __future__ import annotations
+
+import functools
+import signal
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from profiles import health_thermometer as hts
+from profiles import pulse_oximeter as plx
+from profiles import weight_scale as ws
+from profiles.units import MassUnit, TemperatureUnit
+from simulators.runner import SimulatorProcess
+from simulators.testbus import TestBus
+from tests.daemon import expected
+from tests.daemon.fhir_search import (
+    LOINC,
+    Resource,
+    duplicate_identifiers,
+    patient_reference,
+    search,
+    total,
+)
+from tests.daemon.process import Daemon
+from tests.daemon.run_helpers import PATIENT_SYSTEM, LogCounter, until, write_config
+from tests.fhirserver.plugin import StartFhirServer
+from tests.fhirserver.server import SekmetServer
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+TIMEOUT = 60.0
+REREAD_TIMEOUT = 20.0
+BODY_WEIGHT = f"{LOINC}|29463-7"
+BODY_TEMPERATURE = f"{LOINC}|8310-5"
+SPO2 = f"{LOINC}|2708-6"
+
+
+@pytest.fixture
+def bus() -> Iterator[TestBus]:
+    with TestBus(adapters=2) as test_bus:
+        yield test_bus
+
+
+def settled(log: LogCounter, readings: int) -> bool:
+    stored = log.count("reading_stored")
+    return stored >= readings and log.count("uploaded", "items") >= stored
+
+
+def values(observations: list[Resource]) -> list[Decimal]:
+    return sorted(Decimal(o["valueQuantity"]["value"]) for o in observations)
+
+
+def everything(server: SekmetServer) -> list[Resource]:
+    return [
+        *search(server.base_url, "Observation"),
+        *search(server.base_url, "Patient"),
+        *search(server.base_url, "Device"),
+    ]
+
+
+def snapshot(server: SekmetServer) -> list[tuple[str, str | None]]:
+    """What the server holds, but coincident time stamps (one per connection, by design)."""
+    kept = [
+        r
+        for r in everything(server)
+        if not any(c["code"] == "67975" for c in r.get("code", {}).get("coding", []))
+    ]
+    return sorted((r["resourceType"], r["id"]) for r in kept)
+
+
+def two_gateways(
+    tmp_path: Path,
+    bus: TestBus,
+    server: SekmetServer,
+    sim: SimulatorProcess,
+    arrived: Callable[[], bool],
+    check: Callable[[], None],
+    runs: tuple[int, ...] = (1, 2),
+    **binding: Any,
+) -> None:
+    """Gateway 1 until ``arrived()``, then ``check()``; gateway 2 with a fresh state directory
+    re-reads every record: the server holds the same resources afterwards (``check()`` again)."""
+    stored: list[int] = []
+    before: list[tuple[str, str | None]] = []
+    for run in runs:
+        config = write_config(
+            tmp_path / f"gateway-{run}.toml",
+            server.base_url,
+            sim.ready["address"],
+            state_dir=f"state-{run}",
+            **binding,
+        )
+        daemon = Daemon(config, bus.env())
+        try:
+            log = LogCounter(daemon)
+            if run == 1:
+                until(arrived, TIMEOUT, "the readings on the server")
+                until(functools.partial(settled, log, 1), TIMEOUT, "the outbox drained")
+                stored.append(log.count("reading_stored"))
+            else:
+                try:
+                    until(functools.partial(settled, log, stored[0]), REREAD_TIMEOUT, "all again")
+                except AssertionError as exc:
+                    counts = (log.count("reading_stored"), log.count("uploaded", "items"))
+                    raise AssertionError(f"{exc}: {counts} of {stored}\n{log.summary()}") from None
+            assert daemon.stop(signal.SIGTERM) == 0
+            assert log.problems() == []
+        finally:
+            if daemon.proc.poll() is None:
+                daemon.proc.kill()
+        check()
+        assert duplicate_identifiers(search(server.base_url, "Observation")) == []
+        if run == 1:
+            before = snapshot(server)
+    assert snapshot(server) == before
+
+
+def simulator(bus: TestBus, module: str, *args: str) -> SimulatorProcess:
+    sim = SimulatorProcess(module, ["--adapter", "hci1", *args], env=bus.env(), ready_timeout=60)
+    sim.start()
+    return sim
+
+
+@pytest.mark.parametrize(
+    "runs",
+    [
+        pytest.param((1,), id="once"),
+        pytest.param((1, 2), id="re-read"),
+    ],
+)
+def test_glucose_with_context(
+    tmp_path: Path, bus: TestBus, start_fhir_server: StartFhirServer, runs: tuple[int, ...]
+) -> None:
+    server = start_fhir_server()
+    sim = simulator(bus, "simulators.glucose", "--records", "12", "--seed", "8")
+    want = expected.glucose_records(sim.ready)
+    assert any(e.has_context for e in want), "the seed must give records with a context"
+
+    def observations() -> list[Resource]:
+        subject = patient_reference(server.base_url, PATIENT_SYSTEM, "glucose-owner")
+        return search(server.base_url, "Observation", subject=subject)
+
+    def arrived() -> bool:
+        return total(server.base_url, "Patient") == 1 and len(
+            [o for o in observations() if "derivedFrom" not in o and "valueQuantity" in o]
+        ) >= len(want)
+
+    def check() -> None:
+        assert expected.glucose_problems(observations(), want) == []
+
+    try:
+        two_gateways(
+            tmp_path, bus, server, sim, arrived, check, runs, default_patient="glucose-owner"
+        )
+    finally:
+        sim.stop()
+
+
+def test_weight_scale_users_land_under_their_patients(
+    tmp_path: Path, bus: TestBus, start_fhir_server: StartFhirServer
+) -> None:
+    server = start_fhir_server()
+    sim = simulator(
+        bus, "simulators.weight_scale", "--users", "2", "--records", "6", "--keep-records"
+    )
+    weights: dict[int, list[Decimal]] = {0: [], 1: []}
+    for raw, user in zip(sim.ready["records"], sim.ready["user_ids"], strict=True):
+        m = ws.decode_weight_measurement(bytes.fromhex(raw))
+        assert m.weight is not None
+        assert m.mass_unit is MassUnit.KILOGRAM
+        weights[user].append(m.weight)
+
+    def weights_of(user: int) -> list[Decimal]:
+        subject = patient_reference(server.base_url, PATIENT_SYSTEM, f"scale-user-{user}")
+        return values(search(server.base_url, "Observation", subject=subject, code=BODY_WEIGHT))
+
+    def arrived() -> bool:
+        return total(server.base_url, "Observation", code=BODY_WEIGHT) >= 6
+
+    def check() -> None:
+        assert total(server.base_url, "Patient") == 2
+        for user, sent in weights.items():
+            assert weights_of(user) == sorted(sent)
+        assert total(server.base_url, "Observation", code=BODY_WEIGHT) == 6
+
+    try:
+        two_gateways(
+            tmp_path,
+            bus,
+            server,
+            sim,
+            arrived,
+            check,
+            users={0: "scale-user-0", 1: "scale-user-1"},
+        )
+    finally:
+        sim.stop()
+
+
+def test_thermometer(tmp_path: Path, bus: TestBus, start_fhir_server: StartFhirServer) -> None:
+    server = start_fhir_server()
+    sim = simulator(bus, "simulators.thermometer", "--records", "3", "--keep-records")
+    sent = []
+    for raw in sim.ready["records"]:
+        m = hts.decode_temperature_measurement(bytes.fromhex(raw))
+        assert m.unit is TemperatureUnit.CELSIUS
+        assert isinstance(m.temperature, Decimal)
+        sent.append(m.temperature)
+
+    def found() -> list[Resource]:
+        subject = patient_reference(server.base_url, PATIENT_SYSTEM, "thermo-owner")
+        return search(server.base_url, "Observation", subject=subject, code=BODY_TEMPERATURE)
+
+    def check() -> None:
+        assert values(found()) == sorted(sent)
+        assert total(server.base_url, "Patient") == 1
+
+    try:
+        two_gateways(
+            tmp_path,
+            bus,
+            server,
+            sim,
+            lambda: total(server.base_url, "Observation", code=BODY_TEMPERATURE) >= 3,
+            check,
+            default_patient="thermo-owner",
+        )
+    finally:
+        sim.stop()
+
+
+def test_pulse_oximeter(tmp_path: Path, bus: TestBus, start_fhir_server: StartFhirServer) -> None:
+    server = start_fhir_server()
+    sim = simulator(
+        bus,
+        "simulators.pulse_oximeter",
+        *("--records", "4", "--spot-checks", "0", "--continuous", "0"),
+    )
+    sent = []
+    for raw in sim.ready["records"]:
+        m = plx.decode_plx_spot_check_measurement(bytes.fromhex(raw))
+        assert isinstance(m.spo2, Decimal)
+        sent.append(m.spo2)
+
+    def check() -> None:
+        subject = patient_reference(server.base_url, PATIENT_SYSTEM, "oximeter-owner")
+        assert values(search(server.base_url, "Observation", subject=subject, code=SPO2)) == sorted(
+            sent
+        )
+
+    try:
+        two_gateways(
+            tmp_path,
+            bus,
+            server,
+            sim,
+            lambda: total(server.base_url, "Observation", code=SPO2) >= 4,
+            check,
+            default_patient="oximeter-owner",
+        )
+    finally:
+        sim.stop()
