@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -130,7 +129,6 @@ def test_device_initiated_disconnect_then_reconnect(start_simulator: StartSimula
     async def body(session: DeviceSession) -> None:
         await _until(lambda: len(sink.measurements()) >= 2 * len(expected))
 
-    started = time.monotonic()
     session = asyncio.run(_serve(sim, sink, body))
     assert [m.raw for m in sink.measurements()][: 2 * len(expected)] == expected * 2
     numbers = sorted({m.connection.connection_number for m in sink.measurements()})
@@ -139,4 +137,3 @@ def test_device_initiated_disconnect_then_reconnect(start_simulator: StartSimula
     states = [e.state.value for e in sink.events if isinstance(e, SessionStateEvent)]
     assert states.count("connected") >= 2
     assert "disconnected" in states
-    assert time.monotonic() - started < TIMEOUT
