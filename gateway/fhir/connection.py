@@ -25,7 +25,14 @@ from gateway.fhir.bundle import transaction_bundle
 from gateway.fhir.coincident import coincident_time_stamp
 from gateway.fhir.device_info import PhdDeviceInfo
 from gateway.fhir.elements import JsonDict
-from gateway.fhir.entries import BundleEntry, KnownIds, Participant, participant, urn_uuid
+from gateway.fhir.entries import (
+    BundleEntry,
+    KnownIds,
+    Participant,
+    participant,
+    urn_uuid,
+    with_upload_identifier,
+)
 from gateway.fhir.mapper_types import AnyProfileMapper, JoinMemory, Wait
 from gateway.fhir.observation import ObservationContext
 from gateway.fhir.patient import Patient, PatientBinding
@@ -103,7 +110,8 @@ class ConnectionMapper:
         return found
 
     def coincident(self) -> BundleEntry:
-        """The connection's coincident time stamp Observation (plain POST, never matched)."""
+        """The connection's coincident time stamp Observation (conditional create on its
+        upload identifier, so a re-sent one is matched, never duplicated)."""
         clock = self.clock
         if clock is None:
             raise ValueError("no PHD clock state for this connection")
@@ -113,7 +121,7 @@ class ConnectionMapper:
             resource = coincident_time_stamp(
                 clock, self.phd_participant().reference, self._gateway.reference, self.zone
             )
-            found = Participant(full_url, BundleEntry(full_url, resource))
+            found = Participant(full_url, with_upload_identifier(full_url, resource))
             self._participants["coincident"] = found
         assert found.entry is not None
         return found.entry
