@@ -16,9 +16,10 @@ transaction the server committed but whose answer was lost creates nothing new.
   specialization), the IG's Device update pattern.
 - Resources without an IG identifier (the coincident time stamp, Observations without a PHD
   time stamp: heart rate, continuous pulse oximetry, battery, ...) get an *upload identifier*,
-  ``urn:ietf:rfc:3986`` | their ``urn:uuid`` full URL, and a conditional create on it. The IG's
-  identifier slice on Observations is open and the coincident time stamp allows identifiers,
-  so this stays conformant.
+  ``urn:ietf:rfc:3986`` | a ``urn:uuid`` named after their full URL (not the full URL itself,
+  which servers replace by the new id wherever they find it), and a conditional create on it.
+  The IG's identifier slice on Observations is open and the coincident time stamp allows
+  identifiers, so this stays conformant.
 
 Search values in ``ifNoneExist`` and conditional URLs are escaped as FHIR search requires
 (``\\,`` ``\\$`` ``\\|`` ``\\\\``), then percent-encoded.
@@ -103,26 +104,30 @@ class BundleEntry:
 
 def with_upload_identifier(full_url: str, resource: JsonDict) -> BundleEntry:
     """The entry of a resource without an IG identifier: it gets the upload identifier
-    (``urn:ietf:rfc:3986`` | ``full_url``, placed after ``extension``/``meta``) and a
-    conditional create on it."""
-    identifiers = [*resource.get("identifier", []), _upload_identifier(full_url)]
+    (placed after ``extension``/``meta``) and a conditional create on it."""
+    value = upload_identifier(full_url)
+    identifiers = [
+        *resource.get("identifier", []),
+        {"system": UPLOAD_IDENTIFIER_SYSTEM, "value": value},
+    ]
     anchor = next((name for name in ("extension", "meta") if name in resource), None)
     identified: JsonDict = {} if anchor else {"identifier": identifiers}
-    for name, value in resource.items():
+    for name, element in resource.items():
         if name != "identifier":
-            identified[name] = value
+            identified[name] = element
         if name == anchor:
             identified["identifier"] = identifiers
     return BundleEntry(
         full_url,
         identified,
-        identifier_search(UPLOAD_IDENTIFIER_SYSTEM, full_url),
-        cache_key=cache_key(UPLOAD_IDENTIFIER_SYSTEM, full_url),
+        identifier_search(UPLOAD_IDENTIFIER_SYSTEM, value),
+        cache_key=cache_key(UPLOAD_IDENTIFIER_SYSTEM, value),
     )
 
 
-def _upload_identifier(full_url: str) -> JsonDict:
-    return {"system": UPLOAD_IDENTIFIER_SYSTEM, "value": full_url}
+def upload_identifier(full_url: str) -> str:
+    """The upload identifier value of the entry with ``full_url``: a ``urn:uuid`` of its own."""
+    return urn_uuid(f"upload|{full_url}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from urllib.parse import unquote
 import pytest
 
 from gateway.fhir.connection import ConnectionMapper, Mapped
-from gateway.fhir.entries import identifier_search
+from gateway.fhir.entries import identifier_search, upload_identifier
 from gateway.fhir.patient import PatientBinding, PatientIdentifier
 from profiles.battery import BatteryLevel
 from tests.fhir.helpers import PATIENT, bp, mapper
@@ -59,10 +59,12 @@ def test_bundle_order_and_requests() -> None:
     assert requests[2] is None
     # The coincident time stamp is matched on its upload identifier (re-sending is safe).
     coincident = bundle["entry"][3]
+    upload_id = upload_identifier(coincident["fullUrl"])
     assert coincident["resource"]["identifier"] == [
-        {"system": "urn:ietf:rfc:3986", "value": coincident["fullUrl"]}
+        {"system": "urn:ietf:rfc:3986", "value": upload_id}
     ]
-    assert requests[3] == "identifier=urn:ietf:rfc:3986|" + coincident["fullUrl"]
+    assert upload_id != coincident["fullUrl"]  # servers rewrite full URLs wherever they are
+    assert requests[3] == "identifier=urn:ietf:rfc:3986|" + upload_id
     assert requests[4] is not None
     assert requests[4].startswith(
         "identifier=http://hl7.org/fhir/uv/phd/StructureDefinition/PhdBaseObservation|"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from gateway.fhir.entries import upload_identifier
 from gateway.outbox import (
     ItemState,
     Outbox,
@@ -69,7 +70,7 @@ def test_participants_carry_cache_keys() -> None:
     assert str(keys[1]).startswith(sysid + "EC-DE-3D-4E-58-53-2D-31#")  # + content digest
     assert str(keys[2]).startswith(sysid + "B0-49-5F-FF-FE-00-10-71#")
     # The coincident stamp: by its upload identifier (its urn:uuid).
-    assert keys[3] == "urn:ietf:rfc:3986|" + entries[3].full_url
+    assert keys[3] == "urn:ietf:rfc:3986|" + upload_identifier(entries[3].full_url)
     assert keys[4:] == [None, None]  # the Observations
     for stored, participant in zip(entries, reading.participants, strict=False):
         assert participant.entry is not None
