@@ -86,7 +86,12 @@ class Daemon:
                     config.bindings(),
                     may_set_clock=config.ble.clock_sync != "never",
                 )
-                uploader = Uploader(outbox, self.client, max_entries=config.outbox.batch_size)
+                uploader = Uploader(
+                    outbox,
+                    self.client,
+                    max_entries=config.outbox.batch_size,
+                    on_problem=board.on_upload_problem,
+                )
                 _log.info(
                     "daemon_started",
                     phg_system_id=dashed(phg.system_id),

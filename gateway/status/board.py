@@ -106,6 +106,10 @@ class FhirHealth:
     checked_at: dt.datetime | None = None
     error: str = ""
     last_upload_at: dt.datetime | None = None
+    upload_problem: str | None = None
+    """Why uploads are not settling (``gateway.upload.answer.Problem`` value), None when they
+    are; ``upload_problem_text`` says more (never the server's text or a header value)."""
+    upload_problem_text: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -114,6 +118,8 @@ class FhirHealth:
             "fhir_version": self.fhir_version,
             "checked_at": None if self.checked_at is None else self.checked_at.isoformat(),
             "error": self.error,
+            "upload_problem": self.upload_problem,
+            "upload_problem_text": self.upload_problem_text,
             "last_upload_at": None
             if self.last_upload_at is None
             else self.last_upload_at.isoformat(),
@@ -303,6 +309,15 @@ class StatusBoard:
                 server_id = "/".join(server_id.rstrip("/").split("/")[-2:])
                 if server_id not in status.server_ids:
                     status.server_ids.append(server_id)
+
+    def on_upload_problem(self, problem: str | None, text: str = "") -> None:
+        """The uploader's current problem (None: uploads settle again)."""
+        self.fhir.upload_problem = problem
+        self.fhir.upload_problem_text = text
+        if problem is None:
+            self._tell("fhir", "uploads settle again")
+        else:
+            self._tell("fhir", f"uploads held back: {problem}: {text}")
 
     def on_server_check(self, version: str | None, error: str = "") -> None:
         if version is not None:

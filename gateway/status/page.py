@@ -16,6 +16,8 @@ CSS: Final = """
   --ok:#1f7a4d; --okbg:#e3f4ea; --warn:#8a5a00; --warnbg:#fff3d6; --bad:#a3242c;
   --badbg:#fde6e7; --info:#1f5c99; --infobg:#e3eefa; }
 * { box-sizing: border-box; }
+.banner { background:var(--badbg); color:var(--bad); border:1px solid var(--bad);
+  border-radius:8px; padding:10px 14px; margin:0 0 16px; }
 body { margin:0; font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
   color:var(--ink); background:var(--bg); }
 header { background:#17324d; color:#fff; padding:14px 28px; display:flex;
@@ -181,6 +183,20 @@ def _tile(label: str, value: str, note: str) -> str:
     )
 
 
+def _upload_banner(fhir: Mapping[str, Any]) -> str:
+    """A banner while uploads do not settle for a reason the operator must fix (a wrong base
+    URL, a proxy answering instead of the server, refused credentials)."""
+    problem = fhir.get("upload_problem")
+    if problem in (None, "server unavailable"):
+        return ""
+    text = escape(str(fhir.get("upload_problem_text") or ""))
+    return (
+        f'<div class="banner" role="alert"><strong>Uploads held back: {escape(str(problem))}.'
+        f"</strong> {text} Readings stay safely in the outbox and are sent once this is "
+        "fixed.</div>"
+    )
+
+
 def render(status: Mapping[str, Any]) -> str:
     outbox = status.get("outbox") or {}
     devices = status.get("devices") or []
@@ -206,7 +222,7 @@ def render(status: Mapping[str, Any]) -> str:
 <title>PHG status</title><style>{CSS}</style></head>
 <body><header><h1>PHG — Personal Health Gateway</h1>
 <span class="sub">status since {_time(status.get("started_at"))}</span></header>
-<main><div class="tiles">{tiles}</div>
+<main>{_upload_banner(status.get("fhir") or {})}<div class="tiles">{tiles}</div>
 <section id="devices"><h2>Devices</h2>{_devices(devices)}</section>
 <section id="readings"><h2>Recent readings</h2>{readings}</section>
 <section id="quarantine"><h2>Quarantined</h2>{quarantined}</section>

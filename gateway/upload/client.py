@@ -15,9 +15,11 @@ from typing import Any, Final
 import httpx
 import structlog
 
-from gateway.upload.capability import check_capability
+from gateway.upload.answer import MaybeConfiguration, Problem, RetryLater, read_answer
+from gateway.upload.capability import CapabilityError, check_capability
 
 FHIR_JSON: Final = "application/fhir+json"
+EMPTY_TRANSACTION: Final = '{"resourceType":"Bundle","type":"transaction","entry":[]}'
 _log = structlog.get_logger("gateway.upload.client")
 
 
@@ -66,12 +68,32 @@ class FhirClient:
 
     async def metadata(self) -> Any:
         response = await self._http.get(f"{self.base_url}/metadata")
+        if response.is_redirect:
+            where = response.headers.get("Location", "(no Location)")
+            raise CapabilityError(
+                f"{self.base_url}/metadata redirects (HTTP {response.status_code}) to "
+                f"{where[:200]}: set fhir.base_url to the server's real base URL"
+            )
         response.raise_for_status()
         return response.json()
 
     async def check(self) -> str:
         """GET /metadata and check it (raises CapabilityError); returns the FHIR version."""
         return check_capability(await self.metadata(), self.base_url)
+
+    async def probe_transaction(self) -> None:
+        """POST an empty transaction Bundle (it changes nothing): raise CapabilityError when
+        the base URL redirects, is not found or refuses POST, or something other than a FHIR
+        server answers (field finding U5)."""
+        response = await self.transaction(EMPTY_TRANSACTION)
+        answer = read_answer(response, 0)
+        if isinstance(answer, MaybeConfiguration):
+            raise CapabilityError(
+                f"POST {self.base_url} answers HTTP {answer.status}: "
+                "fhir.base_url is not the server's FHIR base"
+            )
+        if isinstance(answer, RetryLater) and answer.problem is not Problem.UNAVAILABLE:
+            raise CapabilityError(f"POST {self.base_url}: {answer.brief}")
 
     async def transaction(self, body: str) -> httpx.Response:
         """POST a transaction Bundle (JSON text) to the base URL."""

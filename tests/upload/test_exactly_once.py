@@ -289,3 +289,45 @@ def _references(value: Any) -> list[str]:
     if isinstance(value, list):
         return [r for v in value for r in _references(v)]
     return []
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        (httpx.Response(301, headers={"Location": "https://x/fhir"}), "redirects"),
+        (httpx.Response(404, text="Not Found"), "HTTP 404"),
+        (httpx.Response(405, text="Method Not Allowed"), "HTTP 405"),
+        (httpx.Response(200, text="<html>portal</html>"), "not with FHIR JSON"),
+    ],
+    ids=["301", "404", "405", "html"],
+)
+def test_the_doctor_probe_finds_a_wrong_base_url(answer: httpx.Response, says: str) -> None:
+    """``phg doctor`` posts an empty transaction Bundle: a wrong base URL shows before any
+    reading is held back by it."""
+    from gateway.upload.capability import CapabilityError
+
+    async def probe() -> None:
+        client = FhirClient(
+            ServerConfig(BASE), transport=httpx.MockTransport(lambda request: answer)
+        )
+        try:
+            await client.probe_transaction()
+        finally:
+            await client.aclose()
+
+    with pytest.raises(CapabilityError, match=says):
+        asyncio.run(probe())
+
+
+def test_the_doctor_probe_accepts_an_empty_transaction_response() -> None:
+    server = FakeFhirServer()
+
+    async def probe() -> None:
+        client = FhirClient(ServerConfig(BASE), transport=server.transport())
+        try:
+            await client.probe_transaction()
+        finally:
+            await client.aclose()
+
+    asyncio.run(probe())
+    assert server.stored == {}
