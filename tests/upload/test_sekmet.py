@@ -12,11 +12,12 @@ import httpx
 import pytest
 
 from gateway.fhir.connection import Mapped
+from gateway.fhir.patient import PatientBinding, PatientIdentifier
 from gateway.outbox import ItemState, Outbox, OutboxFullError, entries_of
 from gateway.upload.backoff import Backoff
 from gateway.upload.client import FhirClient, ServerConfig
 from gateway.upload.uploader import Uploader
-from tests.fhir.helpers import PATIENT
+from tests.fhir.helpers import PATIENT, mapper
 from tests.fhirserver.plugin import StartFhirServer
 from tests.fhirserver.server import SekmetServer
 from tests.upload.harness import systolic
@@ -206,3 +207,23 @@ def test_a_full_outbox_refuses_readings_and_uploads_what_it_holds(
     assert stored > 0
     assert refused > 0
     assert total(fhir_server, "Observation", code=BP_PANEL) == before + stored
+
+
+@pytest.mark.parametrize("special", [",", "$", "|", "\\"], ids=["comma", "dollar", "pipe", "bs"])
+def test_patient_identifiers_with_search_characters_match_once(
+    fhir_server: SekmetServer, tmp_path: Path, special: str
+) -> None:
+    """Field finding U3: ``MRN,42`` in ``ifNoneExist`` used to be read as ``MRN`` OR ``42``,
+    and every re-send made another Patient and another copy of the reading."""
+    patient = PatientIdentifier("urn:oid:2.999.7", f"MRN{special}42-{len(special)}")
+    before = total(fhir_server, "Patient")
+    for attempt in range(3):  # each with a fresh outbox: nothing cached, all sent again
+        readings = bp_readings(2, connection=mapper(patients=PatientBinding(patient)))
+        counts, _ = asyncio.run(upload(fhir_server, tmp_path / f"o{attempt}.sqlite3", readings))
+        assert counts[ItemState.DONE] == 2
+    assert total(fhir_server, "Patient") == before + 1
+    reply = httpx.get(f"{fhir_server.base_url}/Patient", params={"_count": "1000"})
+    values = [
+        i["value"] for e in reply.json().get("entry", []) for i in e["resource"]["identifier"]
+    ]
+    assert values.count(patient.value) == 1
