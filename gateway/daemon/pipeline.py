@@ -33,10 +33,11 @@ from gateway.ble.events import (
     SessionState,
     SessionStateEvent,
 )
-from gateway.daemon.facts import ClockEra, device_clock, era_of, phd_info
+from gateway.daemon.facts import ClockEra, device_clock, era_of
 from gateway.daemon.heldback import KeptReading
 from gateway.daemon.ports import KeptReadings, ReadingOutbox
 from gateway.fhir.connection import ConnectionMapper, HeldBack, Mapped, MappingResult, Skipped
+from gateway.fhir.device_facts import phd_device_info
 from gateway.fhir.patient import PatientBinding
 from gateway.fhir.phg_device import PhgConfig
 from gateway.fhir.timeline import Discarded
@@ -64,15 +65,12 @@ class Pipeline:
         phg: PhgConfig,
         zone: dt.tzinfo,
         bindings: Mapping[str, PatientBinding],
-        *,
-        may_set_clock: bool = False,
     ) -> None:
         self.outbox = outbox
         self.kept = kept
         self.phg = phg
         self.zone = zone
         self.bindings = dict(bindings)
-        self.may_set_clock = may_set_clock
         self.stats = PipelineStats()
         self._mappers: dict[tuple[str, int, ClockEra], ConnectionMapper] = {}
 
@@ -107,7 +105,7 @@ class Pipeline:
         if mapper is None:
             mapper = ConnectionMapper(
                 phg=self.phg,
-                phd=phd_info(facts, self.may_set_clock),
+                phd=phd_device_info(facts),
                 patients=self.bindings.get(facts.address, PatientBinding()),
                 zone=self.zone,
                 clock=device_clock(facts.clock, era),
