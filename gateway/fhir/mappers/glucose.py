@@ -17,7 +17,8 @@
   (checked name by name against the IG's ASN1ToHL7 CodeSystem: .0 device-battery-low …
   .10 device-gen-fault). Bluetooth bit 11 "time fault" has no ASN.1 bit (.11 is
   sensor-temp-out-of-range): it becomes a ``note`` on the glucose Observation that the device
-  reported a time fault, so the time is not silently trusted.
+  reported a time fault, so the time is not silently trusted, and the Observations reference a
+  time-fault coincident time stamp (dataAbsentReason instead of the device time).
 - Control solution readings (type 10 or sample location 4) are meter quality checks, not the
   patient's glucose: they are **skipped** (with a reason), as PHD managers do with control
   results; nothing is attributed to the patient.
@@ -209,6 +210,16 @@ def glucose_stamp(m: GlucoseMeasurement) -> WallClockStamp | None:
     return None if when is None else WallClockStamp(when)
 
 
+TIME_FAULT: Final = "the glucose meter reported a time fault"
+
+
+def time_fault(r: GlucoseReading) -> str | None:
+    status = r.measurement.sensor_status
+    if status is not None and status & SensorStatusAnnunciation.TIME_FAULT:
+        return TIME_FAULT
+    return None
+
+
 def _coded(code: str, value: tuple[str, str]) -> tuple[JsonDict, JsonDict]:
     return mdc_concept(code), {
         "coding": [{"system": codes.MDC, "code": value[0], "display": value[1]}]
@@ -375,5 +386,6 @@ MAPPERS: Final[tuple[AnyProfileMapper, ...]] = (
         map_glucose_reading,
         lambda r: glucose_stamp(r.measurement),
         lambda _r: None,
+        time_fault=time_fault,
     ),
 )
