@@ -32,6 +32,7 @@ from gateway.upload.backoff import Backoff
 from gateway.upload.client import FhirClient, ServerConfig
 from gateway.upload.uploader import Uploader
 from profiles import glucose as gl
+from profiles.registry_types import AnyCharacteristic
 from simulators.glucose import CONTEXT, MEASUREMENT, generate_records
 from simulators.racp_server import StoredRecord
 from tests.daemon.fakes import PHG
@@ -69,11 +70,10 @@ def connection(number: int) -> ConnectionFacts:
 
 def event(record: StoredRecord, uuid: str, facts: ConnectionFacts) -> MeasurementEvent:
     raw = dict(record.values)[uuid]
-    if uuid == MEASUREMENT:
-        characteristic, value = gl.GLUCOSE_MEASUREMENT, gl.decode_glucose_measurement(raw)
-    else:
-        characteristic = gl.GLUCOSE_MEASUREMENT_CONTEXT
-        value = gl.decode_glucose_measurement_context(raw)  # type: ignore[assignment]
+    characteristic: AnyCharacteristic = (
+        gl.GLUCOSE_MEASUREMENT if uuid == MEASUREMENT else gl.GLUCOSE_MEASUREMENT_CONTEXT
+    )
+    value = characteristic.decode(raw)
     return MeasurementEvent(
         characteristic.name,
         characteristic.uuid16,
