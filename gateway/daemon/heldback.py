@@ -12,10 +12,17 @@ again later, never attributed to anyone:
 ``unmapped``       no FHIR mapping for this measurement type yet (or the mapping failed)
 ``decode-failed``  bytes that did not decode
 ``outbox-failed``  the outbox refused the reading (full, unwritable); it was not acknowledged
-``awaiting-join``  a value that waits for another of the same record (a glucose context that
-                   arrived before its measurement): kept so that a crash cannot lose it, and
-                   deleted (:meth:`HeldBackStore.resolve`) once the record is in the outbox
+``awaiting-join``  a value that waits for another of the same record (a glucose context whose
+                   measurement is not in the connection's join memory): kept so that a crash
+                   cannot lose it, and deleted (:meth:`HeldBackStore.resolve`) once it was
+                   joined and stored in the outbox
 =================  ==========================================================================
+
+A second table, ``announced``, keeps the raw bytes of each stored measurement that announced a
+value still to come (a glucose measurement whose context follows), by address and sequence
+number, so that the context can be joined to it however late it arrives (another connection,
+after a restart). Its row is deleted once the context was joined; a row whose context never
+comes stays (a few dozen bytes).
 
 :meth:`HeldBackStore.keep` returns after ``COMMIT`` (WAL, ``synchronous=FULL``), so the
 pipeline acknowledges a held-back reading to the BLE layer only once it is on disk. The file is
@@ -29,12 +36,15 @@ import datetime as dt
 import json
 import os
 import sqlite3
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from gateway.ble.events import ConnectionFacts
+
+T = TypeVar("T")
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS heldback (
@@ -53,7 +63,23 @@ CREATE TABLE IF NOT EXISTS heldback (
     facts TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS heldback_address ON heldback (address, user_index);
+CREATE INDEX IF NOT EXISTS heldback_record ON heldback (address, sequence_number);
+CREATE TABLE IF NOT EXISTS announced (
+    address TEXT NOT NULL,
+    sequence_number INTEGER NOT NULL,
+    characteristic TEXT NOT NULL,
+    uuid16 INTEGER NOT NULL,
+    raw BLOB NOT NULL,
+    received_at TEXT NOT NULL,
+    kept_at TEXT NOT NULL,
+    PRIMARY KEY (address, sequence_number)
+);
 """
+
+_COLUMNS: Final = (
+    "id, kept_at, kind, reason, address, user_index, characteristic, uuid16, raw, received_at,"
+    " stored, sequence_number, facts"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +94,58 @@ class KeptReading:
     user_index: int | None = None
     stored: bool = False
     sequence_number: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KeptRow:
+    """One row of the held-back store as read back (``facts`` is the JSON of
+    :func:`facts_json`)."""
+
+    id: int
+    kept_at: str
+    kind: str
+    reason: str
+    address: str
+    user_index: int | None
+    characteristic: str
+    uuid16: int
+    raw: bytes
+    received_at: dt.datetime
+    stored: bool
+    sequence_number: int | None
+    facts: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnnouncedValue:
+    """A stored measurement that announced a value still to come (``announced`` table)."""
+
+    address: str
+    sequence_number: int
+    characteristic: str
+    uuid16: int
+    raw: bytes
+    received_at: dt.datetime
+
+
+def row_of(values: tuple[Any, ...]) -> KeptRow:
+    (row_id, kept_at, kind, reason, address, user_index, characteristic, uuid16, raw) = values[:9]
+    received_at, stored, sequence_number, facts = values[9:]
+    return KeptRow(
+        int(row_id),
+        str(kept_at),
+        str(kind),
+        str(reason),
+        str(address),
+        None if user_index is None else int(user_index),
+        str(characteristic),
+        int(uuid16),
+        bytes(raw),
+        dt.datetime.fromisoformat(str(received_at)),
+        bool(stored),
+        None if sequence_number is None else int(sequence_number),
+        str(facts),
+    )
 
 
 def facts_json(facts: ConnectionFacts) -> str:
@@ -149,20 +227,82 @@ class HeldBackStore:
         return row_id
 
     async def resolve(self, address: str, sequence_number: int) -> int:
-        """Delete the ``awaiting-join`` rows of ``address``'s record ``sequence_number`` (it
-        was mapped and stored with its measurement); returns how many were deleted."""
-        return await asyncio.get_running_loop().run_in_executor(
-            self._executor, self._delete_awaiting, address, sequence_number
-        )
+        """Record ``sequence_number`` of ``address`` is in the outbox with all its values:
+        delete its ``awaiting-join`` rows and its ``announced`` row; returns how many
+        ``awaiting-join`` rows were deleted."""
+        return await self._run(self._resolve, address, sequence_number)
 
-    def _delete_awaiting(self, address: str, sequence_number: int) -> int:
+    def _resolve(self, address: str, sequence_number: int) -> int:
         with self._conn:
             cursor = self._conn.execute(
                 "DELETE FROM heldback WHERE kind = 'awaiting-join' AND address = ?"
                 " AND sequence_number = ?",
                 (address, sequence_number),
             )
+            self._conn.execute(
+                "DELETE FROM announced WHERE address = ? AND sequence_number = ?",
+                (address, sequence_number),
+            )
         return cursor.rowcount
+
+    async def waiting(self, address: str, sequence_number: int) -> list[KeptRow]:
+        """The ``awaiting-join`` rows of record ``sequence_number`` of ``address``, oldest
+        first."""
+        return await self._run(self._waiting, address, sequence_number)
+
+    def _waiting(self, address: str, sequence_number: int) -> list[KeptRow]:
+        rows = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM heldback WHERE kind = 'awaiting-join' AND address = ?"
+            " AND sequence_number = ? ORDER BY id",
+            (address, sequence_number),
+        )
+        return [row_of(r) for r in rows.fetchall()]
+
+    async def announce(self, value: AnnouncedValue) -> None:
+        """Keep a stored measurement that announced a value still to come (returns once
+        committed)."""
+        await self._run(self._announce, value)
+
+    def _announce(self, v: AnnouncedValue) -> None:
+        with self._conn:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO announced (address, sequence_number, characteristic,"
+                " uuid16, raw, received_at, kept_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    v.address,
+                    v.sequence_number,
+                    v.characteristic,
+                    v.uuid16,
+                    v.raw,
+                    v.received_at.isoformat(),
+                    dt.datetime.now(dt.UTC).isoformat(),
+                ),
+            )
+
+    async def announced(self, address: str, sequence_number: int) -> AnnouncedValue | None:
+        """The stored measurement of that record that announced a value, if kept."""
+        return await self._run(self._announced, address, sequence_number)
+
+    def _announced(self, address: str, sequence_number: int) -> AnnouncedValue | None:
+        row = self._conn.execute(
+            "SELECT characteristic, uuid16, raw, received_at FROM announced"
+            " WHERE address = ? AND sequence_number = ?",
+            (address, sequence_number),
+        ).fetchone()
+        if row is None:
+            return None
+        characteristic, uuid16, raw, received_at = row
+        return AnnouncedValue(
+            address,
+            sequence_number,
+            str(characteristic),
+            int(uuid16),
+            bytes(raw),
+            dt.datetime.fromisoformat(str(received_at)),
+        )
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     async def close(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self._executor, self._conn.close)

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from gateway.ble.events import BleEvent, EventConsumer
-from gateway.daemon.heldback import KeptReading
+from gateway.daemon.heldback import AnnouncedValue, KeptReading, KeptRow
 from gateway.daemon.ports import KeptReadings
 from gateway.fhir.connection import Mapped
 from gateway.fhir.elements import JsonDict
@@ -68,6 +68,15 @@ class ObservedKept:
 
     async def resolve(self, address: str, sequence_number: int) -> int:
         return await self.kept.resolve(address, sequence_number)
+
+    async def waiting(self, address: str, sequence_number: int) -> list[KeptRow]:
+        return await self.kept.waiting(address, sequence_number)
+
+    async def announce(self, value: AnnouncedValue) -> None:
+        await self.kept.announce(value)
+
+    async def announced(self, address: str, sequence_number: int) -> AnnouncedValue | None:
+        return await self.kept.announced(address, sequence_number)
 
 
 def observed_consumer(consumer: EventConsumer, board: StatusBoard) -> EventConsumer:

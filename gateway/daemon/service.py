@@ -84,7 +84,6 @@ class Daemon:
                     phg,
                     zone,
                     config.bindings(),
-                    may_set_clock=config.ble.clock_sync != "never",
                 )
                 uploader = Uploader(
                     outbox,

@@ -109,22 +109,28 @@ class ConnectionMapper:
             self._participants[patient] = found
         return found
 
-    def coincident(self) -> BundleEntry:
+    def coincident(self, fault: str | None = None) -> BundleEntry:
         """The connection's coincident time stamp Observation (conditional create on its
-        upload identifier, so a re-sent one is matched, never duplicated)."""
+        upload identifier, so a re-sent one is matched, never duplicated), or with ``fault``
+        its time-fault stamp (no value: the device flagged its time as wrong)."""
+        entry = self._coincident_participant(fault).entry
+        assert entry is not None
+        return entry
+
+    def _coincident_participant(self, fault: str | None) -> Participant:
         clock = self.clock
         if clock is None:
             raise ValueError("no PHD clock state for this connection")
-        found = self._participants.get("coincident")
+        key = "coincident" if fault is None else f"coincident-fault|{fault}"
+        found = self._participants.get(key)
         if found is None:
-            full_url = urn_uuid(f"coincident|{self._device_key}|{clock.read_at.isoformat()}")
+            full_url = urn_uuid(f"{key}|{self._device_key}|{clock.read_at.isoformat()}")
             resource = coincident_time_stamp(
-                clock, self.phd_participant().reference, self._gateway.reference, self.zone
+                clock, self.phd_participant().reference, self._gateway.reference, self.zone, fault
             )
             found = Participant(full_url, with_upload_identifier(full_url, resource))
-            self._participants["coincident"] = found
-        assert found.entry is not None
-        return found.entry
+            self._participants[key] = found
+        return found
 
     # --- mapping ----------------------------------------------------------------------------
     def map(self, measurement: object, received_at: dt.datetime) -> MappingResult:
@@ -157,7 +163,8 @@ class ConnectionMapper:
         if mapper.specialization is not None and mapper.specialization not in self._specializations:
             self._specializations.add(mapper.specialization)
             self._participants.pop("phd", None)
-            self._participants.pop("coincident", None)
+            for key in [k for k in self._participants if str(k).startswith("coincident")]:
+                del self._participants[key]
         patient: Patient | None
         if mapper.user_index is None:
             patient = self.patients.default
@@ -177,9 +184,11 @@ class ConnectionMapper:
         phd = self.phd_participant()
         used = [self._gateway, phd]
         coincident: str | None = None
-        if time.references_coincident:
-            coincident = self.coincident().full_url
-            used.append(self._participants["coincident"])
+        fault = None if mapper.time_fault is None else mapper.time_fault(measurement)
+        if time.references_coincident or fault is not None:
+            stamp = self._coincident_participant(fault)
+            coincident = stamp.reference
+            used.append(stamp)
         if patient is None:
             subject, patient_key = phd.reference, "device"
         else:
