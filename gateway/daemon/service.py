@@ -32,6 +32,8 @@ from gateway.daemon.observed import (
     observed_consumer,
 )
 from gateway.daemon.pipeline import Pipeline
+from gateway.daemon.private import make_private
+from gateway.daemon.statelock import StateLock
 from gateway.fhir.identifiers import dashed
 from gateway.status.board import StatusBoard
 from gateway.status.server import StatusServer
@@ -62,6 +64,18 @@ class Daemon:
     status_server: StatusServer | None = None
 
     async def run(self) -> int:
+        """Run until stopped (0) or a task crashed (1). Raises
+        :class:`~gateway.daemon.statelock.StateDirBusyError` when another daemon holds the state
+        directory, and outbox errors when the state directory cannot be used."""
+        config = self.config
+        with StateLock.acquire(config.gateway.state_dir) as _lock:
+            make_private(
+                config.gateway.state_dir,
+                (config.outbox_path, config.heldback_path, config.highwater_path),
+            )
+            return await self._run_locked()
+
+    async def _run_locked(self) -> int:
         config = self.config
         stop = self.stop = self.stop or asyncio.Event()
         loop = asyncio.get_running_loop()
