@@ -34,13 +34,7 @@ def register(subparsers: Any) -> None:
             "Inspect and manage the outbox of readings waiting for (or sent to) the FHIR server."
         ),
     )
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--outbox", type=Path, help="the outbox SQLite file")
-    where.add_argument(
-        "--config",
-        type=Path,
-        help=f"take the outbox from this configuration (default: $PHG_CONFIG or {DEFAULT_CONFIG})",
-    )
+    _where(parser, None)
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     listing = actions.add_parser("list", help="list items and counts per state")
@@ -59,10 +53,26 @@ def register(subparsers: Any) -> None:
     purge.add_argument("ids", type=int, nargs="*", metavar="ID", help="quarantined item ids")
     purge.add_argument("--done", action="store_true", help="delete every done item")
     purge.add_argument("--yes", action="store_true", help="confirm the deletion")
+    for action_parser in (listing, show, retry, purge):
+        _where(action_parser, argparse.SUPPRESS)  # `phg outbox list --config F` too
     parser.set_defaults(run=run)
 
 
+def _where(parser: argparse.ArgumentParser, default: Any) -> None:
+    """--outbox / --config; on an action with ``SUPPRESS`` so it keeps a value given before."""
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--outbox", type=Path, default=default, help="the outbox SQLite file")
+    where.add_argument(
+        "--config",
+        type=Path,
+        default=default,
+        help=f"take the outbox from this configuration (default: $PHG_CONFIG or {DEFAULT_CONFIG})",
+    )
+
+
 def _path(args: argparse.Namespace) -> Path:
+    if args.outbox is not None and args.config is not None:
+        raise ValueError("give --outbox or --config, not both")
     if args.outbox is not None:
         return Path(args.outbox)
     from gateway.config import load_config
