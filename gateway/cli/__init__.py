@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from gateway import __version__
+from gateway.cli.parsing import CommandParser
 
 COMMAND_MODULES: Final = (
     "gateway.cli.decode",
@@ -29,7 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="PHG, the open Personal Health Gateway (Bluetooth LE health devices to FHIR).",
     )
     parser.add_argument("--version", action="version", version=f"phg {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=CommandParser
+    )
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(subparsers)
     return parser

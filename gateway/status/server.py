@@ -63,7 +63,7 @@ class StatusServer:
 
     async def start(self) -> None:
         await self._http.start()
-        _log.info("status_server_started", url=self.url, token=self._token is not None)
+        _log.info("status_server_started", url=self.url, protected=self._token is not None)
 
     async def stop(self) -> None:
         await self._http.stop()
