@@ -85,7 +85,7 @@ def _where_options(parser: argparse.ArgumentParser, default: Any) -> None:
 def _where(args: argparse.Namespace) -> tuple[Path, Path]:
     """(the outbox, its state directory)."""
     if args.outbox is not None and args.config is not None:
-        raise ValueError("give either --outbox or --config, not both")
+        raise ValueError("give --outbox or --config, not both")
     if args.outbox is not None:
         return Path(args.outbox), Path(args.outbox).parent
     from gateway.config import load_config
