@@ -55,8 +55,10 @@ def check_device_info(data: dict[str, Any]) -> None:
     for key, value in data.items():
         if value is None:
             continue
-        if key in _TEXT_KEYS and not (isinstance(value, str) and value.strip()):
-            raise ValueError(f"{key} must be a non-empty string or null, not {json_kind(value)}")
+        if key in _TEXT_KEYS and not isinstance(value, str):
+            raise ValueError(f"{key} must be a string or null, not {json_kind(value)}")
+        if key in _TEXT_KEYS and not value.strip():
+            raise ValueError(f"{key} must not be empty (null when unknown)")
         if key in _FLAG_KEYS and not isinstance(value, bool):
             raise ValueError(f"{key} must be true, false or null, not {json_kind(value)}")
         if key in _CODE_KEYS and not _is_code(value):

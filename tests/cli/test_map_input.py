@@ -34,14 +34,14 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 @pytest.mark.parametrize(
     ("info", "message"),
     [
-        ({"manufacturer": 5}, "manufacturer must be a non-empty string or null, not a number"),
-        ({"model": ["HEM"]}, "model must be a non-empty string or null, not an array"),
-        ({"serial": ""}, "serial must be a non-empty string or null, not a string"),
+        ({"manufacturer": 5}, "manufacturer must be a string or null, not a number"),
+        ({"model": ["HEM"]}, "model must be a string or null, not an array"),
+        ({"serial": ""}, "serial must not be empty (null when unknown)"),
         (
             {"firmware_version": True},
-            "firmware_version must be a non-empty string or null, not a boolean",
+            "firmware_version must be a string or null, not a boolean",
         ),
-        ({"system_id": 17}, "system_id must be a non-empty string or null, not a number"),
+        ({"system_id": 17}, "system_id must be a string or null, not a number"),
         ({"regulated": "yes"}, "regulated must be true, false or null, not a string"),
         ({"time_sync": {"code": 1}}, "time_sync must be an MDC code (digits), not an object"),
         ({"specializations": "528391"}, "specializations must be an array of MDC codes (digits)"),
