@@ -35,6 +35,7 @@ from gateway.daemon.pipeline import Pipeline
 from gateway.daemon.private import make_private
 from gateway.daemon.statelock import StateLock
 from gateway.fhir.identifiers import dashed
+from gateway.outbox.recovery import recover
 from gateway.status.board import StatusBoard
 from gateway.status.server import StatusServer
 from gateway.status.source import DaemonStatus
@@ -44,6 +45,23 @@ from gateway.upload.uploader import Uploader
 _log = structlog.get_logger("gateway.daemon")
 
 BleFactory = Callable[[GatewayConfig, EventConsumer], BleRuntime]
+
+
+async def _recover_outbox(config: GatewayConfig, board: StatusBoard) -> None:
+    """A damaged outbox is set aside and salvaged (:mod:`gateway.outbox.recovery`) before it
+    is opened; the operator learns it from the log and the status page."""
+    recovery = await asyncio.to_thread(recover, config.outbox_path)
+    if recovery is None:
+        return
+    _log.error(
+        "outbox_damaged",
+        reason=recovery.reason,
+        damaged_file=str(recovery.damaged),
+        salvaged=recovery.salvaged,
+        unreadable=recovery.unreadable,
+        hint="the damaged file is kept for inspection; the gateway goes on with the new outbox",
+    )
+    board.on_notice(recovery.summary())
 
 
 def default_ble(config: GatewayConfig, consumer: EventConsumer) -> BleRuntime:
@@ -86,6 +104,7 @@ class Daemon:
         board = self.board = self.board or StatusBoard(config.fhir.base_url)
         if isinstance(self.client, ObservedFhirClient):
             self.client.board = board
+        await _recover_outbox(config, board)
         outbox = await ObservedOutbox.open_for(
             board, config.outbox_path, max_bytes=int(config.outbox.max_size_mb * 1024 * 1024)
         )

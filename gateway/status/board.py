@@ -153,6 +153,8 @@ class StatusBoard:
         self.fhir = FhirHealth(fhir_base_url)
         self.started_at = clock()
         self.listeners: list[Listener] = []
+        self.notices: list[str] = []
+        """What an operator must know about (a damaged outbox set aside): page banners."""
         self._clock = clock
         self._inflight: dict[str, ReadingStatus] = {}
         self._by_url: dict[str, ReadingStatus] = {}
@@ -319,6 +321,9 @@ class StatusBoard:
         else:
             self._tell("fhir", f"uploads held back: {problem}: {text}")
 
+    def on_notice(self, text: str) -> None:
+        self.notices.append(text)
+
     def on_server_check(self, version: str | None, error: str = "") -> None:
         if version is not None:
             self.fhir.fhir_version = version
@@ -350,6 +355,7 @@ class StatusBoard:
             "outbox": dict(outbox),
             "quarantined": list(quarantined),
             "fhir": self.fhir.to_json(),
+            "notices": list(self.notices),
         }
 
 

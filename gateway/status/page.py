@@ -215,6 +215,10 @@ def render(status: Mapping[str, Any]) -> str:
     )
     readings = _readings(status.get("readings") or [])
     quarantined = _quarantined(status.get("quarantined") or [])
+    banners = "".join(
+        f'<section class="bad" role="alert"><h2>{escape(str(n))}</h2></section>'
+        for n in status.get("notices") or []
+    )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -222,7 +226,7 @@ def render(status: Mapping[str, Any]) -> str:
 <title>PHG status</title><style>{CSS}</style></head>
 <body><header><h1>PHG — Personal Health Gateway</h1>
 <span class="sub">status since {_time(status.get("started_at"))}</span></header>
-<main>{_upload_banner(status.get("fhir") or {})}<div class="tiles">{tiles}</div>
+<main>{_upload_banner(status.get("fhir") or {})}{banners}<div class="tiles">{tiles}</div>
 <section id="devices"><h2>Devices</h2>{_devices(devices)}</section>
 <section id="readings"><h2>Recent readings</h2>{readings}</section>
 <section id="quarantine"><h2>Quarantined</h2>{quarantined}</section>
