@@ -19,6 +19,7 @@ COMMAND_MODULES: Final = (
     "gateway.cli.validate",
     "gateway.cli.run",
     "gateway.cli.outbox",
+    "gateway.cli.heldback",
     "gateway.cli.doctor",
 )
 
