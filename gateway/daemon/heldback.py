@@ -341,6 +341,14 @@ class HeldBackStore:
             dt.datetime.fromisoformat(str(received_at)),
         )
 
+    async def counts(self) -> dict[str, int]:
+        """Rows per kind."""
+        return await self._run(kinds_count, self._conn)
+
+    async def undecodable(self, limit: int) -> list[KeptRow]:
+        """The newest ``decode-failed`` rows (bytes that did not decode), newest first."""
+        return await self._run(rows, self._conn, ("decode-failed",), (), limit, True)
+
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
