@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -199,7 +200,7 @@ def test_decode_only_needs_no_bluetooth(tmp_path: Path) -> None:
 PHD_DEVICE = "http://hl7.org/fhir/uv/phd/StructureDefinition/PhdDevice"
 
 
-def phd_devices(fhir: str) -> list[dict[str, object]]:
+def phd_devices(fhir: str) -> list[dict[str, Any]]:
     bundle = httpx.get(f"{fhir}/Device", params={"_count": "100"}, timeout=10).json()
     devices = [e["resource"] for e in bundle.get("entry", [])]
     return [d for d in devices if PHD_DEVICE in d.get("meta", {}).get("profile", [])]
@@ -216,10 +217,10 @@ def test_the_three_demo_devices_are_three_phd_devices_on_the_server(demo: Demo) 
     found = phd_devices(fhir)
     assert len(found) == 3, found
     sysids = {
-        i["value"]  # type: ignore[index]
+        i["value"]
         for d in found
-        for i in d["identifier"]  # type: ignore[attr-defined]
-        if i["type"]["coding"][0]["code"] == "SYSID"  # type: ignore[index]
+        for i in d["identifier"]
+        if i["type"]["coding"][0]["code"] == "SYSID"
     }
     assert len(sysids) == 3
     assert "08-07-06-05-04-03-02-01" not in sysids  # the System ID all simulators shared
