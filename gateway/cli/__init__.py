@@ -20,6 +20,7 @@ COMMAND_MODULES: Final = (
     "gateway.cli.validate",
     "gateway.cli.run",
     "gateway.cli.outbox",
+    "gateway.cli.heldback",
     "gateway.cli.doctor",
 )
 

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
-from gateway.ble.events import ConnectionFacts
+from gateway.ble.events import ClockReading, ConnectionFacts, DeviceInformation
 
 T = TypeVar("T")
 
@@ -167,6 +167,7 @@ def facts_json(facts: ConnectionFacts) -> str:
         "system_id": None if dis.system_id is None else dis.system_id.hex(),
         "battery_percent": facts.battery_percent,
         "quirks": list(facts.quirks),
+        "services": sorted(facts.services),
         "clock": None
         if clock is None
         else {
@@ -176,6 +177,45 @@ def facts_json(facts: ConnectionFacts) -> str:
         },
     }
     return json.dumps(data, sort_keys=True)
+
+
+def facts_from_json(text: str) -> ConnectionFacts:
+    """The connection facts :func:`facts_json` wrote (features and the Regulatory
+    Certification Data List are not kept, so a re-mapping goes without them)."""
+    data = json.loads(text)
+    clock = data.get("clock")
+    system_id = data.get("system_id")
+    return ConnectionFacts(
+        address=str(data["address"]),
+        adapter=str(data.get("adapter") or ""),
+        name=data.get("name"),
+        connection_number=int(data.get("connection_number") or 0),
+        connected_at=dt.datetime.fromisoformat(data["connected_at"]),
+        device_information=DeviceInformation(
+            manufacturer=data.get("manufacturer"),
+            model=data.get("model"),
+            serial_number=data.get("serial_number"),
+            hardware_revision=data.get("hardware_revision"),
+            firmware_revision=data.get("firmware_revision"),
+            software_revision=data.get("software_revision"),
+            system_id=None if system_id is None else bytes.fromhex(system_id),
+        ),
+        battery_percent=data.get("battery_percent"),
+        clock=None
+        if clock is None
+        else ClockReading(
+            dt.datetime.fromisoformat(clock["gateway_time"]),
+            _optional_time(clock.get("device_time")),
+            None,
+            _optional_time(clock.get("set_to")),
+        ),
+        quirks=tuple(data.get("quirks") or ()),
+        services=frozenset(int(s) for s in data.get("services") or ()),
+    )
+
+
+def _optional_time(text: str | None) -> dt.datetime | None:
+    return None if text is None else dt.datetime.fromisoformat(text)
 
 
 class HeldBackStore:
@@ -301,6 +341,14 @@ class HeldBackStore:
             dt.datetime.fromisoformat(str(received_at)),
         )
 
+    async def counts(self) -> dict[str, int]:
+        """Rows per kind."""
+        return await self._run(kinds_count, self._conn)
+
+    async def undecodable(self, limit: int) -> list[KeptRow]:
+        """The newest ``decode-failed`` rows (bytes that did not decode), newest first."""
+        return await self._run(rows, self._conn, ("decode-failed",), (), limit, True)
+
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
@@ -318,6 +366,55 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=FULL")
     conn.executescript(_SCHEMA)
     return conn
+
+
+def open_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection to an existing held-back store (``FileNotFoundError`` if none)."""
+    if not path.is_file():
+        raise FileNotFoundError(f"no held-back store at {path}")
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+
+
+def open_writable(path: Path) -> sqlite3.Connection:
+    """A read-write connection (the schema is created if missing), for ``phg heldback``."""
+    return _connect(path)
+
+
+def rows(
+    conn: sqlite3.Connection,
+    kinds: tuple[str, ...] = (),
+    ids: tuple[int, ...] = (),
+    limit: int | None = None,
+    newest_first: bool = False,
+) -> list[KeptRow]:
+    """Rows of the given kinds (all when empty) and ids (all when empty)."""
+    where: list[str] = []
+    params: list[object] = []
+    if kinds:
+        where.append(f"kind IN ({', '.join('?' * len(kinds))})")
+        params += list(kinds)
+    if ids:
+        where.append(f"id IN ({', '.join('?' * len(ids))})")
+        params += list(ids)
+    sql = f"SELECT {_COLUMNS} FROM heldback"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY id DESC" if newest_first else " ORDER BY id"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return [row_of(r) for r in conn.execute(sql, params).fetchall()]
+
+
+def delete(conn: sqlite3.Connection, row_id: int) -> bool:
+    """Delete one row (committed); False when it was not there any more."""
+    with conn:
+        return conn.execute("DELETE FROM heldback WHERE id = ?", (row_id,)).rowcount == 1
+
+
+def kinds_count(conn: sqlite3.Connection) -> dict[str, int]:
+    found = conn.execute("SELECT kind, COUNT(*) FROM heldback GROUP BY kind").fetchall()
+    return {str(kind): int(n) for kind, n in found}
 
 
 def count(path: Path) -> dict[str, int]:

@@ -133,7 +133,7 @@ class Daemon:
                     outbox=str(config.outbox_path),
                     devices=len(config.devices),
                 )
-                await self._start_status(DaemonStatus(board, outbox))
+                await self._start_status(DaemonStatus(board, outbox, kept))
                 try:
                     crashed = await self._serve(pipeline, uploader, stop)
                 finally:

@@ -157,6 +157,32 @@ def _quarantined(items: Sequence[Mapping[str, Any]]) -> str:
     )
 
 
+def _undecodable(rows: Sequence[Mapping[str, Any]], total: int) -> str:
+    """A banner section, only when records did not decode (their bytes are kept)."""
+    if not rows:
+        return ""
+    table = _table(
+        ["Row", "Device", "Received", "Measurement", "Why", "Bytes"],
+        [
+            [
+                str(int(r["id"])),
+                f"<span class='mono'>{escape(str(r.get('device', '')))}</span>",
+                _time(r.get("received_at")),
+                escape(str(r.get("characteristic", ""))),
+                escape(str(r.get("reason", ""))),
+                f"<span class='mono'>{escape(str(r.get('raw', '')))}</span>",
+            ]
+            for r in rows
+        ],
+        "",
+    )
+    return (
+        f'<section id="undecodable"><h2>{_badge("decode-failed", f"{total} undecodable")} '
+        "records kept, not uploaded (<span class='mono'>phg heldback list</span>)</h2>"
+        f"{table}</section>"
+    )
+
+
 def _fhir_tile(fhir: Mapping[str, Any]) -> str:
     ok = fhir.get("ok")
     if ok is None:
@@ -219,6 +245,9 @@ def render(status: Mapping[str, Any]) -> str:
         f'<section class="bad" role="alert"><h2>{escape(str(n))}</h2></section>'
         for n in status.get("notices") or []
     )
+    undecodable = _undecodable(
+        status.get("undecodable") or [], int((status.get("kept") or {}).get("decode-failed", 0))
+    )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -226,7 +255,7 @@ def render(status: Mapping[str, Any]) -> str:
 <title>PHG status</title><style>{CSS}</style></head>
 <body><header><h1>PHG — Personal Health Gateway</h1>
 <span class="sub">status since {_time(status.get("started_at"))}</span></header>
-<main>{_upload_banner(status.get("fhir") or {})}{banners}<div class="tiles">{tiles}</div>
+<main>{_upload_banner(status.get("fhir") or {})}{banners}<div class="tiles">{tiles}</div>{undecodable}
 <section id="devices"><h2>Devices</h2>{_devices(devices)}</section>
 <section id="readings"><h2>Recent readings</h2>{readings}</section>
 <section id="quarantine"><h2>Quarantined</h2>{quarantined}</section>
