@@ -255,7 +255,8 @@ def render(status: Mapping[str, Any]) -> str:
 <title>PHG status</title><style>{CSS}</style></head>
 <body><header><h1>PHG — Personal Health Gateway</h1>
 <span class="sub">status since {_time(status.get("started_at"))}</span></header>
-<main>{_upload_banner(status.get("fhir") or {})}{banners}<div class="tiles">{tiles}</div>{undecodable}
+<main>{_upload_banner(status.get("fhir") or {})}{banners}
+<div class="tiles">{tiles}</div>{undecodable}
 <section id="devices"><h2>Devices</h2>{_devices(devices)}</section>
 <section id="readings"><h2>Recent readings</h2>{readings}</section>
 <section id="quarantine"><h2>Quarantined</h2>{quarantined}</section>
