@@ -21,7 +21,7 @@ from gateway.fhir.connection import Mapped
 from gateway.fhir.elements import JsonDict
 from gateway.outbox import Outbox
 from gateway.status.board import StatusBoard
-from gateway.upload.client import FhirClient
+from gateway.upload.client import FhirClient, error_text
 
 
 class ObservedOutbox(Outbox):
@@ -102,7 +102,7 @@ class ObservedFhirClient(FhirClient):
             response = await super().transaction(body)
         except Exception as exc:
             if self.board is not None:
-                error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                error = error_text(exc)
                 self.board.on_transaction(body, None, None, time.monotonic() - started, error)
             raise
         if self.board is not None:

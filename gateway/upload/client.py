@@ -38,6 +38,15 @@ class ServerConfig:
             raise ValueError(f"the FHIR base URL {self.base_url!r} must be an http(s) URL")
 
 
+def error_text(exc: BaseException) -> str:
+    """``Type: message`` of a request failure, fit to keep and show. A request httpx could not
+    even build (``LocalProtocolError``: an illegal header value) may quote a header, which can
+    carry a credential (field finding U7): only its type is given."""
+    if isinstance(exc, httpx.LocalProtocolError) or not str(exc):
+        return type(exc).__name__
+    return f"{type(exc).__name__}: {exc}"
+
+
 class FhirClient:
     def __init__(
         self,

@@ -331,3 +331,26 @@ def test_the_doctor_probe_accepts_an_empty_transaction_response() -> None:
 
     asyncio.run(probe())
     assert server.stored == {}
+
+
+def test_a_request_httpx_cannot_build_never_quotes_its_headers(tmp_path: Path) -> None:
+    """U7: ``Illegal header value b'Bearer SECRET...'`` must not reach the outbox."""
+
+    def illegal(request: httpx.Request) -> httpx.Response:
+        raise httpx.LocalProtocolError("Illegal header value b'Bearer SECRET\\nX'")
+
+    server = FakeFhirServer(script=[illegal])
+
+    async def scenario() -> str | None:
+        async with await Outbox.open(tmp_path / "o.sqlite3") as outbox:
+            client = FhirClient(ServerConfig(BASE), transport=server.transport())
+            uploader = Uploader(outbox, client, sleep=Sleeps())
+            item_id = await outbox.put(bp_readings(1)[0], device=DEVICE)
+            await uploader._round()
+            await client.aclose()
+            item = outbox.store.get(item_id)
+            assert item is not None
+            return item.last_error
+
+    error = asyncio.run(scenario())
+    assert error == "connection failed (LocalProtocolError)"
