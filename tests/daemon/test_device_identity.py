@@ -8,13 +8,22 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from gateway.ble.events import DeviceInformation, MeasurementEvent
 from gateway.daemon.pipeline import Pipeline
 from gateway.fhir.patient import PatientBinding, PatientId
+from gateway.outbox import ItemState, Outbox
+from gateway.upload.backoff import Backoff
+from gateway.upload.client import FhirClient, ServerConfig
+from gateway.upload.uploader import Uploader
 from profiles.device_information import decode_regulatory_certification_data_list
 from tests.daemon.fakes import PHG, FakeKept, FakeOutbox, bp_event, facts
+from tests.daemon.fhir_search import search
+from tests.fhirserver.plugin import StartFhirServer
 
 MAC = "AA:BB:CC:DD:EE:01"
 NOT_A_MAC = "5E3C2B1A-0000-4000-8000-00805F9B34FB"  # a macOS CoreBluetooth identifier
@@ -85,3 +94,31 @@ def test_an_address_that_is_not_a_mac_does_not_raise() -> None:
     assert outbox.puts == []
     assert kept.kinds() == ["unmapped"]
     assert "cannot be identified" in kept.kept[0].reason
+
+
+@pytest.mark.integration
+def test_a_device_without_strings_is_accepted_by_the_server(
+    tmp_path: Path, start_fhir_server: StartFhirServer
+) -> None:
+    """The data-absent-reason form of the PhdDevice goes through a real server."""
+    server = start_fhir_server()
+    event = event_from(MAC, DeviceInformation())
+
+    async def store_and_upload() -> dict[ItemState, int]:
+        outbox = await Outbox.open(tmp_path / "outbox.sqlite")
+        client = FhirClient(ServerConfig(server.base_url))
+        try:
+            bindings = {MAC: PatientBinding(PatientId("p"))}
+            await Pipeline(outbox, FakeKept(), PHG, dt.UTC, bindings)(event)
+            await Uploader(outbox, client, backoff=Backoff(base=0.05, cap=0.5)).drain()
+            return await outbox.counts()
+        finally:
+            await client.aclose()
+            await outbox.close()
+
+    counts = asyncio.run(store_and_upload())
+    assert counts[ItemState.DONE] == 1
+    [device] = [
+        d for d in search(server.base_url, "Device") if "PhdDevice" in d["meta"]["profile"][0]
+    ]
+    assert device["_manufacturer"]["extension"][0]["valueCode"] == "unknown"
