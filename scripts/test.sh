@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs all of PHG's checks on a fresh Debian machine: installs what it needs (Debian packages,
-# the venv, the test FHIR server), then ruff, mypy and pytest. Extra arguments go to pytest.
+# the venv, the two test FHIR servers), then ruff, mypy and pytest. Extra arguments go to pytest.
 set -euo pipefail
 source "$(dirname "$0")/bootstrap.sh"
 cd "$PHG_ROOT"
@@ -8,7 +8,8 @@ cd "$PHG_ROOT"
 ensure_debian_packages dbus-daemon:dbus
 ensure_debian_packages chromium:chromium
 ensure_venv test,bench,testbus
-bash "$PHG_ROOT/scripts/fhir-server.sh" install
+bash "$PHG_ROOT/scripts/fhir-server.sh" install      # SEKMET
+bash "$PHG_ROOT/scripts/medplum-server.sh" install    # Medplum's FHIR engine (Node, npm ci)
 
 log "ruff"
 "$PHG_VENV/bin/ruff" check .

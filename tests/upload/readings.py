@@ -33,3 +33,38 @@ def bp_readings(
         assert isinstance(result, Mapped), result
         out.append(result)
     return out
+
+
+def mixed_readings() -> list[Mapped]:
+    """One connection's readings of different kinds, as the daemon maps them: a blood pressure
+    reading with a device time stamp and one without (Observations without the IG's
+    identifier), a heart rate (no identifier), a battery level (a device observation), and a
+    glucose measurement with its context (context first: it waits and joins the measurement).
+    All share one coincident time stamp."""
+    from profiles.battery import BatteryLevel
+    from profiles.glucose import (
+        GlucoseConcentration,
+        GlucoseMeasurement,
+        GlucoseMeasurementContext,
+        GlucoseType,
+        Meal,
+    )
+    from profiles.heart_rate import HeartRateMeasurement
+
+    m = mapper()
+    at = [RECEIVED + dt.timedelta(seconds=s) for s in range(6)]
+    glucose = GlucoseMeasurement(
+        sequence_number=7,
+        base_time=DateTime(2018, 11, 11, 11, 30, 0),
+        time_offset_minutes=5,
+        concentration=GlucoseConcentration(Decimal("0.00099"), type=GlucoseType.CAPILLARY_PLASMA),
+    )
+    results = [
+        m.map(bp(systolic=Decimal(121), timestamp=stamp(30)), at[0]),
+        m.map(bp(systolic=Decimal(132), timestamp=None), at[1]),
+        m.map(HeartRateMeasurement(64), at[2]),
+        m.map(BatteryLevel(80), at[3]),
+        m.map(GlucoseMeasurementContext(7, meal=Meal.FASTING), at[4]),
+        m.map(glucose, at[5]),
+    ]
+    return [r for r in results if isinstance(r, Mapped)]
