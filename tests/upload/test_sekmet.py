@@ -216,10 +216,23 @@ def test_a_full_outbox_refuses_readings_and_uploads_what_it_holds(
 
 @pytest.mark.parametrize("special", [",", "$", "|", "\\"], ids=["comma", "dollar", "pipe", "bs"])
 def test_patient_identifiers_with_search_characters_match_once(
-    any_fhir_server: LocalFhirServer, tmp_path: Path, special: str
+    any_fhir_server: LocalFhirServer,
+    fhir_server_kind: str,
+    tmp_path: Path,
+    special: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     """Field finding U3: ``MRN,42`` in ``ifNoneExist`` used to be read as ``MRN`` OR ``42``,
     and every re-send made another Patient and another copy of the reading."""
+    if fhir_server_kind == "medplum" and special == "|":
+        # A defect of the server, not of the request (docs/exactly-once.md): strict, so this
+        # test says so the day Medplum matches escaped pipes.
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="Medplum 5.2.13 splits token values on every '|', escaped or not",
+            )
+        )
     fhir_server = any_fhir_server
     patient = PatientIdentifier("urn:oid:2.999.7", f"MRN{special}42")
     before = total(fhir_server, "Patient")
