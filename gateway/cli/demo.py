@@ -1,7 +1,8 @@
 """``phg demo``: PHG at work with no hardware and no configuration.
 
 Starts a private Bluetooth test bus, a simulated blood pressure monitor, glucose meter and
-weight scale, a local SEKMET FHIR server and the gateway daemon (in this process, with a
+weight scale, a local FHIR server (SEKMET; Medplum's FHIR engine with ``--fhir-server medplum``)
+and the gateway daemon (in this process, with a
 generated configuration in a temporary state directory), prints what happens (devices
 connected, readings decoded, uploaded with their server ids), and serves the status page.
 Ctrl-C or SIGTERM (or ``--duration``) stops everything it started, by PID, and exits 0; a
@@ -30,6 +31,7 @@ from gateway.daemon.server import fhir_client
 from gateway.daemon.service import Daemon
 from gateway.demo.corpus import CORPUS, decode_corpus
 from gateway.demo.fhir_server import DemoError
+from gateway.demo.servers import DEFAULT_PORTS, KINDS
 from gateway.demo.stack import DemoStack, port_or_free
 from gateway.status.board import Happening, StatusBoard
 from simulators.runner import SimulatorError
@@ -49,7 +51,8 @@ def register(subparsers: Any) -> None:
         help="run simulated devices, a local FHIR server and the gateway, with a status page",
         description=(
             "Simulated blood pressure monitor, glucose meter and weight scale -> PHG -> a local "
-            "SEKMET FHIR server, with the status page. Ctrl-C stops everything."
+            "FHIR server (SEKMET, or Medplum's FHIR engine), with the status page. Ctrl-C stops "
+            "everything."
         ),
     )
     parser.add_argument(
@@ -59,7 +62,15 @@ def register(subparsers: Any) -> None:
         "--status-port", type=int, default=8088, help="status page port (8088, else a free one)"
     )
     parser.add_argument(
-        "--fhir-port", type=int, default=8090, help="FHIR server port (8090, else a free one)"
+        "--fhir-server",
+        choices=KINDS,
+        default="sekmet",
+        help="the local FHIR server: sekmet (default) or medplum (Medplum's FHIR engine, Node)",
+    )
+    parser.add_argument(
+        "--fhir-port",
+        type=int,
+        help="FHIR server port (default 8090 for sekmet, 8103 for medplum; else a free one)",
     )
     parser.add_argument("--verbose", action="store_true", help="show the daemon's info logs")
     parser.add_argument(
@@ -100,7 +111,8 @@ def run(args: argparse.Namespace) -> int:
     stack: DemoStack | None = None
     try:
         with _signals(_raise):
-            stack = DemoStack(fhir_port=args.fhir_port)
+            port = DEFAULT_PORTS[args.fhir_server] if args.fhir_port is None else args.fhir_port
+            stack = DemoStack(fhir_port=port, fhir_server=args.fhir_server)
             stack.start(say)
             assert stack.fhir is not None
             config_path = stack.workdir / "gateway.toml"
@@ -131,7 +143,8 @@ async def _serve(config_path: Path, stack: DemoStack, args: argparse.Namespace) 
     while daemon.status_server is None and not task.done():
         await asyncio.sleep(0.05)
     assert stack.fhir is not None
-    say(f"FHIR server:  {stack.fhir.base_url}   (console: {stack.fhir.console_url})")
+    console = f"   (console: {stack.fhir.console_url})" if stack.fhir.console_url else ""
+    say(f"FHIR server:  {stack.fhir.base_url}{console}")
     if daemon.status_server is not None:
         say(f"status page:  {daemon.status_server.url}   (metrics: /metrics, JSON: /api/status)")
     say("gateway running; waiting for the devices (Ctrl-C stops the demo)")

@@ -1,7 +1,7 @@
 """What the demo runs besides the gateway: a private BLE test bus (dbus-daemon + BlueZoo),
 three simulated devices (blood pressure monitor, glucose meter, weight scale), each on its own
-virtual adapter, and a local SEKMET FHIR server; plus the gateway configuration that binds the
-devices to demo patients so their readings upload.
+virtual adapter, and a local FHIR server (SEKMET, or Medplum's FHIR engine); plus the gateway
+configuration that binds the devices to demo patients so their readings upload.
 
 :meth:`DemoStack.stop` stops exactly the processes :meth:`DemoStack.start` started, by PID
 (also after a failed start), and removes the scratch directory.
@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from gateway.demo.fhir_server import FhirServer
+from gateway.demo.server_process import ServerProcess
+from gateway.demo.servers import make_fhir_server
 from simulators.runner import SimulatorProcess
 from simulators.testbus import TestBus
 
@@ -58,20 +59,23 @@ def _patient(value: str) -> str:
 
 
 class DemoStack:
-    def __init__(self, fhir_port: int = 8090, seed: int = 1) -> None:
+    def __init__(self, fhir_port: int = 8090, seed: int = 1, fhir_server: str = "sekmet") -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="phg-demo-"))
         self.fhir_port = fhir_port
+        self.fhir_kind = fhir_server
         self.seed = seed
         self.bus: TestBus | None = None
-        self.fhir: FhirServer | None = None
+        self.fhir: ServerProcess | None = None
         self.simulators: list[tuple[DemoDevice, SimulatorProcess]] = []
 
     def start(self, say: Callable[[str], None]) -> None:
         say("starting the Bluetooth test bus (private D-Bus + BlueZoo)")
         self.bus = TestBus(adapters=1 + len(DEVICES), workdir=self.workdir / "testbus")
         self.bus.start()
-        say("starting the SEKMET FHIR server")
-        self.fhir = FhirServer(self.workdir / "sekmet", port_or_free(self.fhir_port))
+        self.fhir = make_fhir_server(
+            self.fhir_kind, self.workdir / self.fhir_kind, port_or_free(self.fhir_port)
+        )
+        say(f"starting {self.fhir.name} (FHIR server)")
         self.fhir.start()
         for i, device in enumerate(DEVICES, start=1):
             sim = SimulatorProcess(

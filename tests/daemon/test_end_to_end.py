@@ -1,7 +1,8 @@
 """The whole chain on the test bus: simulated blood pressure monitor -> ``phg run`` (a process)
--> SEKMET. With the monitor's user index bound, the server holds the Observations the simulator
-sent, for the bound patient; unbound, the readings are kept in the held-back store and the
-server receives none. Either way SIGTERM ends the daemon with exit status 0."""
+-> a FHIR server (SEKMET, and Medplum's FHIR engine: each test runs against both). With the
+monitor's user index bound, the server holds the Observations the simulator sent, for the
+bound patient; unbound, the readings are kept in the held-back store and the server receives
+none. Either way SIGTERM ends the daemon with exit status 0."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from profiles import blood_pressure as bp
 from simulators.runner import SimulatorProcess
 from simulators.testbus import TestBus
 from tests.daemon.process import Daemon
-from tests.fhirserver.server import FhirServerError, SekmetServer
+from tests.fhirserver.server import LocalFhirServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -40,14 +41,9 @@ def bus() -> Iterator[TestBus]:
 
 
 @pytest.fixture
-def sekmet(tmp_path: Path) -> Iterator[SekmetServer]:
-    try:
-        server = SekmetServer(tmp_path / "sekmet")
-        server.start()
-    except FhirServerError as exc:
-        pytest.fail(str(exc))
-    yield server
-    server.stop()
+def server(any_fhir_server: LocalFhirServer) -> LocalFhirServer:
+    """SEKMET, then Medplum's FHIR engine (the tests run once per server)."""
+    return any_fhir_server
 
 
 def get(url: str) -> Any:
@@ -92,7 +88,11 @@ patient = {{ system = "{PATIENT_SYSTEM}", value = "default" }}
 
 
 def serve_until(
-    tmp_path: Path, bus: TestBus, sekmet: SekmetServer, bind_users: bool, done: Callable[[], bool]
+    tmp_path: Path,
+    bus: TestBus,
+    server: LocalFhirServer,
+    bind_users: bool,
+    done: Callable[[], bool],
 ) -> list[bp.BloodPressureMeasurement]:
     """Run the simulator and ``phg run`` until ``done()``, then SIGTERM (exit status 0)."""
     sim = SimulatorProcess(
@@ -108,7 +108,7 @@ def serve_until(
         ]
         users = sorted({r.user_id for r in records if r.user_id is not None})
         config = tmp_path / "gateway.toml"
-        write_config(config, sekmet.base_url, sim.ready["address"], users if bind_users else [])
+        write_config(config, server.base_url, sim.ready["address"], users if bind_users else [])
         daemon = Daemon(config, bus.env())
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline and not done():
@@ -122,18 +122,18 @@ def serve_until(
 
 
 def test_bound_readings_reach_the_fhir_server(
-    tmp_path: Path, bus: TestBus, sekmet: SekmetServer
+    tmp_path: Path, bus: TestBus, server: LocalFhirServer
 ) -> None:
     found: list[dict[str, Any]] = []
 
     def three_observations() -> bool:
-        found[:] = blood_pressure_observations(sekmet.base_url)
+        found[:] = blood_pressure_observations(server.base_url)
         return len(found) >= 3
 
-    records = serve_until(tmp_path, bus, sekmet, True, three_observations)
+    records = serve_until(tmp_path, bus, server, True, three_observations)
     assert sorted(systolic(o) for o in found) == sorted(Decimal(str(r.systolic)) for r in records)
     patients = {o["subject"]["reference"] for o in found}
-    owners = {get(f"{sekmet.base_url}/{p}")["identifier"][0]["value"] for p in patients}
+    owners = {get(f"{server.base_url}/{p}")["identifier"][0]["value"] for p in patients}
     assert owners == {"default" if r.user_id is None else f"user-{r.user_id}" for r in records}
 
     async def counts() -> dict[ItemState, int]:
@@ -149,18 +149,18 @@ def test_bound_readings_reach_the_fhir_server(
 
 
 def test_unbound_users_are_held_back_not_uploaded(
-    tmp_path: Path, bus: TestBus, sekmet: SekmetServer
+    tmp_path: Path, bus: TestBus, server: LocalFhirServer
 ) -> None:
     kept = tmp_path / "state" / "heldback.sqlite"
 
     def three_kept() -> bool:
         return kept.exists() and heldback.count(kept).get("held-back", 0) >= 3
 
-    records = serve_until(tmp_path, bus, sekmet, False, three_kept)
+    records = serve_until(tmp_path, bus, server, False, three_kept)
     if all(r.user_id is None for r in records):
         pytest.fail("the simulator sent no user index; this test needs one")
     assert heldback.count(kept) == {"held-back": 3}
-    assert blood_pressure_observations(sekmet.base_url) == []
+    assert blood_pressure_observations(server.base_url) == []
     db = sqlite3.connect(kept)
     raws = sorted(row[0] for row in db.execute("SELECT raw FROM heldback"))
     db.close()

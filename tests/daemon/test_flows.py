@@ -1,4 +1,5 @@
-"""Simulator -> ``phg run`` (a process) -> SEKMET, one device type at a time: the server holds
+"""Simulator -> ``phg run`` (a process) -> a FHIR server (SEKMET, and Medplum's FHIR engine:
+each test runs against both), one device type at a time: the server holds
 exactly the readings the simulator sent, searchable by patient and code; a second gateway
 with a fresh state directory reading every stored record again (the simulator keeps them)
 creates no duplicates.
@@ -35,8 +36,8 @@ from tests.daemon.fhir_search import (
 )
 from tests.daemon.process import Daemon
 from tests.daemon.run_helpers import PATIENT_SYSTEM, LogCounter, until, write_config
-from tests.fhirserver.plugin import StartFhirServer
-from tests.fhirserver.server import SekmetServer
+from tests.fhirserver.plugin import StartAnyFhirServer
+from tests.fhirserver.server import LocalFhirServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -71,7 +72,7 @@ def values(observations: list[Resource]) -> list[Decimal]:
     return sorted(Decimal(o["valueQuantity"]["value"]) for o in observations)
 
 
-def everything(server: SekmetServer) -> list[Resource]:
+def everything(server: LocalFhirServer) -> list[Resource]:
     return [
         *search(server.base_url, "Observation"),
         *search(server.base_url, "Patient"),
@@ -79,7 +80,7 @@ def everything(server: SekmetServer) -> list[Resource]:
     ]
 
 
-def snapshot(server: SekmetServer) -> list[tuple[str, str | None]]:
+def snapshot(server: LocalFhirServer) -> list[tuple[str, str | None]]:
     """What the server holds, but coincident time stamps (one per connection, by design)."""
     kept = [
         r
@@ -92,7 +93,7 @@ def snapshot(server: SekmetServer) -> list[tuple[str, str | None]]:
 def two_gateways(
     tmp_path: Path,
     bus: TestBus,
-    server: SekmetServer,
+    server: LocalFhirServer,
     sim: SimulatorProcess,
     arrived: Callable[[], bool],
     check: Callable[[], None],
@@ -157,9 +158,9 @@ def simulator(bus: TestBus, module: str, *args: str) -> SimulatorProcess:
     ],
 )
 def test_glucose_with_context(
-    tmp_path: Path, bus: TestBus, start_fhir_server: StartFhirServer, runs: tuple[int, ...]
+    tmp_path: Path, bus: TestBus, start_any_fhir_server: StartAnyFhirServer, runs: tuple[int, ...]
 ) -> None:
-    server = start_fhir_server()
+    server = start_any_fhir_server()
     sim = simulator(bus, "simulators.glucose", "--records", "12", "--seed", "8")
     want = expected.glucose_records(sim.ready)
     assert any(e.has_context for e in want), "the seed must give records with a context"
@@ -185,9 +186,9 @@ def test_glucose_with_context(
 
 
 def test_weight_scale_users_land_under_their_patients(
-    tmp_path: Path, bus: TestBus, start_fhir_server: StartFhirServer
+    tmp_path: Path, bus: TestBus, start_any_fhir_server: StartAnyFhirServer
 ) -> None:
-    server = start_fhir_server()
+    server = start_any_fhir_server()
     sim = simulator(
         bus, "simulators.weight_scale", "--users", "2", "--records", "6", "--keep-records"
     )
@@ -225,8 +226,10 @@ def test_weight_scale_users_land_under_their_patients(
         sim.stop()
 
 
-def test_thermometer(tmp_path: Path, bus: TestBus, start_fhir_server: StartFhirServer) -> None:
-    server = start_fhir_server()
+def test_thermometer(
+    tmp_path: Path, bus: TestBus, start_any_fhir_server: StartAnyFhirServer
+) -> None:
+    server = start_any_fhir_server()
     sim = simulator(bus, "simulators.thermometer", "--records", "3", "--keep-records")
     sent = []
     for raw in sim.ready["records"]:
@@ -257,8 +260,10 @@ def test_thermometer(tmp_path: Path, bus: TestBus, start_fhir_server: StartFhirS
         sim.stop()
 
 
-def test_pulse_oximeter(tmp_path: Path, bus: TestBus, start_fhir_server: StartFhirServer) -> None:
-    server = start_fhir_server()
+def test_pulse_oximeter(
+    tmp_path: Path, bus: TestBus, start_any_fhir_server: StartAnyFhirServer
+) -> None:
+    server = start_any_fhir_server()
     sim = simulator(
         bus,
         "simulators.pulse_oximeter",

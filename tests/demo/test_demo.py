@@ -1,6 +1,8 @@
 """``phg demo`` as a child process: the readings of the simulated devices reach SEKMET and
 the status page, headless Chromium renders the page (DOM and a PNG screenshot), and SIGTERM
-stops the demo with exit status 0 and no process it started left behind."""
+stops the demo with exit status 0 and no process it started left behind. With
+``--fhir-server medplum``: every stored reading reaches Medplum's FHIR engine, none is
+quarantined."""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from tests.status.promtext import parse
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -168,6 +172,51 @@ def test_demo_uploads_shows_the_page_and_stops_cleanly_on_sigterm(
     while time.monotonic() < deadline and any(alive(p) for p in children):
         time.sleep(0.2)
     assert [p for p in children if alive(p)] == []
+
+
+def readings_counts(status: str) -> dict[str, float]:
+    """The demo gateway's reading counters (``stored``, ``uploaded``, ``quarantined``)."""
+    _, samples = parse(httpx.get(f"{status}metrics", timeout=10).text)
+    prefix = "phg_readings_"
+    return {
+        s.name[len(prefix) :].removesuffix("_total"): s.value
+        for s in samples
+        if s.name.startswith(prefix)
+    }
+
+
+# At least what the simulated devices send (gateway/demo/stack.py): 3 blood pressure, 3 glucose
+# (a context may be stored as a reading of its own, or with its measurement), and 2 records of
+# the scale, each a weight and a body composition reading.
+DEMO_READINGS = 10
+
+
+def test_demo_against_medplum_uploads_every_reading() -> None:
+    started = Demo("--fhir-server", "medplum")
+    try:
+        fhir = started.wait_for(r"FHIR server:\s+(http://\S+/fhir/R4)").group(1)
+        status = started.wait_for(r"status page:\s+(http://\S+/)").group(1)
+        deadline = time.monotonic() + TIMEOUT
+        counts = readings_counts(status)
+        while counts.get("stored", 0) < DEMO_READINGS or counts["stored"] > counts.get(
+            "uploaded", 0
+        ) + counts.get("quarantined", 0):
+            if time.monotonic() > deadline or started.proc.poll() is not None:
+                raise AssertionError(f"not settled: {counts}\n{''.join(started.output)}")
+            time.sleep(0.5)
+            counts = readings_counts(status)
+        assert counts.get("quarantined", 0) == 0, "".join(started.output)
+        assert counts["uploaded"] == counts["stored"]
+        bp = httpx.get(
+            f"{fhir}/Observation", params={"code": "http://loinc.org|85354-9"}, timeout=10
+        ).json()
+        assert len(bp.get("entry", [])) == 3
+        started.proc.send_signal(signal.SIGTERM)
+        assert started.proc.wait(60) == 0
+    finally:
+        if started.proc.poll() is None:
+            started.proc.kill()
+            started.proc.wait(10)
 
 
 def test_demo_duration_exits_by_itself() -> None:
