@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -246,3 +248,35 @@ def test_patient_identifiers_with_search_characters_match_once(
         i["value"] for e in reply.json().get("entry", []) for i in e["resource"]["identifier"]
     ]
     assert values.count(patient.value) == 1
+
+
+def test_a_device_that_gains_a_specialization_is_updated_on_the_server(
+    any_fhir_server: LocalFhirServer, tmp_path: Path
+) -> None:
+    """The IG's Device update pattern (issue 11): a battery level first makes a PhdDevice
+    without the blood pressure specialization; the blood pressure reading that follows updates
+    that Device on the server (same id), not a second Device, not frozen."""
+    from profiles.battery import BatteryLevel
+
+    fhir_server = any_fhir_server
+    connection = mapper()
+    battery = connection.map(BatteryLevel(80), dt.datetime(2018, 11, 11, 16, 40, tzinfo=dt.UTC))
+    assert isinstance(battery, Mapped)
+    asyncio.run(upload(fhir_server, tmp_path / "o.sqlite3", [battery]))
+    devices = _devices(fhir_server)
+    phd_before = [d for d in devices if d["meta"]["profile"][0].endswith("PhdDevice")]
+    assert len(phd_before) == 1
+    assert "528391" not in json.dumps(phd_before[0].get("specialization", []))
+    counts, _ = asyncio.run(
+        upload(fhir_server, tmp_path / "o.sqlite3", bp_readings(1, connection=connection))
+    )
+    assert counts[ItemState.DONE] == 2
+    phd_after = [d for d in _devices(fhir_server) if d["meta"]["profile"][0].endswith("PhdDevice")]
+    assert [d["id"] for d in phd_after] == [phd_before[0]["id"]]
+    assert "528391" in json.dumps(phd_after[0]["specialization"])  # blood pressure
+
+
+def _devices(server: LocalFhirServer) -> list[dict[str, Any]]:
+    reply = httpx.get(f"{server.base_url}/Device", params={"_count": "100"})
+    reply.raise_for_status()
+    return [e["resource"] for e in reply.json().get("entry", [])]
