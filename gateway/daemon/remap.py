@@ -22,7 +22,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from gateway.daemon.facts import device_clock, era_at
+from gateway.daemon.facts import ClockEra, device_clock, era_at
 from gateway.daemon.heldback import KeptRow, delete, facts_from_json
 from gateway.daemon.record_join import decode_kept
 from gateway.fhir.connection import ConnectionMapper, HeldBack, Mapped
@@ -58,7 +58,7 @@ def remap(
 ) -> RemapReport:
     """Map ``rows`` (oldest first) and store what maps; see the module docstring."""
     report = RemapReport()
-    mappers: dict[tuple[str, int, object], ConnectionMapper] = {}
+    mappers: dict[tuple[str, int, ClockEra], ConnectionMapper] = {}
     for row in rows:
         try:
             facts = facts_from_json(row.facts)
