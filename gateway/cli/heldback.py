@@ -22,10 +22,13 @@ import os
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from gateway.daemon import heldback
 from gateway.daemon.heldback import KeptRow
+
+if TYPE_CHECKING:
+    from gateway.config.model import GatewayConfig
 
 EXIT_NOTHING: Final = 1
 EXIT_BAD_INPUT: Final = 2
@@ -157,7 +160,7 @@ def describe(row: KeptRow) -> str:
     return "\n".join(lines)
 
 
-def _remap(conn: sqlite3.Connection, args: argparse.Namespace, config: Any) -> int:
+def _remap(conn: sqlite3.Connection, args: argparse.Namespace, config: GatewayConfig) -> int:
     from gateway.daemon.remap import REMAPPED_KINDS, remap
     from gateway.fhir.connection import Mapped
     from gateway.outbox import OutboxError, OutboxStore, entries_of

@@ -418,10 +418,17 @@ def kinds_count(conn: sqlite3.Connection) -> dict[str, int]:
 
 
 def count(path: Path) -> dict[str, int]:
-    """Rows per kind (for tests and status output); opens the file read-only."""
+    """Rows per kind (for tests and status output); opens the file read-only. A store whose
+    table is not created yet (the daemon is opening it) has no rows."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        rows = conn.execute("SELECT kind, COUNT(*) FROM heldback GROUP BY kind").fetchall()
+        if (
+            conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'heldback'"
+            ).fetchone()
+            is None
+        ):
+            return {}
+        return kinds_count(conn)
     finally:
         conn.close()
-    return {str(kind): int(n) for kind, n in rows}

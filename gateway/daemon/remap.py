@@ -8,6 +8,9 @@ stamp is read against through :mod:`gateway.daemon.facts`) and the reception tim
 reading maps as the daemon would have mapped it: same Observation identifiers, so a server
 matches a reading it already has. Rows of one connection share one mapper (one coincident
 time stamp per connection, a glucose context joins the measurement remapped before it).
+Limitation: the feature characteristics a connection read are not kept, so a value whose
+decoding depends on them (a weight scale's declared resolution) is decoded with the
+characteristic's default; ``phg heldback show`` prints what the bytes decode to.
 
 Exactly once: a row is deleted right after its reading was committed to the outbox, so running
 remap again adds nothing. A crash between the two commits leaves the row, and a second run
@@ -22,7 +25,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from gateway.daemon.facts import device_clock, era_at
+from gateway.daemon.facts import ClockEra, device_clock, era_at
 from gateway.daemon.heldback import KeptRow, delete, facts_from_json
 from gateway.daemon.record_join import decode_kept
 from gateway.fhir.connection import ConnectionMapper, HeldBack, Mapped
@@ -58,7 +61,7 @@ def remap(
 ) -> RemapReport:
     """Map ``rows`` (oldest first) and store what maps; see the module docstring."""
     report = RemapReport()
-    mappers: dict[tuple[str, int, object], ConnectionMapper] = {}
+    mappers: dict[tuple[str, int, ClockEra], ConnectionMapper] = {}
     for row in rows:
         try:
             facts = facts_from_json(row.facts)

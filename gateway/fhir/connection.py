@@ -5,9 +5,11 @@ a :data:`MappingResult` for each decoded measurement:
 
 - :class:`Mapped`: Bundle entries for the Observations, plus the participants they refer to;
 - :class:`HeldBack`: a reading whose Bluetooth user index is not bound to a Patient (it must be
-  kept, not attributed, until a binding exists), or one waiting for data the same connection
-  has not sent yet (a glucose context before its measurement, CGM records before the session
-  start time): the mapper's join memory keeps it and maps it when that data arrives;
+  kept, not attributed, until a binding exists), or one waiting for data the mapper does not
+  hold (a glucose context whose measurement it does not remember, CGM records before the
+  session start time): the mapper keeps nothing of it; its holder maps it again once that data
+  was mapped (the daemon keeps it durably and joins it against what is stored,
+  :mod:`gateway.daemon.record_join`);
 - :class:`Discarded`: a stamp the IG says to drop (clock neither current nor synchronised);
 - :class:`Skipped`: data not uploaded on purpose (transient values).
 
@@ -50,9 +52,9 @@ class Mapped:
 
 @dataclass(frozen=True, slots=True)
 class HeldBack:
-    """Not mapped now. ``waiting``: the reading waits, in this connection's join memory, for
-    data of its own (a glucose context for its measurement) and is mapped with that data when
-    it arrives; otherwise it waits for a Patient binding of ``user_index``."""
+    """Not mapped now. ``waiting``: the reading waits for data of its own record that the
+    connection's join memory does not hold (a glucose context for its measurement): map it
+    again after that data; otherwise it waits for a Patient binding of ``user_index``."""
 
     user_index: int | None
     reason: str
