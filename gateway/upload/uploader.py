@@ -19,7 +19,8 @@ Each round takes the oldest pending item's device and that device's next items (
   conditional creates): its entries in dependency order, in transactions of half the size,
   and so on down to one entry, each part's references to earlier parts rewritten to the ids
   the server gave. Only an entry rejected on its own quarantines the item (with the server's
-  OperationOutcome). The part size that worked caps later bundles.
+  OperationOutcome). The part size that worked caps later bundles, and so does the larger
+  half of a bisected bundle whose halves both went through (it was refused for its size).
 
 Re-sending is always safe: every entry is a conditional create or update
 (:mod:`gateway.fhir.entries`), so a bundle the server committed but whose answer was lost or
@@ -116,6 +117,7 @@ class Uploader:
         self._known: dict[str, str] | None = None
         self._read_ahead: asyncio.Future[list[OutboxItem]] | None = None
         self.requests = 0
+        self.quarantined = 0
         self.problem: Problem | None = None
         """Why the last round did not settle its items (None once a round succeeds)."""
         self.problem_text = ""
@@ -199,8 +201,11 @@ class Uploader:
     async def _send(self, items: Sequence[OutboxItem], *, fresh: bool = False) -> int:
         assert self._known is not None
         prepared = prepare(items, self._known)
-        if len(items) == 1 and len(prepared.entries) > self.max_entries:
-            return await self._send_in_parts(items[0], prepared, self.max_entries)
+        if len(prepared.entries) > self.max_entries:  # a cap learnt since they were taken
+            if len(items) == 1:
+                return await self._send_in_parts(items[0], prepared, self.max_entries)
+            first = take_items(items, self._known, self.max_entries)
+            return await self._send(first) + await self._send(items[len(first) :])
         response = await self._post(prepared.body)
         verdict = await self._verdict(response, len(prepared.entries))
         if isinstance(verdict, Accepted):
@@ -210,7 +215,14 @@ class Uploader:
         if len(items) > 1:
             _log.info("bundle_rejected_bisecting", items=len(items), status=verdict.status)
             middle = len(items) // 2
-            return await self._send(items[:middle]) + await self._send(items[middle:])
+            halves = (items[:middle], items[middle:])
+            larger = max(len(prepare(half, self._known).entries) for half in halves)
+            quarantined = self.quarantined
+            settled = await self._send(halves[0]) + await self._send(halves[1])
+            if self.quarantined == quarantined:
+                # Both halves went through, so the whole was refused for its size alone.
+                self._cap(larger)
+            return settled
         return await self._rejected_alone(items[0], prepared, response, fresh)
 
     async def _rejected_alone(
@@ -245,9 +257,7 @@ class Uploader:
                     return await self._quarantine(item, rejected.response)
                 size //= 2
         await self._done([item], learned)
-        if size < self.max_entries:
-            self.max_entries = size
-            _log.warning("transaction_size_capped", entries=size, server=self.server)
+        self._cap(size)
         _log.info("uploaded_in_parts", item=item.id, entries=len(prepared.entries), size=size)
         return 1
 
@@ -271,6 +281,13 @@ class Uploader:
             given[entry.full_url] = reference
         return verdict.locations
 
+    def _cap(self, entries: int) -> None:
+        """The server refused a larger transaction and took one of ``entries``: later bundles
+        stay within it."""
+        if entries < self.max_entries:
+            self.max_entries = max(1, entries)
+            _log.warning("transaction_size_capped", entries=self.max_entries, server=self.server)
+
     async def _done(self, items: Sequence[OutboxItem], learned: dict[str, str]) -> None:
         assert self._known is not None
         await self.outbox.mark_done([i.id for i in items], self.server, learned)
@@ -279,6 +296,7 @@ class Uploader:
     async def _quarantine(self, item: OutboxItem, response: httpx.Response) -> int:
         error = f"HTTP {response.status_code}{summary(response)}"
         await self.outbox.quarantine(item.id, error, outcome_of(response))
+        self.quarantined += 1
         # The server's diagnostics may quote the resource: kept in the outbox, not logged.
         _log.warning(
             "item_quarantined", item=item.id, device=item.device, status=response.status_code

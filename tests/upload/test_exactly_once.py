@@ -354,3 +354,14 @@ def test_a_request_httpx_cannot_build_never_quotes_its_headers(tmp_path: Path) -
 
     error = asyncio.run(scenario())
     assert error == "connection failed (LocalProtocolError)"
+
+
+def test_a_bundle_refused_for_its_size_caps_later_bundles(tmp_path: Path) -> None:
+    """Both halves of a refused bundle went through: the size was the problem, so the next
+    rounds send bundles that fit at once instead of being refused and bisected again."""
+    server = CappedServer()
+    state, uploader = run(tmp_path, server, bp_readings(40), max_entries=200)
+    assert state[ItemState.DONE] == 40
+    assert uploader.max_entries <= 8
+    refused = sum(1 for r in server.requests if r.method == "POST") - len(server.bundles)
+    assert refused <= 6  # about log2 of the first bundle's size, not one per round
