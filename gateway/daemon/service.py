@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import structlog
 
@@ -35,6 +38,7 @@ from gateway.daemon.pipeline import Pipeline
 from gateway.daemon.private import make_private
 from gateway.daemon.statelock import StateLock
 from gateway.fhir.identifiers import dashed
+from gateway.outbox import OutboxError
 from gateway.outbox.recovery import recover
 from gateway.status.board import StatusBoard
 from gateway.status.server import StatusServer
@@ -64,6 +68,13 @@ async def _recover_outbox(config: GatewayConfig, board: StatusBoard) -> None:
     board.on_notice(recovery.summary())
 
 
+def _disk_full(path: Path) -> bool:
+    try:
+        return os.statvfs(path.parent).f_bavail == 0
+    except OSError:
+        return False
+
+
 def default_ble(config: GatewayConfig, consumer: EventConsumer) -> BleRuntime:
     return BleRuntime(BleSettings.of(config), consumer)
 
@@ -80,6 +91,8 @@ class Daemon:
     health_interval: float = 60.0
     """Seconds between FHIR server checks while the status server runs."""
     status_server: StatusServer | None = None
+    disk_full_retry: float = 10.0
+    """Seconds between attempts to open the stores while the disk is full."""
 
     async def run(self) -> int:
         """Run until stopped (0) or a task crashed (1). Raises
@@ -105,11 +118,20 @@ class Daemon:
         if isinstance(self.client, ObservedFhirClient):
             self.client.board = board
         await _recover_outbox(config, board)
-        outbox = await ObservedOutbox.open_for(
-            board, config.outbox_path, max_bytes=int(config.outbox.max_size_mb * 1024 * 1024)
-        )
         try:
-            kept = await HeldBackStore.open(config.heldback_path)
+            stores = await self._open_stores(board, stop)
+        except BaseException:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)
+            raise
+        if stores is None:  # stopped while waiting for room on the disk
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)
+            with contextlib.suppress(Exception):
+                await self.client.aclose()
+            return 0
+        outbox, kept = stores
+        try:
             try:
                 pipeline = Pipeline(
                     outbox,
@@ -149,6 +171,47 @@ class Daemon:
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(signum)
         return 1 if crashed else 0
+
+    async def _open_stores(
+        self, board: StatusBoard, stop: asyncio.Event
+    ) -> tuple[ObservedOutbox, HeldBackStore] | None:
+        """The outbox and the held-back store. When the disk is so full that SQLite cannot
+        even make their ``-wal``/``-shm`` files, wait for room (retrying every
+        ``disk_full_retry`` seconds; None if stopped meanwhile) instead of exiting into a
+        restart loop. Nothing is acknowledged meanwhile: the devices keep their records."""
+        config = self.config
+        logged = False
+        while True:
+            try:
+                outbox = await ObservedOutbox.open_for(
+                    board,
+                    config.outbox_path,
+                    max_bytes=int(config.outbox.max_size_mb * 1024 * 1024),
+                )
+            except OutboxError as exc:
+                if not _disk_full(config.outbox_path):
+                    raise
+                error: Exception = exc
+            else:
+                try:
+                    return outbox, await HeldBackStore.open(config.heldback_path)
+                except (sqlite3.Error, OSError) as exc:
+                    await outbox.close()
+                    if not _disk_full(config.heldback_path):
+                        raise
+                    error = exc
+            if not logged:
+                logged = True
+                _log.error(
+                    "state_dir_full",
+                    state_dir=str(config.gateway.state_dir),
+                    error=str(error),
+                    hint=f"free space there; the daemon retries every {self.disk_full_retry} s",
+                )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.disk_full_retry)
+            if stop.is_set():
+                return None
 
     def _signalled(self, signum: int) -> None:
         _log.info("stopping", signal=signal.Signals(signum).name)

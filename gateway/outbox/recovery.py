@@ -82,7 +82,8 @@ def recover(path: Path, now: dt.datetime | None = None) -> Recovery | None:
 
 
 def damage(path: Path) -> str | None:
-    """Why the file at ``path`` is damaged, or None when it reads as a sound SQLite file."""
+    """Why the file at ``path`` is damaged, or None when it reads as a sound SQLite file (or
+    cannot be read at all for a reason that is not damage)."""
     size = path.stat().st_size
     if size == 0:
         return "the file is empty"
@@ -95,7 +96,10 @@ def damage(path: Path) -> str | None:
             problems = [str(r[0]) for r in conn.execute("PRAGMA quick_check(5)").fetchall()]
         finally:
             conn.close()
-    except sqlite3.DatabaseError as exc:
+    except sqlite3.OperationalError:
+        return None  # cannot be read now (I/O, permissions, a full disk): not damage; the
+        # outbox's own opening reports it
+    except sqlite3.DatabaseError as exc:  # SQLITE_CORRUPT, SQLITE_NOTADB
         return str(exc)
     if problems == ["ok"]:
         return None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from gateway.cli import main as phg
+from gateway.cli import run as run_cli
 from tests.daemon.process import ROOT, Daemon
 from tests.daemon.test_run_process import _prefill, write_config
 
@@ -102,3 +104,39 @@ def test_state_directory_0700_and_every_file_0600(
     assert expected <= set(running)
     assert running == {name: "0o700" if name == "." else "0o600" for name in running}
     assert modes(state) == {name: "0o700" if name == "." else "0o600" for name in modes(state)}
+
+
+def test_a_file_that_is_not_an_outbox_exits_4_and_is_left_alone(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    other = tmp_path / "notes.sqlite"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE notes (text TEXT)")
+    conn.commit()
+    conn.close()
+    before = other.read_bytes()
+    config = write_config(tmp_path, f'[outbox]\npath = "{other}"\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "gateway", "run", "--config", str(config)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 4
+    [line] = [x for x in done.stderr.splitlines() if not x.startswith("{")]
+    assert line.startswith("phg run: cannot use the state directory ")
+    assert "is not a PHG outbox" in line
+    assert other.read_bytes() == before
+
+
+def test_systemd_does_not_restart_into_a_loop_on_what_a_restart_cannot_fix() -> None:
+    unit = (ROOT / "config" / "phg.service").read_text(encoding="utf-8")
+    [line] = [x for x in unit.splitlines() if x.startswith("RestartPreventExitStatus=")]
+    prevented = {int(code) for code in line.split("=", 1)[1].split()}
+    assert prevented == {run_cli.EXIT_CONFIG, run_cli.EXIT_STATE}
+    assert run_cli.EXIT_BUSY not in prevented  # a second daemon's exit: retried later
+    assert (
+        len({run_cli.EXIT_FAILED, run_cli.EXIT_CONFIG, run_cli.EXIT_BUSY, run_cli.EXIT_STATE}) == 4
+    )
