@@ -20,7 +20,8 @@ daemons keeps running until it is killed, refuses and does not acknowledge the r
 cannot store; once there is room again the refused records are fetched again, and still every
 reading reaches the server exactly once.
 
-Also: the FHIR server (SEKMET, and Medplum's FHIR engine) down for a while during a transfer, then back: everything arrives once."""
+Also: the FHIR server (SEKMET, and Medplum's FHIR engine) down for a while during a transfer,
+then back: everything arrives once."""
 
 from __future__ import annotations
 
