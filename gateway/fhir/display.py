@@ -233,3 +233,26 @@ def quantity(value: object, ucum: str) -> str:
     if not shown:
         return str(value)
     return f"{value}{'' if shown in _TIGHT_UNITS else ' '}{shown}"
+
+
+_CHARACTERISTICS: Final = {
+    "blood-pressure-measurement": "Blood pressure",
+    "intermediate-cuff-pressure": "Cuff pressure",
+    "glucose-measurement": "Glucose",
+    "glucose-measurement-context": "Glucose context",
+    "weight-measurement": "Weight",
+    "body-composition-measurement": "Body composition",
+    "temperature-measurement": "Temperature",
+    "intermediate-temperature": "Temperature (intermediate)",
+    "plx-spot-check-measurement": "SpO2 (spot check)",
+    "plx-continuous-measurement": "SpO2 (continuous)",
+    "heart-rate-measurement": "Heart rate",
+    "cgm-measurement": "Continuous glucose",
+    "battery-level": "Battery",
+}
+
+
+def characteristic_name(name: str) -> str:
+    """A Bluetooth characteristic's registry name in words (``glucose-measurement`` ->
+    ``Glucose``)."""
+    return _CHARACTERISTICS.get(name) or name.replace("-", " ").capitalize()

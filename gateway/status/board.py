@@ -15,7 +15,7 @@ import json
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import structlog
 
@@ -30,9 +30,13 @@ from gateway.ble.events import (
 from gateway.fhir.connection import Mapped
 from gateway.status.metrics import GatewayMetrics
 from gateway.status.summary import reading_lines
+from gateway.status.trends import Trends
 
 _log = structlog.get_logger("gateway.status")
 RECENT: Final = 50
+KEPT_STATES: Final = frozenset(
+    {"held-back", "discarded", "unmapped", "decode-failed", "outbox-failed"}
+)
 
 
 def _now() -> dt.datetime:
@@ -51,6 +55,8 @@ class DeviceStatus:
     manufacturer: str | None = None
     model: str | None = None
     readings: int = 0
+    rssi: int | None = None
+    bonded: bool | None = None  # None: not known (the test bus cannot bond)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -64,6 +70,8 @@ class DeviceStatus:
             "manufacturer": self.manufacturer,
             "model": self.model,
             "readings": self.readings,
+            "rssi": self.rssi,
+            "bonded": self.bonded,
         }
 
 
@@ -83,10 +91,13 @@ class ReadingStatus:
     full_urls: tuple[str, ...] = ()
     server_ids: list[str] = field(default_factory=list)
     reason: str = ""
+    patient: str = "Patient"
+    uploaded_at: dt.datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "device": self.device,
+            "patient": self.patient,
             "characteristic": self.characteristic,
             "received_at": self.received_at.isoformat(),
             "stored_record": self.stored_record,
@@ -95,6 +106,7 @@ class ReadingStatus:
             "item": self.item_id,
             "server_ids": list(self.server_ids),
             "reason": self.reason,
+            "uploaded_at": None if self.uploaded_at is None else self.uploaded_at.isoformat(),
         }
 
 
@@ -132,6 +144,22 @@ class Happening:
 Listener = Callable[[Happening], None]
 
 
+class Banner(NamedTuple):
+    """A message above everything else on the status page: ``severity`` is ``error``,
+    ``warning`` or ``info``. Any part of the daemon adds one with
+    ``board.banners.append(Banner("error", "..."))`` (a plain ``(severity, text)`` tuple works
+    too) and removes it when the condition is gone."""
+
+    severity: str
+    text: str
+
+
+def patient_label(measurement: object) -> str:
+    """Who a reading is for, as the page shows it: the Bluetooth user index, never an id."""
+    user = getattr(measurement, "user_id", None)
+    return f"User {user}" if isinstance(user, int) and user != 0xFF else "Patient"
+
+
 class StatusBoard:
     def __init__(
         self,
@@ -147,6 +175,8 @@ class StatusBoard:
         self.fhir = FhirHealth(fhir_base_url)
         self.started_at = clock()
         self.listeners: list[Listener] = []
+        self.banners: list[tuple[str, str]] = []
+        self.trends = Trends()
         self._clock = clock
         self._inflight: dict[str, ReadingStatus] = {}
         self._by_url: dict[str, ReadingStatus] = {}
@@ -180,7 +210,11 @@ class StatusBoard:
             if isinstance(event, MeasurementEvent):
                 self.metrics.decoded.inc(1, event.characteristic)
                 self._inflight[facts.address] = ReadingStatus(
-                    facts.address, event.characteristic, event.received_at, event.stored
+                    facts.address,
+                    event.characteristic,
+                    event.received_at,
+                    event.stored,
+                    patient=patient_label(event.value),
                 )
             else:
                 self.metrics.decode_failed.inc()
@@ -192,6 +226,7 @@ class StatusBoard:
                 device = self.devices[ad.address]
                 device.last_seen = now
                 device.name = ad.name or device.name
+                device.rssi = ad.rssi if ad.rssi is not None else device.rssi
 
     def _session(self, event: SessionStateEvent, now: dt.datetime) -> None:
         device = self._device(event.address)
@@ -204,6 +239,8 @@ class StatusBoard:
             self.metrics.connect_failures.inc(1, event.address)
         if event.state is SessionState.CONNECTED:
             device.last_seen = now
+        if event.state is SessionState.FAILED and event.detail == "not bonded":
+            device.bonded = False
         connected = sum(1 for d in self.devices.values() if d.state == "connected")
         self.metrics.connected.set(connected)
         if event.state in (SessionState.CONNECTED, SessionState.FAILED):
@@ -225,6 +262,9 @@ class StatusBoard:
         status.item_id = item_id
         status.values = reading_lines(e.resource for e in reading.entries)
         status.full_urls = tuple(e.full_url for e in reading.entries)
+        self.trends.add(
+            device, status.patient, status.received_at, (e.resource for e in reading.entries)
+        )
         self._remember(status)
         self._device(device).readings += 1
         self.metrics.stored.inc()
@@ -254,6 +294,7 @@ class StatusBoard:
         for status in self.readings:
             if status.item_id in wanted:
                 status.state = "uploaded"
+                status.uploaded_at = self._clock()
                 known = status.server_ids
                 more = len(known) - 3
                 ids_text = ", ".join(known[:3]) + (f" (+{more} more)" if more > 0 else "")
@@ -327,7 +368,9 @@ class StatusBoard:
         are read from the outbox by the caller."""
         for state, n in outbox.items():
             self.metrics.outbox.set(n, state)
+        kept = [r for r in reversed(self.readings) if r.state in KEPT_STATES]
         return {
+            "banners": [{"severity": s, "text": t} for s, t in self.banners],
             "generated_at": self._clock().isoformat(),
             "started_at": self.started_at.isoformat(),
             "devices": [d.to_json() for d in sorted(self.devices.values(), key=_by_address)],
@@ -335,8 +378,32 @@ class StatusBoard:
             "outbox": dict(outbox),
             "quarantined": list(quarantined),
             "fhir": self.fhir.to_json(),
+            "upload": self._upload_lag(),
+            "held_back": [r.to_json() for r in kept],
+            "trends": self.trends.to_json(),
+        }
+
+    def _upload_lag(self) -> dict[str, float | None]:
+        """Seconds from reception to the server's 2xx (latest upload) and the age of the oldest
+        reading still waiting in the outbox (among the recent ones)."""
+        uploaded = [r for r in self.readings if r.uploaded_at is not None]
+        latest = max(uploaded, key=_uploaded_at, default=None)
+        pending = [r.received_at for r in self.readings if r.state == "pending"]
+        now = self._clock()
+        return {
+            "last_seconds": None
+            if latest is None or latest.uploaded_at is None
+            else max(0.0, (latest.uploaded_at - latest.received_at).total_seconds()),
+            "oldest_pending_seconds": None
+            if not pending
+            else max(0.0, (now - min(pending)).total_seconds()),
         }
 
 
 def _by_address(device: DeviceStatus) -> str:
     return device.address
+
+
+def _uploaded_at(reading: ReadingStatus) -> dt.datetime:
+    assert reading.uploaded_at is not None
+    return reading.uploaded_at

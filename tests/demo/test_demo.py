@@ -151,7 +151,7 @@ def test_demo_uploads_shows_the_page_and_stops_cleanly_on_sigterm(
     dom = chromium(status, tmp_path, "--dump-dom")
     assert dom.returncode == 0, dom.stderr
     assert "Recent readings" in dom.stdout
-    assert re.search(r"systolic: \d+ mm\[Hg\]", dom.stdout), dom.stdout[:2000]
+    assert re.search(r"Systolic: \d+ mmHg", dom.stdout), dom.stdout[:2000]
     shot = tmp_path / "status.png"
     result = chromium(status, tmp_path, f"--screenshot={shot}")
     assert result.returncode == 0, result.stderr
