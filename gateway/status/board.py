@@ -28,6 +28,7 @@ from gateway.ble.events import (
     SessionStateEvent,
 )
 from gateway.fhir.connection import Mapped
+from gateway.fhir.display import characteristic_name
 from gateway.status.metrics import GatewayMetrics
 from gateway.status.summary import reading_lines
 from gateway.status.trends import Trends
@@ -179,7 +180,9 @@ class StatusBoard:
         self.trends = Trends()
         self._clock = clock
         self._inflight: dict[str, ReadingStatus] = {}
-        self._by_url: dict[str, ReadingStatus] = {}
+        # fullUrl -> the recent readings carrying it (a glucose Observation is sent again,
+        # under the same fullUrl, with its context when that arrives)
+        self._by_url: dict[str, list[ReadingStatus]] = {}
 
     # --- listeners ----------------------------------------------------------------------------
     def _tell(self, kind: str, text: str) -> None:
@@ -268,7 +271,7 @@ class StatusBoard:
         self._remember(status)
         self._device(device).readings += 1
         self.metrics.stored.inc()
-        self._tell("reading", f"{device} {status.characteristic}: {'; '.join(status.values)}")
+        self._tell("reading", f"{device} {_what(status)}: {'; '.join(status.values)}")
 
     def on_kept(self, device: str, characteristic: str, kind: str, reason: str) -> None:
         status = self._inflight.pop(device, None) or ReadingStatus(
@@ -278,15 +281,20 @@ class StatusBoard:
         status.reason = reason
         self._remember(status)
         self.metrics.kept.inc(1, kind)
-        self._tell("reading", f"{device} {characteristic}: kept, not uploaded ({kind})")
+        self._tell("reading", f"{device} {_what(status)}: kept, not uploaded ({kind})")
 
     def _remember(self, status: ReadingStatus) -> None:
         if len(self.readings) == self.readings.maxlen and self.readings:
-            for url in self.readings[0].full_urls:
-                self._by_url.pop(url, None)
+            oldest = self.readings[0]
+            for url in oldest.full_urls:
+                carriers = [s for s in self._by_url.get(url, []) if s is not oldest]
+                if carriers:
+                    self._by_url[url] = carriers
+                else:
+                    self._by_url.pop(url, None)
         self.readings.append(status)
         for url in status.full_urls:
-            self._by_url[url] = status
+            self._by_url.setdefault(url, []).append(status)
 
     def on_uploaded(self, ids: Sequence[int]) -> None:
         self.metrics.uploaded.inc(len(ids))
@@ -300,7 +308,7 @@ class StatusBoard:
                 ids_text = ", ".join(known[:3]) + (f" (+{more} more)" if more > 0 else "")
                 self._tell(
                     "uploaded",
-                    f"{status.device} {status.characteristic} -> {ids_text or 'accepted'}",
+                    f"{status.device} {_what(status)} -> {ids_text or 'accepted'}",
                 )
 
     def on_quarantined(self, item_id: int, error: str) -> None:
@@ -337,11 +345,12 @@ class StatusBoard:
         if not isinstance(answers, list):
             return
         for request, answer in zip(sent, answers, strict=False):
-            status = self._by_url.get(str(request.get("fullUrl")))
             location = (answer.get("response") or {}).get("location") if answer else None
-            if status is not None and isinstance(location, str):
-                server_id = location.split("/_history/")[0]
-                server_id = "/".join(server_id.rstrip("/").split("/")[-2:])
+            if not isinstance(location, str):
+                continue
+            server_id = location.split("/_history/")[0]
+            server_id = "/".join(server_id.rstrip("/").split("/")[-2:])
+            for status in self._by_url.get(str(request.get("fullUrl")), []):
                 if server_id not in status.server_ids:
                     status.server_ids.append(server_id)
 
@@ -398,6 +407,12 @@ class StatusBoard:
             if not pending
             else max(0.0, (now - min(pending)).total_seconds()),
         }
+
+
+def _what(status: ReadingStatus) -> str:
+    """``Blood pressure (User 2)``: the measurement in words, for the demo's lines."""
+    who = "" if status.patient == "Patient" else f" ({status.patient})"
+    return characteristic_name(status.characteristic) + who
 
 
 def _by_address(device: DeviceStatus) -> str:

@@ -11,6 +11,9 @@ from typing import Any, Final
 from gateway.fhir import display
 
 SUPPLEMENTAL_TYPES: Final = "68193"
+COINCIDENT: Final = (
+    "http://hl7.org/fhir/uv/phd/StructureDefinition/PhdCoincidentTimeStampObservation"
+)
 
 
 def _name(code: Any) -> str:
@@ -62,8 +65,11 @@ def observation_lines(resource: Mapping[str, Any]) -> list[str]:
 
 
 def reading_lines(resources: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The lines of every Observation but the coincident time stamp (the PHD's clock, which
+    travels with the reading for FHIR and says nothing about the patient)."""
     lines: list[str] = []
     for resource in resources:
-        if resource.get("resourceType") == "Observation":
+        profiles = (resource.get("meta") or {}).get("profile") or []
+        if resource.get("resourceType") == "Observation" and COINCIDENT not in profiles:
             lines += observation_lines(resource)
     return lines
