@@ -112,7 +112,7 @@ def board() -> StatusBoard:
              glucose.Meal.POSTPRANDIAL, glucose.Meal.FASTING, glucose.Meal.PREPRANDIAL,
              glucose.Meal.POSTPRANDIAL, glucose.Meal.BEDTIME]  # fmt: skip
     for n, (mg, meal) in enumerate(zip([96, 142, 104, 156, 91, 110, 138, 118], meals, strict=True)):
-        m = glucose.GlucoseMeasurement(
+        g = glucose.GlucoseMeasurement(
             n + 1,
             _stamp(n // 2, 7 + 6 * (n % 2)),
             concentration=glucose.GlucoseConcentration(Decimal(mg) / Decimal(100000)),
@@ -120,17 +120,17 @@ def board() -> StatusBoard:
         )
         context = glucose.GlucoseMeasurementContext(n + 1, meal=meal)
         feed.reading(
-            GLUCOSE_ADDRESS, "GL-SIM-1", 64, GlucoseReading(m, context), "glucose-measurement"
+            GLUCOSE_ADDRESS, "GL-SIM-1", 64, GlucoseReading(g, context), "glucose-measurement"
         )
     for day, kg in enumerate([81.4, 81.1, 80.9, 81.2, 80.6, 80.3]):
-        m = weight_scale.WeightMeasurement(
+        w = weight_scale.WeightMeasurement(
             Decimal(str(kg)),
             timestamp=_stamp(day, 6, 45),
             user_id=1,
             bmi=(Decimal(str(kg)) / Decimal("3.1684")).quantize(Decimal("0.1")),
             height=Decimal("1.78"),
         )
-        feed.reading(SCALE_ADDRESS, "WS-SIM-1", 37, m, "weight-measurement")
+        feed.reading(SCALE_ADDRESS, "WS-SIM-1", 37, w, "weight-measurement")
     board.on_kept(
         BP_ADDRESS,
         "blood-pressure-measurement",
@@ -157,5 +157,5 @@ def snapshot() -> dict[str, Any]:
         }
     ]
     return b.snapshot(
-        {"pending": 0, "done": b.metrics.stored.value(), "quarantined": 1}, quarantined
+        {"pending": 0, "done": int(b.metrics.stored.value()), "quarantined": 1}, quarantined
     )
