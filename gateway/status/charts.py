@@ -47,6 +47,13 @@ def _fmt(value: float) -> str:
     return f"{value:.0f}" if abs(value) >= 100 or value == int(value) else f"{value:.1f}"
 
 
+def _tick_label(value: float, marks: Sequence[float]) -> str:
+    """An axis value with as many decimals as the step between the marks needs."""
+    step = abs(marks[1] - marks[0]) if len(marks) > 1 else 1.0
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9)) if step < 1 else 0
+    return f"{value:.{decimals}f}"
+
+
 def _stamp(text: str) -> dt.datetime | None:
     try:
         return dt.datetime.fromisoformat(text)
@@ -155,7 +162,7 @@ def chart(chart_id: str, title: str, points: Sequence[Mapping[str, Any]]) -> str
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - right}" y1="{gy:.1f}" y2="{gy:.1f}" class="grid"/>'
             f'<text x="{LEFT - 5}" y="{gy + 4:.1f}" class="axis" text-anchor="end">'
-            f"{_fmt(v)}</text>"
+            f"{_tick_label(v, marks)}</text>"
         )
     scales = dict.fromkeys(first_axis, y1)
     if second_axis:
@@ -163,7 +170,8 @@ def chart(chart_id: str, title: str, points: Sequence[Mapping[str, Any]]) -> str
         scales.update(dict.fromkeys(second_axis, y2))
         for v in marks2:
             parts.append(
-                f'<text x="{WIDTH - right + 5}" y="{y2(v) + 4:.1f}" class="axis">{_fmt(v)}</text>'
+                f'<text x="{WIDTH - right + 5}" y="{y2(v) + 4:.1f}" class="axis">'
+                f"{_tick_label(v, marks2)}</text>"
             )
     first, last = _stamp(points[0].get("at", "")), _stamp(points[-1].get("at", ""))
     for stamp, anchor, tx in ((first, "start", LEFT), (last, "end", WIDTH - right)):

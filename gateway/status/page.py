@@ -23,6 +23,7 @@ from gateway.status.page_style import CSS
 
 REFRESH_SECONDS: Final = 10
 READINGS_SHOWN: Final = 15
+IDS_SHOWN: Final = 3
 
 _STATE_CLASS: Final = {
     "connected": "ok",
@@ -200,7 +201,10 @@ def _readings(readings: Sequence[Mapping[str, Any]]) -> str:
     for r in readings:
         where = _badge(str(r["state"]))
         if r.get("server_ids"):
-            where += "".join(f"<div class='mono'>{escape(i)}</div>" for i in r["server_ids"])
+            ids = list(r["server_ids"])
+            where += "".join(f"<div class='mono'>{escape(i)}</div>" for i in ids[:IDS_SHOWN])
+            if len(ids) > IDS_SHOWN:
+                where += f"<div class='note'>and {len(ids) - IDS_SHOWN} more</div>"
         elif r.get("reason") and r.get("values"):
             where += f"<div class='note'>{escape(r['reason'])}</div>"
         stored = " <span class='note'>(stored record)</span>" if r.get("stored_record") else ""

@@ -132,6 +132,18 @@ class Trend:
     chart: str
     points: deque[Point] = field(default_factory=lambda: deque(maxlen=HISTORY))
 
+    def add(self, point: Point) -> None:
+        """Add ``point``, or merge it into the point taken at the same instant: a glucose
+        Observation comes again with its context, a body composition repeats its weighing."""
+        for i, known in enumerate(self.points):
+            if known.at == point.at:
+                merged = {(v.chart, v.series): v for v in (*known.values, *point.values)}
+                self.points[i] = Point(
+                    point.at, tuple(merged.values()), point.context or known.context
+                )
+                return
+        self.points.append(point)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "device": self.device,
@@ -170,7 +182,7 @@ class Trends:
             trend = self.trends.get(key)
             if trend is None:
                 trend = self.trends[key] = Trend(device, patient, chart)
-            trend.points.append(
+            trend.add(
                 Point(effective(resources) or at, values, meal if chart == "glucose" else None)
             )
 
