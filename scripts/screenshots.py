@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-SIZES = {"status-page.png": (1280, 2300), "status-page-phone.png": (390, 3000)}
+SIZES = {"status-page.png": (1280, 2300), "status-page-phone.png": (390, 2600)}
 
 
 def shoot(url: str, out: Path, width: int, height: int) -> None:

@@ -75,7 +75,15 @@ def _table(label: str, headers: Sequence[str], rows: Sequence[Sequence[str]], em
     if not rows:
         return f'<p class="empty">{escape(empty)}</p>'
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td data-label="{escape(h)}"><div>{c}</div></td>'
+            for h, c in zip(headers, row, strict=True)
+        )
+        + "</tr>"
+        for row in rows
+    )
     return (
         f'<div class="scroll" role="region" aria-label="{escape(label)}" tabindex="0">'
         f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"

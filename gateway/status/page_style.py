@@ -83,5 +83,15 @@ footer { color:var(--muted); font-size:12.5px; padding:0 28px 20px; }
   .cards { padding:10px; gap:10px; }
   th, td { padding:7px 10px; }
   .latest .big { font-size:28px; }
+  /* tables become one block per row, each cell labelled by its column */
+  table, tbody, tr, td { display:block; width:100%; }
+  thead { position:absolute; left:-9999px; }
+  tr { border-bottom:1px solid var(--line); padding:6px 0; }
+  tr:last-child { border-bottom:none; }
+  td { border:none; padding:3px 12px; display:grid; grid-template-columns:7.5em 1fr;
+    gap:8px; min-width:0; }
+  td > * { min-width:0; }
+  td::before { content:attr(data-label); color:var(--muted); font-size:12px;
+    font-weight:600; padding-top:2px; }
 }
 """
