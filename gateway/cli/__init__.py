@@ -1,4 +1,8 @@
-"""The ``phg`` command line: one module per sub-command, each with ``register(subparsers)``."""
+"""The ``phg`` command line: one module per sub-command, each with ``register(subparsers)``.
+
+Only the named command's module is imported (``phg decode`` loads no Bluetooth, HTTP or
+validation code); ``phg --help`` and unknown commands load them all to list them.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +29,17 @@ COMMAND_MODULES: Final = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The sub-command's module when argv names one (the first argument that is no option)."""
+    for arg in argv:
+        if not arg.startswith("-"):
+            module_name = f"gateway.cli.{arg}"
+            return module_name if module_name in COMMAND_MODULES else None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every command, or with the ``only`` module's command alone."""
     parser = argparse.ArgumentParser(
         prog="phg",
         description="PHG, the open Personal Health Gateway (Bluetooth LE health devices to FHIR).",
@@ -34,14 +48,15 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", required=True, parser_class=CommandParser
     )
-    for module_name in COMMAND_MODULES:
+    for module_name in (only,) if only else COMMAND_MODULES:
         importlib.import_module(module_name).register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command_of(arguments))
+    args = parser.parse_args(arguments)
     try:
         result: int = args.run(args)
     except KeyboardInterrupt:

@@ -8,8 +8,9 @@ from typing import Any, TextIO
 
 from gateway import exact_json
 from gateway.measurement_json import to_jsonable
+from profiles import registry
 from profiles.errors import DecodeError
-from profiles.registry import ALL, UnknownCharacteristicError, lookup
+from profiles.registry import UnknownCharacteristicError, lookup
 from profiles.registry_types import AnyCharacteristic
 
 EXIT_BAD_LINES = 1
@@ -83,7 +84,7 @@ def _one(key: str, hex_text: str) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     out: TextIO = sys.stdout
     if args.list:
-        for c in sorted(ALL, key=lambda c: c.uuid16):
+        for c in sorted(registry.ALL, key=lambda c: c.uuid16):
             out.write(f"{c.uuid16:04X}  {c.name:<45} {c.measurement_type.__name__}\n")
         return 0
     if args.characteristic is None:

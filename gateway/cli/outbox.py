@@ -177,6 +177,11 @@ def _describe(item: OutboxItem) -> str:
     ]
     if item.last_error:
         lines.append(f"last error: {item.last_error}")
+    from gateway.status.summary import reading_lines  # the values in words; FHIR keeps codes
+
+    values = reading_lines(e.resource for e in item.entries)
+    if values:
+        lines.append("reading: " + "; ".join(values))
     if item.outcome is not None:
         lines.append("server answer:")
         lines.append(exact_json.dumps(item.outcome, indent=2))

@@ -28,7 +28,9 @@ def register(subparsers: Any) -> None:
             f"deeper than {MAX_DEPTH} levels."
         ),
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="JSON file(s) to validate")
+    parser.add_argument(
+        "files", nargs="+", metavar="FILE", help="JSON file(s) to validate ('-': standard input)"
+    )
     parser.add_argument(
         "--profile",
         action="append",
@@ -40,7 +42,7 @@ def register(subparsers: Any) -> None:
 
 def _load(path: str) -> dict[str, Any]:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"cannot read: {exc}") from None
     try:

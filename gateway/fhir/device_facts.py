@@ -35,13 +35,12 @@ import importlib
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
-import structlog
-
 from gateway.ble.events import ConnectionFacts
 from gateway.fhir import codes
 from gateway.fhir.device_info import PhdDeviceInfo
 from gateway.fhir.identifiers import IdentifierError, parse_hex_bytes
 from gateway.fhir.registry import BY_TYPE
+from gateway.lazylog import get_logger
 from profiles.body_composition import BodyCompositionFeature, BodyCompositionFeatureFlag
 from profiles.device_information import (
     ContinuaBodyStruct,
@@ -50,7 +49,7 @@ from profiles.device_information import (
 from profiles.registry import PROFILE_MODULES
 from profiles.weight_scale import WeightScaleFeature, WeightScaleFeatureFlag
 
-_log = structlog.get_logger("gateway.fhir.device_facts")
+_log = get_logger("gateway.fhir.device_facts")
 
 PLACEHOLDER_SYSTEM_IDS = frozenset({bytes(8), b"\xff" * 8})
 

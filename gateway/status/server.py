@@ -16,7 +16,6 @@ from typing import Any, Final, Protocol
 import structlog
 
 from gateway.status.http import HttpServer, Request, Response
-from gateway.status.page import render
 
 _log = structlog.get_logger("gateway.status")
 PROMETHEUS_TEXT: Final = "text/plain; version=0.0.4; charset=utf-8"
@@ -89,6 +88,8 @@ class StatusServer:
             )
         path = request.path.rstrip("/") or "/"
         if path == "/":
+            from gateway.status.page import render  # loaded with the first page view
+
             page = render(await self.source.snapshot())
             return Response(200, page.encode(), "text/html; charset=utf-8")
         if path == "/api/status":

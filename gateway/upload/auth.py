@@ -23,13 +23,14 @@ import time
 import uuid
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import quote_plus
 
 import httpx
 import structlog
 
-from gateway.upload import jws
+if TYPE_CHECKING:  # cryptography is loaded only when SMART Backend Services is configured
+    from gateway.upload import jws
 from gateway.upload.secrets import Secret, SecretError, one_line
 
 DEFAULT_REFRESH_MARGIN: Final = 60.0
@@ -195,6 +196,8 @@ class SmartBackendServices(_TokenEndpointAuth):
         self.client_id = client_id
         self.algorithm = algorithm
         self.kid = kid
+        from gateway.upload import jws
+
         self._key = jws.load_private_key(private_key.reveal(), algorithm)
         self._wall_clock = wall_clock
 
@@ -208,6 +211,8 @@ class SmartBackendServices(_TokenEndpointAuth):
             "iat": now,
             "jti": str(uuid.uuid4()),
         }
+        from gateway.upload import jws
+
         return jws.sign(claims, self._key, self.algorithm, self.kid)
 
     def token_request(self) -> httpx.Request:

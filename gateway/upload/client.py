@@ -47,6 +47,20 @@ def error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _may_use_tls(base_url: str, auth: httpx.Auth | None) -> bool:
+    """Whether this client can ever open a TLS connection: an https base URL or token
+    endpoint (redirects are not followed)."""
+    token_url = str(getattr(auth, "token_url", "") or "")
+    return base_url.lower().startswith("https:") or token_url.lower().startswith("https:")
+
+
+def _no_trust_store() -> ssl.SSLContext:
+    """For a plain-http server: a verifying TLS context that trusts nothing, so the system's
+    CA store (about 1 MiB of memory) is not loaded for connections that never happen; if
+    one did, verification would fail rather than pass."""
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # CERT_REQUIRED, check_hostname
+
+
 class FhirClient:
     def __init__(
         self,
@@ -63,6 +77,8 @@ class FhirClient:
         elif not config.verify_tls:
             _log.warning("tls_verification_disabled", base_url=self.base_url)
             verify = False
+        elif not _may_use_tls(self.base_url, auth):
+            verify = _no_trust_store()
         self._http = httpx.AsyncClient(
             auth=auth,
             verify=verify,

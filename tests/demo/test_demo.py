@@ -141,7 +141,9 @@ def test_demo_uploads_shows_the_page_and_stops_cleanly_on_sigterm(
 ) -> None:
     fhir = demo.wait_for(r"FHIR server:\s+(http://\S+/fhir)").group(1)
     status = demo.wait_for(r"status page:\s+(http://\S+/)").group(1)
-    server_id = demo.wait_for(r"uploaded .*blood-pressure-measurement -> (Observation/[\w.-]+)")
+    server_id = demo.wait_for(r"uploaded .*Blood pressure.* -> (Observation/[\w.-]+)")
+    # A glucose reading shows its server ids too (not just "accepted").
+    demo.wait_for(r"uploaded .*Glucose -> Observation/[\w.-]+")
     # The id the demo printed is on the server.
     reply = httpx.get(f"{fhir}/{server_id.group(1)}", timeout=10)
     assert reply.status_code == 200
@@ -156,7 +158,7 @@ def test_demo_uploads_shows_the_page_and_stops_cleanly_on_sigterm(
     dom = chromium(status, tmp_path, "--dump-dom")
     assert dom.returncode == 0, dom.stderr
     assert "Recent readings" in dom.stdout
-    assert re.search(r"systolic: \d+ mm\[Hg\]", dom.stdout), dom.stdout[:2000]
+    assert re.search(r"Systolic: \d+ mmHg", dom.stdout), dom.stdout[:2000]
     shot = tmp_path / "status.png"
     result = chromium(status, tmp_path, f"--screenshot={shot}")
     assert result.returncode == 0, result.stderr

@@ -51,8 +51,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-import structlog
-
 from gateway.fhir import codes
 from gateway.fhir.bits import bits_components
 from gateway.fhir.elements import (
@@ -68,6 +66,7 @@ from gateway.fhir.mapper_types import AnyProfileMapper, JoinMemory, ProfileMappe
 from gateway.fhir.observation import ObservationContext
 from gateway.fhir.timeline import WallClockStamp
 from gateway.fhir.values import set_value
+from gateway.lazylog import get_logger
 from profiles.glucose import (
     EXERCISE_DURATION_OVERRUN,
     CarbohydrateId,
@@ -86,7 +85,7 @@ from profiles.glucose import (
 )
 from profiles.ieee11073 import MderNumber, SpecialValue
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 REMEMBERED: Final = 64
 """How many recent glucose measurements a connection remembers (a cache: contexts that miss it
