@@ -3,7 +3,21 @@ modules that offline commands load (``phg map`` maps without ever logging)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+_setup: list[Callable[[], None]] = []
+
+
+def when_loaded(setup: Callable[[], None]) -> None:
+    """Run ``setup`` (e.g. ``structlog.configure``) once structlog is loaded: now if it is,
+    else when a lazy logger first logs."""
+    import sys
+
+    if "structlog" in sys.modules:
+        setup()
+    else:
+        _setup.append(setup)
 
 
 class LazyLogger:
@@ -16,6 +30,9 @@ class LazyLogger:
 
     def __getattr__(self, method: str) -> Any:
         import structlog
+
+        while _setup:
+            _setup.pop(0)()
 
         return getattr(structlog.get_logger(self._name), method)
 

@@ -9,8 +9,6 @@ import re
 import sys
 from typing import Any, Final
 
-import structlog
-
 from gateway.fhir.patient import Patient, PatientId, PatientIdentifier
 
 FHIR_ID: Final = re.compile(r"[A-Za-z0-9\-.]{1,64}")
@@ -101,11 +99,21 @@ def parse_user(binding: str) -> tuple[int, Patient]:
     return number, parse_patient(who)
 
 
-def _stderr_logger(*_args: Any) -> structlog.PrintLogger:
+def _stderr_logger(*_args: Any) -> Any:
+    import structlog
+
     return structlog.PrintLogger(sys.stderr)  # the stream of the moment (tests swap it)
+
+
+def _configure_stderr() -> None:
+    import structlog
+
+    structlog.configure(logger_factory=_stderr_logger)
 
 
 def log_to_stderr() -> None:
     """Send structlog's output (e.g. a skipped reading's note) to standard error, keeping
-    standard output for the JSON result."""
-    structlog.configure(logger_factory=_stderr_logger)
+    standard output for the JSON result (structlog itself is loaded only if something logs)."""
+    from gateway.lazylog import when_loaded
+
+    when_loaded(_configure_stderr)

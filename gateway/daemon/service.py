@@ -40,7 +40,7 @@ from gateway.daemon.statelock import StateLock
 from gateway.fhir.identifiers import dashed
 from gateway.outbox import OutboxError
 from gateway.outbox.recovery import recover
-from gateway.status.board import Banner, StatusBoard
+from gateway.status.board import StatusBoard
 from gateway.status.server import StatusServer
 from gateway.status.source import DaemonStatus
 from gateway.upload.client import FhirClient
@@ -225,14 +225,6 @@ class Daemon:
         if not settings.enabled:
             return
         token = None if settings.token is None else settings.token.get_secret_value()
-        if token is None and settings.host not in ("127.0.0.1", "::1", "localhost"):
-            source.board.banners.append(
-                Banner(
-                    "warning",
-                    f"The status page listens on {settings.host} without a token: anyone on "
-                    "the network can read it. Set status.token, or status.host = 127.0.0.1.",
-                )
-            )
         server = StatusServer(source, settings.host, settings.port, token)
         try:
             await server.start()
