@@ -1,0 +1,12 @@
+"""Generic Health Sensor Service (GHSS 1.0, service 0x1840): IEEE 11073-10206 (ACOM)
+observations over Bluetooth.
+
+- :mod:`profiles.ghs.observations`: the observation classes and their encoding;
+- :mod:`profiles.ghs.health_observations`: Live (0x2B8B) and Stored (0x2BDD) Health
+  Observations, the segments they are sent in, reassembly and splitting;
+- :mod:`profiles.ghs.service`: Health Sensor Features, GHS Control Point, Observation Schedule
+  (Changed) and Valid Range and Accuracy;
+- :mod:`profiles.ghs.racp`: the Record Access Control Point as GHS uses it (record numbers).
+
+The time stamps are the Elapsed Time Service's (:mod:`profiles.elapsed_time`).
+"""
