@@ -93,7 +93,7 @@ def observations(values: st.SearchStrategy[ObservationValue]) -> st.SearchStrate
         optional(code_lists),
         optional(code_lists),
         optional(tlv_lists),
-    )  # type: ignore[return-value]
+    )
 
 
 single_observations = observations(single_values)
