@@ -68,6 +68,14 @@ _RESOLUTION_SECONDS: Final = {
 }
 
 
+_MICROSECONDS: Final = {
+    TimeResolution.ONE_SECOND: 1_000_000,
+    TimeResolution.HUNDRED_MILLISECONDS: 100_000,
+    TimeResolution.ONE_MILLISECOND: 1_000,
+    TimeResolution.HUNDRED_MICROSECONDS: 100,
+}
+
+
 class TimeSyncSource(enum.IntEnum):
     """Time sync source type (8-255 reserved, kept as ints)."""
 
@@ -115,11 +123,11 @@ class ElapsedTime:
 
     def to_datetime(self) -> dt.datetime | None:
         """The time of day: aware when UTC or with a used offset, naive local otherwise; None for
-        a tick counter or a value beyond the year 9999. Sub-microsecond parts are dropped."""
+        a tick counter or a value beyond the year 9999."""
         if self.tick_counter:
             return None
         try:
-            wall = EPOCH + dt.timedelta(seconds=float(self.seconds))
+            wall = EPOCH + dt.timedelta(microseconds=self.value * _MICROSECONDS[self.resolution])
         except OverflowError:
             return None
         offset = self.utc_offset()

@@ -121,3 +121,10 @@ def test_unencodable() -> None:
         encode_current_elapsed_time(CurrentElapsedTime(ElapsedTime(1 << 48)))
     with pytest.raises(EncodeError):
         encode_current_elapsed_time(CurrentElapsedTime(ElapsedTime(0, tz_dst_offset=128)))
+
+
+def test_datetime_is_exact_and_bounded() -> None:
+    # 100 us resolution: 1 day + 0.0001 s; the largest uint48 in seconds is past the year 9999.
+    fine = ElapsedTime(864_000_001, TimeResolution.HUNDRED_MICROSECONDS)
+    assert fine.to_datetime() == dt.datetime(2000, 1, 2, 0, 0, 0, 100)
+    assert ElapsedTime((1 << 48) - 1).to_datetime() is None
