@@ -129,9 +129,10 @@ def _segment_bytes(first: bool, last: bool, counter: int, content: object, kind:
         payload = observation_bytes(content)
     elif isinstance(content, StoredObservation):
         payload = _stored_payload(content)
-    else:
-        assert isinstance(content, bytes)
+    elif isinstance(content, bytes):
         payload = content
+    else:
+        raise EncodeError(f"{type(content).__name__} is not a segment's content")
     return bytes((_header_byte(first, last, counter),)) + payload
 
 

@@ -22,7 +22,9 @@ bits 10-15 are reserved and ignored. The value follows, by class type:
 - 0x07 compound: count (uint8), then per component its type (uint32), value type (uint8, one
   of the class types 0x01-0x06) and a value of that class;
 - 0x08 TLV-encoded: count (uint8) + TLVs;
-- 0xFF observation bundle: count (uint8) + complete observations (each with its own header).
+- 0xFF observation bundle: count (uint8) + complete observations (each with its own header);
+  bundles may nest :data:`MAX_BUNDLE_DEPTH` deep, no deeper (PHG's limit, against payloads
+  that would exhaust the stack).
 
 A TLV is type (uint32 MDC code), length (uint16, of the value), format (uint8, a GSS format
 type) and ``length`` value bytes. Other class types (0x00, 0x09-0xFE) keep their value bytes
@@ -338,10 +340,18 @@ def _compound(r: Reader) -> CompoundValue:
     return CompoundValue(tuple(components))
 
 
-def read_observation(r: Reader) -> Observation:
+MAX_BUNDLE_DEPTH: Final = 4
+"""How deeply bundles may nest in bundles (GHS bundles hold single observations; a limit keeps
+a hostile payload from exhausting the stack)."""
+
+
+def read_observation(r: Reader, depth: int = 0) -> Observation:
     """Read one observation (header and value) at the reader's position; the reader moves past
     the observation's length. DecodeError offsets are those of ``r``'s data."""
+    start = r.offset
     class_type = r.u8("observation class type")
+    if class_type == ObservationClass.BUNDLE and depth >= MAX_BUNDLE_DEPTH:
+        raise r.error(f"bundles nested deeper than {MAX_BUNDLE_DEPTH}", start)
     length_at = r.offset
     length = r.u16("observation length")
     end = r.offset + length
@@ -352,13 +362,13 @@ def read_observation(r: Reader) -> Observation:
         )
     body = Reader(r.data[:end], r.characteristic)
     body.offset = r.offset
-    observation = _read_body(body, class_type)
+    observation = _read_body(body, class_type, depth)
     body.end()
     r.offset = end
     return observation
 
 
-def _read_body(r: Reader, class_type: int) -> Observation:
+def _read_body(r: Reader, class_type: int, depth: int) -> Observation:
     flags = r.u16("observation flags")
     kind = r.u32("observation type") if flags & _TYPE else None
     time_stamp = read_elapsed_time(r) if flags & _TIME_STAMP else None
@@ -383,7 +393,7 @@ def _read_body(r: Reader, class_type: int) -> Observation:
         value = TlvValue(_tlv_list(r))
     elif class_type == ObservationClass.BUNDLE:
         count = r.u8("bundle count")
-        value = BundleValue(tuple(read_observation(r) for _ in range(count)))
+        value = BundleValue(tuple(read_observation(r, depth + 1) for _ in range(count)))
     else:
         value = UnknownValue(class_type, r.rest())
     return Observation(
@@ -432,7 +442,7 @@ def _sample_array_bytes(v: SampleArrayValue) -> bytes:
     return bytes(out)
 
 
-def _value_bytes(value: ObservationValue) -> bytes:
+def _value_bytes(value: ObservationValue, depth: int) -> bytes:
     if isinstance(value, NumericValue):
         return _bytes.u16(value.unit, "unit") + float_bytes(value.value)
     if isinstance(value, SimpleDiscreteValue):
@@ -460,14 +470,16 @@ def _value_bytes(value: ObservationValue) -> bytes:
                 raise EncodeError(f"{type(component.value).__name__} cannot be a component")
             out += _u32(component.type, "component type")
             out.append(_CLASS_OF[type(component.value)])
-            out += _value_bytes(component.value)
+            out += _value_bytes(component.value, depth)
         return bytes(out)
     if isinstance(value, TlvValue):
         return _tlv_bytes(value.tlvs)
     if isinstance(value, BundleValue):
+        if depth >= MAX_BUNDLE_DEPTH:
+            raise EncodeError(f"bundles nested deeper than {MAX_BUNDLE_DEPTH}")
         out = bytearray(_bytes.u8(len(value.observations), "number of bundled observations"))
         for observation in value.observations:
-            out += observation_bytes(observation)
+            out += observation_bytes(observation, depth + 1)
         return bytes(out)
     if isinstance(value, UnknownValue):
         if value.class_type in _CLASS_OF.values() or not 0 <= value.class_type <= 0xFF:
@@ -476,7 +488,7 @@ def _value_bytes(value: ObservationValue) -> bytes:
     raise EncodeError(f"{type(value).__name__} is not an observation value")
 
 
-def observation_bytes(o: Observation) -> bytes:
+def observation_bytes(o: Observation, depth: int = 0) -> bytes:
     """The wire form of one observation: class type, length, flags, fields and value."""
     flags = 0
     fields = bytearray()
@@ -509,6 +521,6 @@ def observation_bytes(o: Observation) -> bytes:
     if o.tlvs is not None:
         flags |= _TLVS
         fields += _tlv_bytes(o.tlvs)
-    body = flags.to_bytes(2, "little") + fields + _value_bytes(o.value)
+    body = flags.to_bytes(2, "little") + fields + _value_bytes(o.value, depth)
     class_type = int(o.class_type)
     return bytes((class_type,)) + _bytes.u16(len(body), "observation length") + body

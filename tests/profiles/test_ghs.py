@@ -356,6 +356,22 @@ def test_malformed_observations(hex_value: str, offset: int, reason: str) -> Non
     assert caught.value.offset == offset
 
 
+def test_nested_bundles_are_bounded() -> None:
+    # Layout: bundles of one bundle each, 5000 deep (a stack-exhausting payload) and 4 deep.
+    def nested(depth: int) -> bytes:
+        data = h("02", "0600", "0000", "01000000")
+        for _ in range(depth):
+            data = bytes((0xFF,)) + (len(data) + 3).to_bytes(2, "little") + h("0000", "01") + data
+        return data
+
+    with pytest.raises(DecodeError, match="bundles nested deeper than 4") as caught:
+        decode(nested(5000))
+    assert caught.value.offset == 4 * 6
+    observation = decode(nested(4))
+    with pytest.raises(EncodeError):
+        observation_bytes(Observation(BundleValue((observation,))))
+
+
 @pytest.mark.parametrize(
     "observation",
     [
