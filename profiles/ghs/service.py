@@ -34,6 +34,7 @@ from profiles.errors import EncodeError
 from profiles.ieee11073 import MderNumber, float_bytes
 from profiles.registry_types import Characteristic
 
+SERVICE_UUID16: Final = 0x1840
 _SPECIALIZATIONS_PRESENT: Final = 0x01
 
 
