@@ -11,7 +11,10 @@ and ignored. A time of day counts from 2000-01-01 00:00:00 (UTC or local, by bit
 
 Current Elapsed Time (0x2BF2) adds clock status (uint8, bit 0: the clock needs to be set) and
 clock capabilities (uint8, bit 0: DST supported, bit 1: time zone supported); reserved bits are
-ignored. The same 11 bytes are written by a client that sets the server's clock.
+ignored. The same 11 bytes are written by a client that sets the server's clock:
+:meth:`ElapsedTime.set_to` builds the time stamp in the format the server reported (Philips'
+simulator refuses a write whose tick counter, UTC, TZ/DST and resolution flags differ from its
+own); whether the server allows setting at all is the session's business.
 
 Sources: the ETS 1.0 text was not available here; the layout and bit meanings are those of two
 public implementations that agree on them: Philips' BLE-GHS-Server-Simulator
@@ -25,12 +28,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Final
 
 from profiles import _bytes
 from profiles._bytes import ByteString, Reader
+from profiles.errors import EncodeError
 from profiles.registry_types import Characteristic
 
 SERVICE_UUID16: Final = 0x183F
@@ -137,6 +141,36 @@ class ElapsedTime:
         if offset is not None:
             return wall.replace(tzinfo=dt.timezone(offset))
         return wall
+
+    def set_to(self, moment: dt.datetime, sync_source: TimeSyncSource | int) -> ElapsedTime:
+        """A time stamp in this one's format (resolution; UTC or local; TZ/DST offset used or
+        not; timeline bit) holding ``moment``, an aware datetime: the value a client writes to
+        set a server's clock, which keeps the format the server reports. Local time is the
+        wall clock of ``moment``'s own zone; a value finer than the resolution is truncated.
+        EncodeError for a tick counter (it cannot be set), a naive ``moment``, an offset that
+        is not a multiple of 15 minutes, or a time before 2000 or beyond the 48-bit range."""
+        if self.tick_counter:
+            raise EncodeError("a tick counter cannot be set to a time of day")
+        offset = moment.utcoffset()
+        if offset is None:
+            raise EncodeError("the time to set needs a zone (an aware datetime)")
+        quarters, rest = divmod(offset, dt.timedelta(minutes=15))
+        if rest:
+            raise EncodeError(f"UTC offset {offset} is not a multiple of 15 minutes")
+        wall = moment.astimezone(dt.UTC) if self.utc else moment
+        elapsed = wall.replace(tzinfo=None) - EPOCH
+        if elapsed < dt.timedelta(0):
+            raise EncodeError(f"{moment} is before the ETS epoch 2000-01-01")
+        value = elapsed // dt.timedelta(microseconds=_MICROSECONDS[self.resolution])
+        _bytes.check_range(value, 0, _MAX_TIME_VALUE, "time value")
+        return replace(
+            self,
+            value=value,
+            sync_source=sync_source,
+            tz_dst_offset=_bytes.check_range(quarters, -127, 127, "TZ/DST offset")
+            if self.tz_dst_offset_used
+            else 0,
+        )
 
 
 def read_elapsed_time(r: Reader, what: str = "time stamp") -> ElapsedTime:

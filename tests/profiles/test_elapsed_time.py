@@ -128,3 +128,38 @@ def test_datetime_is_exact_and_bounded() -> None:
     fine = ElapsedTime(864_000_001, TimeResolution.HUNDRED_MICROSECONDS)
     assert fine.to_datetime() == dt.datetime(2000, 1, 2, 0, 0, 0, 100)
     assert ElapsedTime((1 << 48) - 1).to_datetime() is None
+
+
+ST_SERVER = decode_current_elapsed_time(bytes.fromhex("300086f12d000006000100")).time
+
+
+def test_set_to_keeps_the_server_format() -> None:
+    # ST's server reports local time with a TZ/DST offset, in seconds. Setting it to
+    # 2024-06-04 10:00:00.9 +02:00 writes the local wall clock, offset +8 quarters.
+    moment = dt.datetime(2024, 6, 4, 10, 0, 0, 900_000, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    value = ST_SERVER.set_to(moment, TimeSyncSource.NETWORK_TIME_PROTOCOL)
+    assert value.value == 0x2DF18600 + 2 * 3600  # 10:00 local; the 0.9 s are truncated
+    assert value.tz_dst_offset == 8
+    assert value.sync_source is TimeSyncSource.NETWORK_TIME_PROTOCOL
+    assert value.to_datetime() == moment.replace(microsecond=0)
+    # A UTC server in milliseconds gets 08:00:00.900 UTC.
+    utc_ms = ElapsedTime(0, TimeResolution.ONE_MILLISECOND, utc=True)
+    assert utc_ms.set_to(moment, 1).value == 0x2DF18600 * 1000 + 900
+    assert utc_ms.set_to(moment, 1).tz_dst_offset == 0
+
+
+@pytest.mark.parametrize(
+    ("like", "moment"),
+    [
+        (ElapsedTime(0, tick_counter=True), dt.datetime(2024, 1, 1, tzinfo=dt.UTC)),
+        (ElapsedTime(0), dt.datetime(2024, 1, 1)),
+        (
+            ElapsedTime(0),
+            dt.datetime(2024, 1, 1, tzinfo=dt.timezone(dt.timedelta(minutes=20))),
+        ),
+        (ElapsedTime(0, utc=True), dt.datetime(1999, 12, 31, 23, 59, tzinfo=dt.UTC)),
+    ],
+)
+def test_set_to_refuses(like: ElapsedTime, moment: dt.datetime) -> None:
+    with pytest.raises(EncodeError):
+        like.set_to(moment, TimeSyncSource.MANUAL)
