@@ -35,6 +35,8 @@ SERVICE_UUID16: Final = 0x1840
 MIN_PAYLOAD_SIZE: Final = 20
 """The smallest ATT payload (default ATT_MTU 23 minus the 3-byte notification header)."""
 SEGMENT_COUNTER_MODULO: Final = 64
+MAX_OBSERVATION_SIZE: Final = 3 + 0xFFFF
+"""Class type, length and the most bytes a uint16 length can announce."""
 
 _FIRST: Final = 0x01
 _LAST: Final = 0x02
@@ -191,8 +193,9 @@ class HealthObservationReassembler:
     A first segment always starts a new observation; an incomplete one still pending is then
     dropped and counted in :attr:`dropped` (the server gave up on it). A segment that does not
     continue the pending observation (its counter is not one more, modulo 64, than the
-    previous one: a segment was lost) or that has nothing to continue raises
-    :class:`DecodeError` and drops the pending segments. A payload that is not a valid
+    previous one: a segment was lost), that has nothing to continue, or that makes the
+    payload longer than any observation can be raises :class:`DecodeError` and drops the
+    pending segments. A payload that is not a valid
     observation raises DecodeError with offsets into the joined payload.
     """
 
@@ -207,6 +210,10 @@ class HealthObservationReassembler:
     @property
     def _name(self) -> str:
         return (STORED_HEALTH_OBSERVATIONS if self.stored else LIVE_HEALTH_OBSERVATIONS).name
+
+    @property
+    def _max_payload(self) -> int:
+        return MAX_OBSERVATION_SIZE + (4 if self.stored else 0)
 
     @property
     def pending(self) -> bool:
@@ -236,6 +243,13 @@ class HealthObservationReassembler:
                 )
             buffer += piece
             self._counter = counter
+            if len(buffer) > self._max_payload:
+                self.reset()
+                raise DecodeError(
+                    self._name,
+                    0,
+                    f"segments exceed the largest observation ({self._max_payload} bytes)",
+                )
         if not last:
             return None
         payload = bytes(self._buffer or b"")

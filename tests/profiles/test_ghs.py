@@ -451,6 +451,16 @@ def test_reassembly_errors() -> None:
     assert caught.value.offset == 1  # offsets are into the joined payload
 
 
+def test_reassembly_is_bounded() -> None:
+    # Layout: a first segment, then middle segments that never end.
+    reassembler = HealthObservationReassembler()
+    reassembler.feed(b"\x01" + bytes(200))
+    with pytest.raises(DecodeError, match="exceed the largest observation"):  # noqa: PT012
+        for counter in range(1, 400):
+            reassembler.feed(bytes(((counter % 64) << 2,)) + bytes(200))
+    assert not reassembler.pending
+
+
 def test_stored_split_and_reassemble() -> None:
     stored = StoredObservation(0xFFFFFFFF, ST_NUMERIC_OBSERVATION)
     segments = stored_observation_segments(stored, 23)
