@@ -82,6 +82,8 @@ def test_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     assert "2A35  blood-pressure-measurement" in out
     assert "2A19  battery-level" in out
+    assert "2B8B  live-health-observations" in out
+    assert "2BF2  current-elapsed-time" in out
 
 
 def test_batch_from_stdin_survives_bad_lines(
