@@ -85,15 +85,15 @@ def _header(r: Reader) -> tuple[bool, bool, int]:
     return bool(raw & _FIRST), bool(raw & _LAST), raw >> 2
 
 
-def _read_live(r: Reader) -> Observation:
-    observation = read_observation(r)
+def _read_live(r: Reader, counts_header: bool = False) -> Observation:
+    observation = read_observation(r, length_counts_header=counts_header)
     r.end()
     return observation
 
 
-def _read_stored(r: Reader) -> StoredObservation:
+def _read_stored(r: Reader, counts_header: bool = False) -> StoredObservation:
     record = r.u32("record number")
-    observation = read_observation(r)
+    observation = read_observation(r, length_counts_header=counts_header)
     r.end()
     return StoredObservation(record, observation)
 
@@ -117,8 +117,10 @@ def _header_byte(first: bool, last: bool, counter: int) -> int:
     return (_FIRST if first else 0) | (_LAST if last else 0) | counter << 2
 
 
-def _stored_payload(s: StoredObservation) -> bytes:
-    return _bytes.u32(s.record_number, "record number") + observation_bytes(s.observation)
+def _stored_payload(s: StoredObservation, counts_header: bool = False) -> bytes:
+    return _bytes.u32(s.record_number, "record number") + observation_bytes(
+        s.observation, length_counts_header=counts_header
+    )
 
 
 def _segment_bytes(first: bool, last: bool, counter: int, content: object, kind: type) -> bytes:
@@ -168,20 +170,30 @@ def _split(payload: bytes, payload_size: int, first_counter: int) -> tuple[bytes
 
 
 def live_observation_segments(
-    observation: Observation, payload_size: int = MIN_PAYLOAD_SIZE, first_counter: int = 0
+    observation: Observation,
+    payload_size: int = MIN_PAYLOAD_SIZE,
+    first_counter: int = 0,
+    *,
+    length_counts_header: bool = False,
 ) -> tuple[bytes, ...]:
     """The Live Health Observations values that carry ``observation`` when each may hold
     ``payload_size`` bytes; the counter starts at ``first_counter`` (the server's next one)
-    and the caller continues with ``(first_counter + len(result)) % 64``."""
-    return _split(observation_bytes(observation), payload_size, first_counter)
+    and the caller continues with ``(first_counter + len(result)) % 64``.
+    ``length_counts_header``: see :mod:`profiles.ghs.observations`."""
+    payload = observation_bytes(observation, length_counts_header=length_counts_header)
+    return _split(payload, payload_size, first_counter)
 
 
 def stored_observation_segments(
-    stored: StoredObservation, payload_size: int = MIN_PAYLOAD_SIZE, first_counter: int = 0
+    stored: StoredObservation,
+    payload_size: int = MIN_PAYLOAD_SIZE,
+    first_counter: int = 0,
+    *,
+    length_counts_header: bool = False,
 ) -> tuple[bytes, ...]:
     """The Stored Health Observations values that carry ``stored`` (see
     :func:`live_observation_segments`)."""
-    return _split(_stored_payload(stored), payload_size, first_counter)
+    return _split(_stored_payload(stored, length_counts_header), payload_size, first_counter)
 
 
 class HealthObservationReassembler:
@@ -195,14 +207,16 @@ class HealthObservationReassembler:
     continue the pending observation (its counter is not one more, modulo 64, than the
     previous one: a segment was lost), that has nothing to continue, or that makes the
     payload longer than any observation can be raises :class:`DecodeError` and drops the
-    pending segments. A payload that is not a valid
-    observation raises DecodeError with offsets into the joined payload.
+    pending segments. A payload that is not a valid observation raises DecodeError with
+    offsets into the joined payload. ``length_counts_header`` reads Philips' form of the
+    length field (:mod:`profiles.ghs.observations`).
     """
 
-    __slots__ = ("_buffer", "_counter", "dropped", "stored")
+    __slots__ = ("_buffer", "_counter", "dropped", "length_counts_header", "stored")
 
-    def __init__(self, *, stored: bool = False) -> None:
+    def __init__(self, *, stored: bool = False, length_counts_header: bool = False) -> None:
         self.stored = stored
+        self.length_counts_header = length_counts_header
         self.dropped = 0
         self._buffer: bytearray | None = None
         self._counter = 0
@@ -255,7 +269,10 @@ class HealthObservationReassembler:
         payload = bytes(self._buffer or b"")
         self.reset()
         whole = Reader(payload, self._name)
-        return _read_stored(whole) if self.stored else _read_live(whole)
+        counts_header = self.length_counts_header
+        return (
+            _read_stored(whole, counts_header) if self.stored else _read_live(whole, counts_header)
+        )
 
 
 LIVE_HEALTH_OBSERVATIONS = Characteristic(

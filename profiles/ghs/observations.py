@@ -37,7 +37,10 @@ value layouts, TLVs) and Lamprey Networks' NordicPHDs (field order, length). Whe
 we follow the majority, and say so:
 
 - Length counts the bytes after the length field (ST's vectors and Lamprey's encoder);
-  Philips' simulator also counts the class type and length fields (3 bytes more).
+  Philips' simulator also counts the class type and length fields (3 bytes more). The
+  registered decoders follow the majority; ``length_counts_header=True`` (on
+  :func:`read_observation`, :func:`observation_bytes`, the reassembler and the splitters)
+  reads and writes Philips' form, for a session that knows its device uses it.
 - Number of samples is a uint32 (Philips and ST's first sample array); ST's ECG example sends
   one byte and a wrong length, and is refused.
 - Measurement status bits follow ST (bit 3 calibrating, ... bit 7 setting, bits 14-15
@@ -100,7 +103,7 @@ _DERIVED_FROM: Final = 1 << 7
 _HAS_MEMBER: Final = 1 << 8
 _TLVS: Final = 1 << 9
 
-_UINT32_MAX: Final = 0xFFFFFFFF
+_HEADER_SIZE: Final = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,16 +348,22 @@ MAX_BUNDLE_DEPTH: Final = 4
 a hostile payload from exhausting the stack)."""
 
 
-def read_observation(r: Reader, depth: int = 0) -> Observation:
+def read_observation(
+    r: Reader, *, length_counts_header: bool = False, depth: int = 0
+) -> Observation:
     """Read one observation (header and value) at the reader's position; the reader moves past
-    the observation's length. DecodeError offsets are those of ``r``'s data."""
+    the observation's length. DecodeError offsets are those of ``r``'s data.
+    ``length_counts_header`` reads lengths that count the class type and length fields too
+    (Philips' simulator; see the module docstring)."""
     start = r.offset
     class_type = r.u8("observation class type")
     if class_type == ObservationClass.BUNDLE and depth >= MAX_BUNDLE_DEPTH:
         raise r.error(f"bundles nested deeper than {MAX_BUNDLE_DEPTH}", start)
     length_at = r.offset
     length = r.u16("observation length")
-    end = r.offset + length
+    end = r.offset + length - (_HEADER_SIZE if length_counts_header else 0)
+    if end < r.offset:
+        raise r.error(f"observation length {length} is shorter than its header", length_at)
     if end > len(r.data):
         raise r.error(
             f"truncated: observation length {length}, {len(r.data) - r.offset} byte(s) left",
@@ -362,13 +371,13 @@ def read_observation(r: Reader, depth: int = 0) -> Observation:
         )
     body = Reader(r.data[:end], r.characteristic)
     body.offset = r.offset
-    observation = _read_body(body, class_type, depth)
+    observation = _read_body(body, class_type, length_counts_header, depth)
     body.end()
     r.offset = end
     return observation
 
 
-def _read_body(r: Reader, class_type: int, depth: int) -> Observation:
+def _read_body(r: Reader, class_type: int, counts_header: bool, depth: int) -> Observation:
     flags = r.u16("observation flags")
     kind = r.u32("observation type") if flags & _TYPE else None
     time_stamp = read_elapsed_time(r) if flags & _TIME_STAMP else None
@@ -393,7 +402,12 @@ def _read_body(r: Reader, class_type: int, depth: int) -> Observation:
         value = TlvValue(_tlv_list(r))
     elif class_type == ObservationClass.BUNDLE:
         count = r.u8("bundle count")
-        value = BundleValue(tuple(read_observation(r, depth + 1) for _ in range(count)))
+        value = BundleValue(
+            tuple(
+                read_observation(r, length_counts_header=counts_header, depth=depth + 1)
+                for _ in range(count)
+            )
+        )
     else:
         value = UnknownValue(class_type, r.rest())
     return Observation(
@@ -442,7 +456,7 @@ def _sample_array_bytes(v: SampleArrayValue) -> bytes:
     return bytes(out)
 
 
-def _value_bytes(value: ObservationValue, depth: int) -> bytes:
+def _value_bytes(value: ObservationValue, counts_header: bool, depth: int) -> bytes:
     if isinstance(value, NumericValue):
         return _bytes.u16(value.unit, "unit") + float_bytes(value.value)
     if isinstance(value, SimpleDiscreteValue):
@@ -470,7 +484,7 @@ def _value_bytes(value: ObservationValue, depth: int) -> bytes:
                 raise EncodeError(f"{type(component.value).__name__} cannot be a component")
             out += _u32(component.type, "component type")
             out.append(_CLASS_OF[type(component.value)])
-            out += _value_bytes(component.value, depth)
+            out += _value_bytes(component.value, counts_header, depth)
         return bytes(out)
     if isinstance(value, TlvValue):
         return _tlv_bytes(value.tlvs)
@@ -479,7 +493,9 @@ def _value_bytes(value: ObservationValue, depth: int) -> bytes:
             raise EncodeError(f"bundles nested deeper than {MAX_BUNDLE_DEPTH}")
         out = bytearray(_bytes.u8(len(value.observations), "number of bundled observations"))
         for observation in value.observations:
-            out += observation_bytes(observation, depth + 1)
+            out += observation_bytes(
+                observation, length_counts_header=counts_header, depth=depth + 1
+            )
         return bytes(out)
     if isinstance(value, UnknownValue):
         if value.class_type in _CLASS_OF.values() or not 0 <= value.class_type <= 0xFF:
@@ -488,8 +504,11 @@ def _value_bytes(value: ObservationValue, depth: int) -> bytes:
     raise EncodeError(f"{type(value).__name__} is not an observation value")
 
 
-def observation_bytes(o: Observation, depth: int = 0) -> bytes:
-    """The wire form of one observation: class type, length, flags, fields and value."""
+def observation_bytes(
+    o: Observation, *, length_counts_header: bool = False, depth: int = 0
+) -> bytes:
+    """The wire form of one observation: class type, length, flags, fields and value
+    (``length_counts_header`` as for :func:`read_observation`)."""
     flags = 0
     fields = bytearray()
     if o.type is not None:
@@ -521,6 +540,6 @@ def observation_bytes(o: Observation, depth: int = 0) -> bytes:
     if o.tlvs is not None:
         flags |= _TLVS
         fields += _tlv_bytes(o.tlvs)
-    body = flags.to_bytes(2, "little") + fields + _value_bytes(o.value, depth)
-    class_type = int(o.class_type)
-    return bytes((class_type,)) + _bytes.u16(len(body), "observation length") + body
+    body = flags.to_bytes(2, "little") + fields + _value_bytes(o.value, length_counts_header, depth)
+    length = len(body) + (_HEADER_SIZE if length_counts_header else 0)
+    return bytes((int(o.class_type),)) + _bytes.u16(length, "observation length") + body

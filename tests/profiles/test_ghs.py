@@ -356,6 +356,29 @@ def test_malformed_observations(hex_value: str, offset: int, reason: str) -> Non
     assert caught.value.offset == offset
 
 
+def test_philips_length_form() -> None:
+    # Philips' BLE-GHS-Server-Simulator (ByteExtensions.kt withLengthPrefix) counts the class
+    # type and length fields in the length: ST's numeric in that form has length 0x1E.
+    philips = ST_NUMERIC[:1] + h("1e00") + ST_NUMERIC[3:]
+    with pytest.raises(DecodeError, match="observation length 30, 27 byte"):
+        decode(philips)
+    r = Reader(philips, "live-health-observations")
+    assert read_observation(r, length_counts_header=True) == ST_NUMERIC_OBSERVATION
+    r.end()
+    assert observation_bytes(ST_NUMERIC_OBSERVATION, length_counts_header=True) == philips
+    # Bundled observations carry the same form (Philips' BundledObservation).
+    bundle = decode(ST_PO_BUNDLE)
+    philips_bundle = observation_bytes(bundle, length_counts_header=True)
+    assert philips_bundle[1:3] == h("3200")
+    assert philips_bundle[21:23] == h("0f00")
+    segments = live_observation_segments(bundle, 20, length_counts_header=True)
+    reassembler = HealthObservationReassembler(length_counts_header=True)
+    assert [reassembler.feed(s) for s in segments][-1] == bundle
+    with pytest.raises(DecodeError, match="shorter than its header") as caught:
+        read_observation(Reader(h("01", "0200"), "x"), length_counts_header=True)
+    assert caught.value.offset == 1
+
+
 def test_nested_bundles_are_bounded() -> None:
     # Layout: bundles of one bundle each, 5000 deep (a stack-exhausting payload) and 4 deep.
     def nested(depth: int) -> bytes:
@@ -477,13 +500,15 @@ def test_split_rejects_small_payloads() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(any_observations, st.integers(20, 64), st.integers(0, 63))
+@given(any_observations, st.integers(20, 64), st.integers(0, 63), st.booleans())
 def test_split_then_reassemble_round_trips(
-    observation: Observation, payload_size: int, first_counter: int
+    observation: Observation, payload_size: int, first_counter: int, philips_form: bool
 ) -> None:
-    segments = live_observation_segments(observation, payload_size, first_counter)
+    segments = live_observation_segments(
+        observation, payload_size, first_counter, length_counts_header=philips_form
+    )
     assert all(len(segment) <= payload_size for segment in segments)
-    reassembler = HealthObservationReassembler()
+    reassembler = HealthObservationReassembler(length_counts_header=philips_form)
     results = [reassembler.feed(segment) for segment in segments]
     assert results[:-1] == [None] * (len(segments) - 1)
     assert repr(results[-1]) == repr(observation)
