@@ -1,7 +1,8 @@
 """Generic Health Sensor Service (GHSS 1.0, service 0x1840): IEEE 11073-10206 (ACOM)
 observations over Bluetooth.
 
-- :mod:`profiles.ghs.observations`: the observation classes and their encoding;
+- :mod:`profiles.ghs.observations`: the observation classes, as objects;
+- :mod:`profiles.ghs.observation_codec`: their bytes (reading and writing one observation);
 - :mod:`profiles.ghs.health_observations`: Live (0x2B8B) and Stored (0x2BDD) Health
   Observations, the segments they are sent in, reassembly and splitting;
 - :mod:`profiles.ghs.service`: Health Sensor Features, GHS Control Point, Observation Schedule

@@ -28,7 +28,8 @@ from typing import Final
 from profiles import _bytes
 from profiles._bytes import ByteString, Reader
 from profiles.errors import DecodeError, EncodeError
-from profiles.ghs.observations import Observation, observation_bytes, read_observation
+from profiles.ghs.observation_codec import observation_bytes, read_observation
+from profiles.ghs.observations import Observation
 from profiles.registry_types import Characteristic
 
 SERVICE_UUID16: Final = 0x1840
@@ -179,7 +180,7 @@ def live_observation_segments(
     """The Live Health Observations values that carry ``observation`` when each may hold
     ``payload_size`` bytes; the counter starts at ``first_counter`` (the server's next one)
     and the caller continues with ``(first_counter + len(result)) % 64``.
-    ``length_counts_header``: see :mod:`profiles.ghs.observations`."""
+    ``length_counts_header``: see :mod:`profiles.ghs.observation_codec`."""
     payload = observation_bytes(observation, length_counts_header=length_counts_header)
     return _split(payload, payload_size, first_counter)
 
@@ -209,7 +210,7 @@ class HealthObservationReassembler:
     payload longer than any observation can be raises :class:`DecodeError` and drops the
     pending segments. A payload that is not a valid observation raises DecodeError with
     offsets into the joined payload. ``length_counts_header`` reads Philips' form of the
-    length field (:mod:`profiles.ghs.observations`).
+    length field (:mod:`profiles.ghs.observation_codec`).
     """
 
     __slots__ = ("_buffer", "_counter", "dropped", "length_counts_header", "stored")

@@ -6,8 +6,8 @@ BLE_GenericHealthSensor/STM32_WPAN/App/ghs_app.c), copied byte for byte from its
 ST-PO = the pulse oximeter of STM32CubeWBA (commit 92e834c, Projects/NUCLEO-WBA25CE/
 Applications/BLE/BLE_GenericHealth_PulseOximeter/STM32_WPAN/App/ghs_app.c).
 Philips = Philips' BLE-GHS-Client-Example (commit 4850963, GhsRacpHandler.kt,
-GhsControlPointHandler.kt) and BLE-GHS-Server-Simulator (commit 271f2aa, ByteExtensions.kt). Vectors marked "layout" are ours, built by hand from the layouts in
-the module docstrings.
+GhsControlPointHandler.kt) and BLE-GHS-Server-Simulator (commit 271f2aa, ByteExtensions.kt).
+Vectors marked "layout" are ours, built by hand from the layouts in the module docstrings.
 """
 
 from __future__ import annotations
@@ -16,11 +16,10 @@ from decimal import Decimal
 
 from profiles._bytes import Reader
 from profiles.elapsed_time import ElapsedTime, TimeResolution, TimeSyncSource
+from profiles.ghs.observation_codec import observation_bytes, read_observation
 from profiles.ghs.observations import (
     NumericValue,
     Observation,
-    observation_bytes,
-    read_observation,
 )
 
 

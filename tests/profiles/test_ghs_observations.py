@@ -16,6 +16,7 @@ from profiles.ghs.health_observations import (
     HealthObservationReassembler,
     live_observation_segments,
 )
+from profiles.ghs.observation_codec import observation_bytes, read_observation
 from profiles.ghs.observations import (
     BundleValue,
     CompoundComponent,
@@ -32,8 +33,6 @@ from profiles.ghs.observations import (
     Tlv,
     TlvValue,
     UnknownValue,
-    observation_bytes,
-    read_observation,
 )
 from tests.profiles.ghs_vectors import (
     MDC_DIM_BEAT_PER_MIN,
