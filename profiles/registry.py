@@ -28,6 +28,9 @@ PROFILE_MODULES: Final = (
     "profiles.heart_rate",
     "profiles.cgm",
     "profiles.user_data",
+    "profiles.elapsed_time",
+    "profiles.ghs.health_observations",
+    "profiles.ghs.service",
 )
 
 

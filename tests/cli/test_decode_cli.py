@@ -82,6 +82,8 @@ def test_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     assert "2A35  blood-pressure-measurement" in out
     assert "2A19  battery-level" in out
+    assert "2B8B  live-health-observations" in out
+    assert "2BF2  current-elapsed-time" in out
 
 
 def test_batch_from_stdin_survives_bad_lines(
@@ -109,3 +111,35 @@ def test_console_script() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["value"] == {"percent": 100}
+
+
+def test_generic_health_sensor_observation(capsys: pytest.CaptureFixture[str]) -> None:
+    # ST's STM32WBA GHS example: SpO2 98 %, UTC time stamp, patient 1, spot check, one segment.
+    code, out, err = run(
+        capsys,
+        "decode",
+        "2B8B",
+        "07 011b006300b84b0200 22729d2b2900000600 01 013c4c0200 2002 62000000",
+    )
+    assert (code, err) == (0, "")
+    result = json.loads(out)
+    assert result["characteristic"] == "live-health-observations"
+    segment = result["value"]
+    assert (segment["first_segment"], segment["last_segment"], segment["segment_counter"]) == (
+        True,
+        True,
+        1,
+    )
+    observation = segment["content"]
+    assert observation["value"] == {"value": 98, "unit": 544}
+    assert observation["type"] == 0x00024BB8
+    assert observation["time_stamp"]["sync_source"] == "cellular_network"
+    assert observation["patient_id"] == 1
+    assert observation["supplemental_information"] == [0x00024C3C]
+    assert observation["measurement_status"] is None
+
+
+def test_generic_health_sensor_errors_name_the_byte(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "decode", "live-health-observations", "03 01 1b00 6300")
+    assert code == 2
+    assert "live-health-observations: byte 2: truncated: observation length 27" in err

@@ -46,7 +46,7 @@ def draw(name: str) -> list[bytes]:
 def main() -> int:
     by_module: dict[str, list[str]] = defaultdict(list)
     for characteristic in ALL:
-        module = characteristic.decode.__module__.rsplit(".", 1)[-1]
+        module = characteristic.decode.__module__.removeprefix("profiles.").replace(".", "_")
         for data in draw(characteristic.name):
             by_module[module].append(f"{characteristic.uuid16:04X} {data.hex()}")
     for module, lines in by_module.items():

@@ -1,0 +1,155 @@
+"""Strategies for the Generic Health Sensor characteristics (profiles.ghs)."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from profiles.ghs.health_observations import (
+    LiveHealthObservationSegment,
+    StoredHealthObservationSegment,
+    StoredObservation,
+)
+from profiles.ghs.observations import (
+    MEASUREMENT_STATUS_MASK,
+    BundleValue,
+    CompoundComponent,
+    CompoundDiscreteEventValue,
+    CompoundStateEventValue,
+    CompoundValue,
+    MeasurementStatus,
+    NumericValue,
+    Observation,
+    ObservationValue,
+    SampleArrayValue,
+    SimpleDiscreteValue,
+    StringValue,
+    Tlv,
+    TlvValue,
+    UnknownValue,
+)
+from profiles.ghs.service import (
+    DeviceSpecialization,
+    GhsControlPoint,
+    GhsControlPointOpCode,
+    HealthSensorFeatures,
+    ObservationSchedule,
+    ValidRangeAndAccuracy,
+)
+from tests.strategies.common import floats, optional, uint
+from tests.strategies.elapsed_time import elapsed_times
+
+codes = uint(32)
+code_lists = st.lists(codes, max_size=4).map(tuple)
+tlvs = st.builds(Tlv, codes, uint(8), st.binary(max_size=8))
+tlv_lists = st.lists(tlvs, max_size=3).map(tuple)
+
+
+@st.composite
+def sample_arrays(draw: st.DrawFn) -> SampleArrayValue:
+    width = draw(st.integers(0, 4))
+    samples = () if width == 0 else tuple(draw(st.lists(uint(8 * width), max_size=12)))
+    return SampleArrayValue(
+        draw(uint(16)), draw(floats), draw(floats), draw(floats), draw(uint(8)), width, samples
+    )
+
+
+@st.composite
+def state_events(draw: st.DrawFn) -> CompoundStateEventValue:
+    size = draw(st.integers(0, 4))
+    masks = [draw(st.binary(min_size=size, max_size=size)) for _ in range(3)]
+    return CompoundStateEventValue(*masks)
+
+
+component_values = st.one_of(
+    st.builds(NumericValue, floats, uint(16)),
+    st.builds(SimpleDiscreteValue, codes),
+    st.builds(StringValue, st.text(max_size=10)),
+    sample_arrays(),
+    st.builds(CompoundDiscreteEventValue, code_lists),
+    state_events(),
+)
+single_values: st.SearchStrategy[ObservationValue] = st.one_of(
+    component_values,
+    st.builds(
+        CompoundValue,
+        st.lists(st.builds(CompoundComponent, codes, component_values), max_size=3).map(tuple),
+    ),
+    st.builds(TlvValue, tlv_lists),
+    st.builds(UnknownValue, st.sampled_from([0x00, *range(0x09, 0xFF)]), st.binary(max_size=8)),
+)
+
+
+def observations(values: st.SearchStrategy[ObservationValue]) -> st.SearchStrategy[Observation]:
+    return st.builds(
+        Observation,
+        values,
+        optional(codes),
+        optional(elapsed_times),
+        optional(floats),
+        optional(uint(16).map(lambda raw: MeasurementStatus(raw & MEASUREMENT_STATUS_MASK))),
+        optional(codes),
+        optional(uint(8)),
+        optional(code_lists),
+        optional(code_lists),
+        optional(code_lists),
+        optional(tlv_lists),
+    )
+
+
+single_observations = observations(single_values)
+any_observations = st.one_of(
+    single_observations,
+    observations(st.builds(BundleValue, st.lists(single_observations, max_size=3).map(tuple))),
+)
+
+
+@st.composite
+def segment_parts(draw: st.DrawFn) -> tuple[bool, bool, int]:
+    first, last = draw(st.booleans()), draw(st.booleans())
+    return first, last, draw(st.integers(0, 63))
+
+
+@st.composite
+def live_segments(draw: st.DrawFn) -> LiveHealthObservationSegment:
+    first, last, counter = draw(segment_parts())
+    content = draw(any_observations) if first and last else draw(st.binary(max_size=20))
+    return LiveHealthObservationSegment(first, last, counter, content)
+
+
+stored_observations = st.builds(StoredObservation, uint(32), any_observations)
+
+
+@st.composite
+def stored_segments(draw: st.DrawFn) -> StoredHealthObservationSegment:
+    first, last, counter = draw(segment_parts())
+    content = draw(stored_observations) if first and last else draw(st.binary(max_size=20))
+    return StoredHealthObservationSegment(first, last, counter, content)
+
+
+schedules = st.builds(ObservationSchedule, codes, floats, floats)
+_KNOWN_OPS = {int(op) for op in GhsControlPointOpCode}
+
+STRATEGIES: dict[str, st.SearchStrategy[object]] = {
+    "live-health-observations": live_segments(),
+    "stored-health-observations": stored_segments(),
+    "health-sensor-features": st.builds(
+        HealthSensorFeatures,
+        code_lists,
+        optional(
+            st.lists(st.builds(DeviceSpecialization, uint(16), uint(8)), max_size=3).map(tuple)
+        ),
+    ),
+    "ghs-control-point": st.one_of(
+        st.builds(GhsControlPoint, st.sampled_from(list(GhsControlPointOpCode))),
+        st.builds(
+            GhsControlPoint,
+            st.integers(0, 255).filter(lambda op: op not in _KNOWN_OPS),
+            st.binary(max_size=6),
+        ),
+    ),
+    "observation-schedule-changed": schedules,
+    "observation-schedule": schedules,
+    "valid-range-and-accuracy": st.builds(
+        ValidRangeAndAccuracy, codes, uint(16), floats, floats, floats
+    ),
+}
