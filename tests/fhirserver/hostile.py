@@ -205,8 +205,10 @@ REDIRECTS: Final = {Mode.REDIRECT_301: 301, Mode.REDIRECT_302: 302, Mode.REDIREC
 
 
 class _Listener(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
+    # stop() waits for the requests in progress: whatever they forward has reached the upstream
+    # server when stop() returns (a ``slow`` answer takes SLOW_SECONDS more).
+    daemon_threads = False
+    block_on_close = True
     hostile: HostileServer
 
     def get_request(self) -> tuple[socket.socket, Any]:
