@@ -233,7 +233,8 @@ class _Listener(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Listener
-    protocol_version = "HTTP/1.0"
+    protocol_version = "HTTP/1.0"  # one request per connection
+    timeout = 30  # seconds: a client that connects and sends nothing cannot hold stop() up
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet: the tests report what matters
