@@ -2,7 +2,7 @@
 
 1. Idle RSS: ``phg run`` with BLE on the test bus (scanning hci0, one configured device that is
    not there) and a local SEKMET; after ``bluetooth_started`` and ``--settle`` seconds, VmRSS
-   and VmHWM of the process from /proc (target: RSS <= 60 MiB). What is loaded is printed too.
+   and VmHWM of the process from /proc (target: RSS <= 50 MiB). What is loaded is printed too.
 2. Latency: a simulated glucose meter (``--records``, one every ``--pace`` s) hands its records
    to ``phg run``, which uploads them to SEKMET. Per glucose measurement:
    - sent -> committed: from the moment the bench reads the simulator's ``sent`` line (the
@@ -14,9 +14,14 @@
      in the first bundle whose cumulative item count reaches k).
    Log time stamps have microsecond resolution. Printed as p50/p99 in milliseconds.
 
+3. Backlog: a glucose meter holding ``--backlog`` records (1,000) when ``phg run`` first
+   connects; the daemon fetches them all (RACP), stores and uploads them. Printed: the peak RSS
+   (VmHWM) of the process over the whole run, its RSS after the drain, and the drain time.
+
 The drain ratio (outbox + uploader vs bare httpx) is bench/upload.py's.
 
 Run: .venv/bin/python bench/daemon.py [--records 300] [--pace 0.05] [--settle 5]
+     [--backlog 1000] [--only idle|latency|backlog]
 """
 
 from __future__ import annotations
@@ -62,7 +67,7 @@ def idle_rss(work: Path, bus: TestBus, server: SekmetServer, settle: float) -> N
     maps = Path(f"/proc/{daemon.proc.pid}/maps").read_text().splitlines()
     libs = sorted({m.split()[-1] for m in maps if m.endswith(".so") or ".so." in m})
     daemon.stop(signal.SIGTERM)
-    print(f"idle VmRSS                {status['VmRSS']}  (target <= 60 MiB = 61440 kB)")
+    print(f"idle VmRSS                {status['VmRSS']}  (target <= 50 MiB = 51200 kB)")
     print(f"idle VmHWM (peak RSS)     {status['VmHWM']}")
     print(f"threads                   {status['Threads']}")
     print(f"shared objects mapped     {len(libs)}")
@@ -148,17 +153,52 @@ def latency(work: Path, bus: TestBus, server: SekmetServer, records: int, pace: 
         )
 
 
+def backlog(work: Path, bus: TestBus, server: SekmetServer, records: int) -> None:
+    sim = SimulatorProcess(
+        "simulators.glucose",
+        ["--adapter", "hci1", "--records", str(records), "--seed", "5"],
+        env=bus.env(),
+        ready_timeout=60,
+    )
+    sim.start()
+    config = write_config(
+        work / "backlog.toml", server.base_url, sim.ready["address"], default_patient="x"
+    )
+    started = time.monotonic()
+    daemon = Daemon(config, bus.env())
+    log = LogCounter(daemon)
+    try:
+        until(lambda: glucose_stored(log) >= records, 120 + records * 0.2, "stored")
+        until(
+            lambda: log.count("uploaded", "items") >= log.count("reading_stored"), 120, "uploaded"
+        )
+        drained = time.monotonic() - started
+        status = proc_status(daemon.proc.pid)
+        daemon.stop(signal.SIGTERM)
+    finally:
+        sim.stop()
+    print(f"backlog readings          {glucose_stored(log)} (glucose), drained in {drained:.1f} s")
+    print(f"backlog peak VmHWM        {status['VmHWM']}")
+    print(f"backlog VmRSS after drain {status['VmRSS']}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=300)
     parser.add_argument("--pace", type=float, default=0.05)
     parser.add_argument("--settle", type=float, default=5.0)
+    parser.add_argument("--backlog", type=int, default=1000)
+    parser.add_argument("--only", choices=("idle", "latency", "backlog"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="phg-bench-daemon-") as tmp:
         work = Path(tmp)
         with TestBus(adapters=2) as bus, SekmetServer(work / "sekmet") as server:
-            idle_rss(work, bus, server, args.settle)
-            latency(work, bus, server, args.records, args.pace)
+            if args.only in (None, "idle"):
+                idle_rss(work, bus, server, args.settle)
+            if args.only in (None, "latency"):
+                latency(work, bus, server, args.records, args.pace)
+            if args.only in (None, "backlog"):
+                backlog(work, bus, server, args.backlog)
 
 
 if __name__ == "__main__":

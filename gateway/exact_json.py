@@ -24,7 +24,7 @@ def decimal_text(value: Decimal) -> str:
     return format(value, "f")
 
 
-def dumps(value: Any, *, indent: int | None = None) -> str:
+def dumps(value: Any, *, indent: int | None = None, sort_keys: bool = False) -> str:
     """Serialize ``value`` (dicts, lists, tuples, str, int, bool, None, Decimal) to JSON text."""
     count = 0
 
@@ -37,7 +37,12 @@ def dumps(value: Any, *, indent: int | None = None) -> str:
 
     separators = (",", ": ") if indent is not None else (",", ":")
     text = json.dumps(
-        value, default=default, ensure_ascii=False, indent=indent, separators=separators
+        value,
+        default=default,
+        ensure_ascii=False,
+        indent=indent,
+        separators=separators,
+        sort_keys=sort_keys,
     )
     if count == 0:
         return text

@@ -75,6 +75,7 @@ class DeviceSimulator(abc.ABC):
         self.info = common.DeviceInformation(
             model=self.model,
             serial=options.serial or f"{options.seed:08d}",
+            system_id=common.system_id_for(self.model, options.seed, self.name),
         )
         self.peripheral: Peripheral | None = None
         self._tasks: set[asyncio.Task[None]] = set()

@@ -4,7 +4,9 @@ Current Time, plus the device's own clock (which may be off by a configured offs
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
+from typing import Final
 
 from profiles import battery, date_time
 from profiles.errors import DecodeError
@@ -18,6 +20,19 @@ SERIAL_NUMBER = 0x2A25
 FIRMWARE_REVISION = 0x2A26
 SYSTEM_ID = 0x2A23
 CURRENT_TIME_SERVICE_UUID16 = 0x1805
+SIMULATOR_OUI: Final = bytes.fromhex("025048")
+"""The OUI of simulated System IDs: locally administered (bit 0x02 of the first octet), so it
+can never be a real manufacturer's; 50 48 is "PH"."""
+
+
+def system_id_for(*identity: object) -> bytes:
+    """A simulated device's own System ID value, as sent on air (little-endian: the 40-bit
+    manufacturer-defined identifier, then :data:`SIMULATOR_OUI`), derived from what makes the
+    device itself (its model, seed and name): each simulated device gets its own, so a FHIR
+    server shows one Device per simulated device, and the same device keeps it across runs."""
+    text = "|".join(str(part) for part in identity)
+    device_part = hashlib.sha256(text.encode()).digest()[:5]
+    return bytes(reversed(SIMULATOR_OUI + device_part))
 
 
 @dataclass(frozen=True)
@@ -26,7 +41,7 @@ class DeviceInformation:
     model: str = "SIM-1"
     serial: str = "0001"
     firmware: str = "1.0.0"
-    system_id: bytes = bytes.fromhex("0102030405060708")
+    system_id: bytes = system_id_for("SIM-1", 1)
 
     def __post_init__(self) -> None:
         if len(self.system_id) != 8:

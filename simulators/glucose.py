@@ -191,6 +191,7 @@ class GlucoseMeterSimulator(DeviceSimulator):
                 manufacturer="Ascensia Diabetes Care",
                 model="Contour Next One",
                 serial=self.info.serial,
+                system_id=self.info.system_id,
             )
         self.drop_after: int | None = extra.get("drop_after")
         self.drops_left: int = int(extra.get("drop_times", 1))

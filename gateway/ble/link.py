@@ -15,7 +15,6 @@ from bleak import BleakClient
 from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.device import BLEDevice
 from bleak.exc import BleakError
-from bleak_retry_connector import BleakClientWithServiceCache, establish_connection
 
 from gateway.ble.uuids import full, short
 
@@ -146,6 +145,9 @@ class BleakConnector:
         def refresh() -> BLEDevice:
             fresh = latest(sighting.address) if latest is not None else None
             return fresh or device
+
+        # loaded at the first connection: an idle gateway waiting for devices needs none of it
+        from bleak_retry_connector import BleakClientWithServiceCache, establish_connection
 
         client = await establish_connection(
             BleakClientWithServiceCache,

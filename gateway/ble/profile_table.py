@@ -76,6 +76,16 @@ def _awaits_nothing(_value: object) -> bool:
     return False
 
 
+def _glucose_raw_sequence(raw: bytes) -> int | None:
+    """The sequence number of a Glucose Measurement or Context that did not decode: both start
+    with a flags byte and the uint16 sequence number."""
+    return int.from_bytes(raw[1:3], "little") if len(raw) >= 3 else None
+
+
+def _no_raw_key(_raw: bytes) -> int | None:
+    return None
+
+
 def _glucose_context_follows(value: object) -> bool:
     return isinstance(value, glucose.GlucoseMeasurement) and value.context_information_follows
 
@@ -103,6 +113,10 @@ class StoredRecords:
     """True for a record value that announces another value with the same key (a glucose
     measurement whose context follows): the mark does not pass it until that value is
     acknowledged too."""
+    raw_key: Callable[[bytes], int | None] = _no_raw_key
+    """The key read straight from the bytes of a record value that did not decode, when its
+    format allows (the glucose sequence number): once the consumer has kept those bytes, the
+    record counts as acknowledged, so a corrupt record never holds the mark back for ever."""
 
     def mark_key(self, device_key: str, features: Mapping[str, object]) -> str | None:
         """The high-water store key for this connection, or None to fetch all records."""
@@ -187,6 +201,7 @@ PROFILES: Final = (
             (glucose.GLUCOSE_MEASUREMENT, glucose.GLUCOSE_MEASUREMENT_CONTEXT),
             _glucose_sequence,
             awaits_more=_glucose_context_follows,
+            raw_key=_glucose_raw_sequence,
         ),
     ),
     ProfileSpec(

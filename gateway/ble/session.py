@@ -32,6 +32,14 @@ highest acknowledged sequence number + 1; after an interrupted one past the long
 consecutive acknowledged records from the old mark (a glucose measurement whose context is
 announced counts once its context is acknowledged too); for a live record only when it is the
 next expected one. A consumer error stops advances for the rest of the connection.
+
+A stored record that does not decode is reported as a DecodeFailureEvent; the consumer keeps
+its raw bytes and reason (the daemon's held-back store, kind ``decode-failed``). Once the
+consumer returned, the record counts as acknowledged when its key can be read from the bytes
+(the glucose sequence number, ``StoredRecords.raw_key``), so the mark may pass it even after an
+interrupted transfer: a corrupt record the device sends the same way every time never blocks
+its later records. If keeping it failed, that is a consumer error like any other: the mark does
+not pass it.
 """
 
 from __future__ import annotations
@@ -719,16 +727,37 @@ class DeviceSession:
         self._log.warning(
             "decode_failed", characteristic=characteristic.name, error=str(exc), raw=raw.hex()
         )
-        await self._emit(
-            DecodeFailureEvent(
-                characteristic.name,
-                characteristic.uuid16,
-                raw,
-                str(exc),
-                received_at or self.now(),
-                conn.facts,
-            )
+        event = DecodeFailureEvent(
+            characteristic.name,
+            characteristic.uuid16,
+            raw,
+            str(exc),
+            received_at or self.now(),
+            conn.facts,
         )
+        if not await self._hand_over_failure(conn, event):
+            return
+        # Its bytes are kept now: a stored record whose key is readable counts as acknowledged.
+        route = conn.routes.get(characteristic.uuid16)
+        records = route.records if route is not None else None
+        fetch = conn.fetch
+        if records is None or fetch is None or fetch.done:
+            return
+        sequence = records.raw_key(raw)
+        if sequence is not None and fetch.on_record(sequence):
+            self._acknowledged(conn, sequence, True)
+
+    async def _hand_over_failure(self, conn: _Connection, event: DecodeFailureEvent) -> bool:
+        """Hand an undecodable value to the consumer; False (and no more mark advances on this
+        connection) when it could not keep it."""
+        try:
+            await self.consumer(event)
+        except Exception as exc:
+            self.stats.consumer_errors += 1
+            conn.consumer_failed = True
+            self._log.error("consumer_failed", characteristic=event.characteristic, error=repr(exc))
+            return False
+        return True
 
     async def _incomplete(
         self,
@@ -748,7 +777,8 @@ class DeviceSession:
             reason=incomplete.reason,
             raw=raw.hex(),
         )
-        await self._emit(
+        await self._hand_over_failure(
+            conn,
             DecodeFailureEvent(
                 characteristic.name,
                 characteristic.uuid16,
@@ -758,7 +788,7 @@ class DeviceSession:
                 conn.facts,
                 incomplete.packets,
                 incomplete.partial,
-            )
+            ),
         )
 
     async def _flush_assemblers(self, conn: _Connection) -> None:

@@ -59,7 +59,7 @@ def register(subparsers: Any) -> None:
         "--duration", type=float, metavar="S", help="stop by itself after S seconds"
     )
     parser.add_argument(
-        "--status-port", type=int, default=8088, help="status page port (8088, else a free one)"
+        "--status-port", type=int, default=8080, help="status page port (8080, else a free one)"
     )
     parser.add_argument(
         "--fhir-server",
@@ -116,7 +116,10 @@ def run(args: argparse.Namespace) -> int:
             stack.start(say)
             assert stack.fhir is not None
             config_path = stack.workdir / "gateway.toml"
-            config_path.write_text(stack.config_text(port_or_free(args.status_port)))
+            status_port = port_or_free(args.status_port)
+            if args.status_port and status_port != args.status_port:
+                say(f"port {args.status_port} is busy: the status page uses port {status_port}")
+            config_path.write_text(stack.config_text(status_port))
             return asyncio.run(_serve(config_path, stack, args))
     except _SignalledError:
         return 0

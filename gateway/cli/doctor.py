@@ -93,10 +93,13 @@ async def system_bus_adapters() -> list[AdapterInfo] | None:
 
 
 async def fhir_capability(config: GatewayConfig) -> str:
-    """The FHIR version of the server's CapabilityStatement (raises when it does not fit)."""
+    """The FHIR version of the server's CapabilityStatement (raises when it does not fit, or
+    when an empty transaction is answered by a redirect, 404/405 or not by FHIR)."""
     client = fhir_client(config.fhir)
     try:
-        return await client.check()
+        version = await client.check()
+        await client.probe_transaction()
+        return version
     finally:
         await client.aclose()
 

@@ -1,4 +1,4 @@
-"""``phg map``: decode one characteristic value and print the PHD IG transaction Bundle.
+r"""``phg map``: decode one characteristic value and print the PHD IG transaction Bundle.
 
 ``--device-info FILE`` is a JSON object describing the PHD; its format is documented in
 :mod:`gateway.fhir.device_info` (manufacturer, model, serial, hardware/software/firmware
@@ -6,10 +6,12 @@ versions, ``system_id`` as the DIS value received, ``bluetooth_address``, ``regu
 facts, ``specializations``). Without it, the placeholder address 00-00-00-00-00-00 identifies
 the PHD (a note is printed on standard error).
 
-``--patient`` is a Patient logical id (``Patient/<ID>`` is referenced, nothing is created) or
-``SYSTEM|VALUE`` (a PhdPatient with that MR identifier is created conditionally). Readings with
-a Bluetooth user index are attributed only through ``--user INDEX=PATIENT``; otherwise they are
-held back (exit status 3, nothing printed on standard output).
+``--patient`` is a Patient logical id (``Patient/<ID>`` is referenced, nothing is created; the
+id matches FHIR's ``[A-Za-z0-9\-.]{1,64}``) or ``SYSTEM|VALUE`` (a PhdPatient with that MR
+identifier is created conditionally). Readings with a Bluetooth user index are attributed only
+through ``--user INDEX=PATIENT`` (index 0..254); otherwise they are held back (exit status 3,
+nothing printed on standard output). Standard output carries the Bundle only; notes and errors
+go to standard error. Exit status 2 for bad input (one line on standard error).
 """
 
 from __future__ import annotations
@@ -23,15 +25,16 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gateway import exact_json
-from gateway.cli.decode import parse_hex
+from gateway.cli.decode import lookup_characteristic, parse_hex
+from gateway.cli.map_input import check_device_info, log_to_stderr, parse_patient, parse_user
 from gateway.fhir.connection import ConnectionMapper, HeldBack, Mapped, Skipped
 from gateway.fhir.device_info import PhdDeviceInfo
-from gateway.fhir.patient import Patient, PatientBinding, PatientId, PatientIdentifier
+from gateway.fhir.patient import Patient, PatientBinding
 from gateway.fhir.phg_device import PhgConfig
 from gateway.fhir.registry import UnmappedMeasurementError
 from gateway.fhir.timeline import DeviceClock, Discarded, WallClockStamp
 from profiles.errors import DecodeError
-from profiles.registry import UnknownCharacteristicError, lookup
+from profiles.registry import UnknownCharacteristicError
 
 EXIT_BAD_INPUT = 2
 EXIT_NOT_MAPPED = 3
@@ -72,17 +75,6 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
-def parse_patient(text: str) -> Patient:
-    system, bar, value = text.partition("|")
-    if bar:
-        if not system or not value:
-            raise ValueError(f"patient {text!r}: expected SYSTEM|VALUE")
-        return PatientIdentifier(system, value)
-    if not text:
-        raise ValueError("empty patient id")
-    return PatientId(text)
-
-
 def _parse_time(text: str, what: str, aware: bool) -> dt.datetime:
     try:
         value = dt.datetime.fromisoformat(text)
@@ -109,7 +101,11 @@ def _device_info(path: Path | None) -> PhdDeviceInfo:
         raise ValueError(f"--device-info {path}: {exc}") from None
     if not isinstance(data, dict):
         raise ValueError(f"--device-info {path}: expected a JSON object")
-    return PhdDeviceInfo.from_json(data)
+    try:
+        check_device_info(data)
+        return PhdDeviceInfo.from_json(data)
+    except ValueError as exc:
+        raise ValueError(f"--device-info {path}: {exc}") from None
 
 
 def build_mapper(args: argparse.Namespace, received_at: dt.datetime) -> ConnectionMapper:
@@ -119,10 +115,8 @@ def build_mapper(args: argparse.Namespace, received_at: dt.datetime) -> Connecti
         raise ValueError(f"unknown time zone {args.zone!r}") from None
     users: dict[int, Patient] = {}
     for binding in args.user:
-        index, eq, who = binding.partition("=")
-        if not eq or not index.strip().isdigit():
-            raise ValueError(f"--user {binding!r}: expected INDEX=PATIENT")
-        users[int(index)] = parse_patient(who)
+        index, patient = parse_user(binding)
+        users[index] = patient
     default = parse_patient(args.patient) if args.patient is not None else None
     clock = None
     if args.device_clock is not None:
@@ -143,8 +137,9 @@ def build_mapper(args: argparse.Namespace, received_at: dt.datetime) -> Connecti
 
 
 def run(args: argparse.Namespace) -> int:
+    log_to_stderr()
     try:
-        characteristic = lookup(args.characteristic)
+        characteristic = lookup_characteristic(args.characteristic)
         data = parse_hex(" ".join(args.hex))
         received_at = (
             _parse_time(args.received_at, "--received-at", aware=True)

@@ -6,23 +6,35 @@ the given ids); ``purge`` deletes done items (``--done``) or the named quarantin
 only with ``--yes``: pending items are never purged (they have not reached the server).
 
 The outbox is ``--outbox PATH``, or the one of the configuration file (``--config``, default
-``$PHG_CONFIG`` or /etc/phg/gateway.toml). The daemon may keep running meanwhile.
-Exit status: 0 done, 1 nothing matched or confirmation missing, 2 bad input or no outbox.
+``$PHG_CONFIG`` or /etc/phg/gateway.toml); both options may come before or after the action.
+
+``list`` and ``show`` open the file read-only (they work while the daemon runs, and on a
+read-only file system); ``retry`` and ``purge`` write, so they take the state directory's lock
+(:mod:`gateway.daemon.statelock`; the state directory is the configuration's, or the outbox's
+directory with ``--outbox``) and refuse while the daemon runs. A file that is not a PHG outbox
+is refused and never changed.
+
+Exit status: 0 done, 1 nothing matched or confirmation missing, 2 bad input or no outbox,
+3 the daemon is running (``retry``, ``purge``).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any, Final
 
 from gateway import exact_json
+from gateway.daemon.statelock import StateDirBusyError, StateLock
 from gateway.outbox import ItemState, OutboxError, OutboxItem, OutboxStore
 
 EXIT_NOTHING: Final = 1
 EXIT_BAD_INPUT: Final = 2
+EXIT_BUSY: Final = 3
+WRITING: Final = frozenset({"retry", "purge"})
 DEFAULT_CONFIG: Final = "/etc/phg/gateway.toml"
 
 
@@ -34,55 +46,83 @@ def register(subparsers: Any) -> None:
             "Inspect and manage the outbox of readings waiting for (or sent to) the FHIR server."
         ),
     )
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--outbox", type=Path, help="the outbox SQLite file")
-    where.add_argument(
-        "--config",
-        type=Path,
-        help=f"take the outbox from this configuration (default: $PHG_CONFIG or {DEFAULT_CONFIG})",
-    )
+    _where_options(parser, None)
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    where = argparse.ArgumentParser(add_help=False)
+    _where_options(where, argparse.SUPPRESS)  # also after the action; unset ones keep the above
 
-    listing = actions.add_parser("list", help="list items and counts per state")
+    def add(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        action: argparse.ArgumentParser = actions.add_parser(name, parents=[where], **kwargs)
+        return action
+
+    listing = add("list", help="list items and counts per state")
     listing.add_argument("--state", choices=[s.value for s in ItemState])
     listing.add_argument("--limit", type=int, default=100, help="at most N items (100)")
 
-    show = actions.add_parser("show", help="show one item, its error and its bundle entries")
+    show = add("show", help="show one item, its error and its bundle entries")
     show.add_argument("id", type=int)
 
-    retry = actions.add_parser("retry", help="send quarantined items again")
+    retry = add("retry", help="send quarantined items again")
     retry.add_argument("ids", type=int, nargs="*", metavar="ID", help="item ids (default: all)")
 
-    purge = actions.add_parser(
-        "purge", help="delete done items (--done) or the named quarantined items"
-    )
+    purge = add("purge", help="delete done items (--done) or the named quarantined items")
     purge.add_argument("ids", type=int, nargs="*", metavar="ID", help="quarantined item ids")
     purge.add_argument("--done", action="store_true", help="delete every done item")
     purge.add_argument("--yes", action="store_true", help="confirm the deletion")
     parser.set_defaults(run=run)
 
 
-def _path(args: argparse.Namespace) -> Path:
+def _where_options(parser: argparse.ArgumentParser, default: Any) -> None:
+    parser.add_argument("--outbox", type=Path, default=default, help="the outbox SQLite file")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=default,
+        help=f"take the outbox from this configuration (default: $PHG_CONFIG or {DEFAULT_CONFIG})",
+    )
+
+
+def _where(args: argparse.Namespace) -> tuple[Path, Path]:
+    """(the outbox, its state directory)."""
+    if args.outbox is not None and args.config is not None:
+        raise ValueError("give --outbox or --config, not both")
     if args.outbox is not None:
-        return Path(args.outbox)
+        return Path(args.outbox), Path(args.outbox).parent
     from gateway.config import load_config
 
-    config = args.config or Path(os.environ.get("PHG_CONFIG", DEFAULT_CONFIG))
-    return load_config(config).outbox_path
+    config = load_config(args.config or Path(os.environ.get("PHG_CONFIG", DEFAULT_CONFIG)))
+    return config.outbox_path, config.gateway.state_dir
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        path = _path(args)
+        path, state_dir = _where(args)
     except Exception as exc:  # ConfigError and friends: the message is for the user
         print(f"phg outbox: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if not path.is_file():
         print(f"phg outbox: no outbox at {path}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    writes = args.action in WRITING
     try:
-        store = OutboxStore(path)
-    except OutboxError as exc:
+        lock = StateLock.acquire_existing(state_dir) if writes else None
+    except StateDirBusyError as exc:
+        print(f"phg outbox {args.action}: the daemon is running: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    except OSError as exc:
+        print(f"phg outbox: cannot lock the state directory {state_dir}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        return _act(path, args, writes)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _act(path: Path, args: argparse.Namespace, writes: bool) -> int:
+    try:
+        store = OutboxStore(path, readonly=not writes)
+    except (OutboxError, sqlite3.DatabaseError) as exc:
         print(f"phg outbox: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
@@ -90,6 +130,13 @@ def run(args: argparse.Namespace) -> int:
         return action
     except OutboxError as exc:
         print(f"phg outbox: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except sqlite3.DatabaseError as exc:
+        print(
+            f"phg outbox: the outbox {path} is damaged ({exc}); `phg run` sets it aside and "
+            "salvages what it can when it starts",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     finally:
         store.close()
@@ -130,6 +177,11 @@ def _describe(item: OutboxItem) -> str:
     ]
     if item.last_error:
         lines.append(f"last error: {item.last_error}")
+    from gateway.status.summary import reading_lines  # the values in words; FHIR keeps codes
+
+    values = reading_lines(e.resource for e in item.entries)
+    if values:
+        lines.append("reading: " + "; ".join(values))
     if item.outcome is not None:
         lines.append("server answer:")
         lines.append(exact_json.dumps(item.outcome, indent=2))

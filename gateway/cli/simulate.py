@@ -54,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
     except (registry.UnknownSimulatorError, registry.SimulatorUnavailableError) as exc:
         print(f"phg simulate: {exc.args[0]}", file=sys.stderr)
         return 2
+    program = sys.argv[:1]
+    sys.argv[:1] = [f"phg simulate {args.device}"]  # argparse names the simulator after it
     try:
         return simulator(list(args.options))
     except SystemExit as exc:  # the simulator's own argument errors and --help
@@ -61,3 +63,5 @@ def run(args: argparse.Namespace) -> int:
             print(f"phg simulate {args.device}: {exc.code}", file=sys.stderr)
             return 2
         return 0 if exc.code is None else int(exc.code)
+    finally:
+        sys.argv[:1] = program

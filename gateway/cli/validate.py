@@ -12,6 +12,8 @@ from gateway.validation import Issue, validate_resource
 
 EXIT_INVALID = 1
 EXIT_BAD_INPUT = 2
+MAX_DEPTH = 100
+"""Deepest JSON nesting accepted; FHIR resources stay far below, and the validator recurses."""
 
 
 def register(subparsers: Any) -> None:
@@ -22,10 +24,13 @@ def register(subparsers: Any) -> None:
             "Validate each FILE (a FHIR R4 resource or Bundle as JSON) against its meta.profile "
             "(or the --profile URLs) and base FHIR R4, offline. Prints one line per issue, "
             "'FILE: SEVERITY PATH: MESSAGE', then a summary. Exit status: 0 valid (warnings "
-            "allowed), 1 errors found, 2 a file could not be read or is not JSON."
+            "allowed), 1 errors found, 2 a file could not be read, is not JSON or nests "
+            f"deeper than {MAX_DEPTH} levels."
         ),
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="JSON file(s) to validate")
+    parser.add_argument(
+        "files", nargs="+", metavar="FILE", help="JSON file(s) to validate ('-': standard input)"
+    )
     parser.add_argument(
         "--profile",
         action="append",
@@ -37,16 +42,35 @@ def register(subparsers: Any) -> None:
 
 def _load(path: str) -> dict[str, Any]:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"cannot read: {exc}") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"invalid JSON: {exc}") from None
+    except RecursionError:
+        raise ValueError(f"JSON nested more than {MAX_DEPTH} levels deep") from None
     if not isinstance(data, dict):
         raise ValueError("not a JSON object")
+    if depth(data) > MAX_DEPTH:
+        raise ValueError(f"JSON nested more than {MAX_DEPTH} levels deep")
     return data
+
+
+def depth(value: Any) -> int:
+    """How deeply arrays and objects nest in ``value`` (a scalar: 0), without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            item = item.values()
+        elif not isinstance(item, list):
+            continue
+        deepest = max(deepest, level + 1)
+        stack.extend((child, level + 1) for child in item if isinstance(child, dict | list))
+    return deepest
 
 
 def _line(path: str, issue: Issue) -> str:
@@ -64,7 +88,13 @@ def run(args: argparse.Namespace) -> int:
             print(f"phg validate: {path}: {exc}", file=sys.stderr)
             bad_input += 1
             continue
-        for issue in validate_resource(resource, args.profile):
+        try:
+            issues = list(validate_resource(resource, args.profile))
+        except RecursionError:  # not expected below MAX_DEPTH; never a traceback
+            print(f"phg validate: {path}: nested too deeply to validate", file=sys.stderr)
+            bad_input += 1
+            continue
+        for issue in issues:
             counts[issue.severity] += 1
             out.write(_line(path, issue) + "\n")
     checked = len(args.files) - bad_input

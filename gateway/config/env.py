@@ -6,10 +6,15 @@ Every setting of the single tables (``gateway``, ``fhir``, ``fhir.auth``, ``outb
 bindings (``[[devices]]``) have none. Values are text, converted by validation like TOML
 values; lists are comma-separated (``PHG_BLE_ADAPTERS=hci0,hci1``); an empty value unsets an
 optional setting (its default applies).
+
+A ``PHG_…`` variable that is neither an override nor one of :data:`OTHER_VARIABLES` is most
+likely a typo; :func:`unknown` names each with the closest valid name (``PHG_FHIR_BASEURL``:
+did you mean ``PHG_FHIR_BASE_URL``?), and loading the configuration warns about it.
 """
 
 from __future__ import annotations
 
+import difflib
 import types
 import typing
 from collections.abc import Iterator, Mapping
@@ -22,6 +27,18 @@ from gateway.config.model import GatewayConfig
 
 PREFIX: Final = "PHG_"
 _SECTIONS: Final = ("gateway", "fhir", "outbox", "ble", "logging", "status")
+OTHER_VARIABLES: Final = frozenset(
+    {
+        "PHG_CONFIG",  # the configuration file of `phg run`, `phg outbox`, `phg doctor`
+        "PHG_VENV",  # scripts/: the virtual environments and the Python they use
+        "PHG_FHIR_VENV",
+        "PHG_PYTHON",
+        "PHG_ROOT",
+        "PHG_FUZZ_EXAMPLES",  # tests
+        "PHG_ROUND_TRIP_EXAMPLES",
+        "PHG_TEST_WORKERS",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,3 +106,17 @@ def apply(data: dict[str, Any], environ: Mapping[str, str]) -> dict[str, str]:
             table[leaf] = text
         applied[".".join(var.path)] = var.name
     return applied
+
+
+def unknown(environ: Mapping[str, str]) -> list[str]:
+    """One warning per ``PHG_…`` variable of ``environ`` that PHG does not read."""
+    names = [var.name for var in VARIABLES]
+    warnings: list[str] = []
+    for name in sorted(environ):
+        if not name.startswith(PREFIX) or name in OTHER_VARIABLES or name in names:
+            continue
+        suffixes = [known.removeprefix(PREFIX) for known in (*names, *OTHER_VARIABLES)]
+        close = difflib.get_close_matches(name.removeprefix(PREFIX), suffixes, n=1, cutoff=0.6)
+        hint = f"; did you mean {PREFIX}{close[0]}?" if close else " (docs/daemon.md lists them)"
+        warnings.append(f"environment variable {name} is not a PHG setting, ignored{hint}")
+    return warnings

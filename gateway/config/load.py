@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import copy
 import os
+import sys
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -94,8 +95,17 @@ def parse(
     return config
 
 
-def load_config(path: Path, environ: Mapping[str, str] | None = None) -> GatewayConfig:
-    """Load ``path`` with the overrides of ``environ`` (default: the process environment)."""
+def _warn(message: str) -> None:
+    print(f"phg: warning: {message}", file=sys.stderr)
+
+
+def load_config(
+    path: Path,
+    environ: Mapping[str, str] | None = None,
+    warn: Callable[[str], None] = _warn,
+) -> GatewayConfig:
+    """Load ``path`` with the overrides of ``environ`` (default: the process environment);
+    ``warn`` receives one line per ``PHG_…`` variable that is not a setting (a typo)."""
     environ = os.environ if environ is None else environ
     try:
         with path.open("rb") as f:
@@ -104,6 +114,12 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Gateway
         raise ConfigError([f"{path}: no such configuration file"]) from None
     except OSError as exc:
         raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            [f"{path}: not UTF-8 text (invalid byte at offset {exc.start})"]
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
+    for message in env.unknown(environ):
+        warn(message)
     return parse(data, environ, path.resolve().parent)

@@ -30,11 +30,13 @@ from pydantic import (
 
 from gateway.ble.allowlist import Allowlist, normalize_address
 from gateway.ble.clock import ClockPolicy, ClockSync
+from gateway.config.loopback import is_loopback, plain_http_to_remote
 from gateway.config.patients import PatientSpec, to_patient
 from gateway.config.zone import host_zone, zone_named
 from gateway.fhir.identifiers import IdentifierError, parse_hex_bytes
 from gateway.fhir.patient import Patient, PatientBinding
 from gateway.fhir.phg_device import PhgConfig
+from gateway.upload.secrets import ONE_LINE, control_character
 
 _ADAPTER: Final = re.compile(r"hci[0-9]+")
 UNKNOWN_USER: Final = 0xFF
@@ -137,6 +139,14 @@ class AuthSection(_Section):
     def _token_url(cls, value: str | None) -> str | None:
         return None if value is None else _http_url(value)
 
+    @field_validator("token", "client_secret")
+    @classmethod
+    def _one_line(cls, value: SecretStr | None) -> SecretStr | None:
+        found = None if value is None else control_character(value.get_secret_value())
+        if found is not None:
+            raise ValueError(f"contains {found}; {ONE_LINE}")
+        return value
+
     @model_validator(mode="after")
     def _complete(self) -> AuthSection:
         missing: list[str] = []
@@ -187,6 +197,25 @@ class FhirSection(_Section):
         if value is not None and not value.is_file():
             raise ValueError(f"no such file: {value}")
         return value
+
+    @model_validator(mode="after")
+    def _credentials_over_tls(self) -> FhirSection:
+        """A bearer token, client secret or client assertion never crosses the network in
+        clear text: ``http://`` is allowed with credentials only to this machine."""
+        kind = self.auth.kind
+        if kind == "none":
+            return self
+        urls = {"base_url": self.base_url}
+        if self.auth.token_url is not None:
+            urls["auth.token_url"] = self.auth.token_url
+        clear = [name for name, url in urls.items() if plain_http_to_remote(url)]
+        if clear:
+            raise ValueError(
+                f"credentials (auth.kind {kind!r}) would go over plain http:// to "
+                f"{' and '.join(clear)}: use https:// (http:// is allowed only to a loopback "
+                "address: 127.0.0.1, ::1, localhost)"
+            )
+        return self
 
 
 class OutboxSection(_Section):
@@ -255,6 +284,16 @@ class StatusSection(_Section):
         if value is not None and not value.get_secret_value().strip():
             return None
         return value
+
+    @model_validator(mode="after")
+    def _token_off_loopback(self) -> StatusSection:
+        """Readings, device addresses and server answers are not for the whole network."""
+        if self.enabled and self.token is None and not is_loopback(self.host):
+            raise ValueError(
+                f"host {self.host!r} is not a loopback address: the status server needs a "
+                "token there (status.token or PHG_STATUS_TOKEN), or listen on 127.0.0.1"
+            )
+        return self
 
 
 class LoggingSection(_Section):

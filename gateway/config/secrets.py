@@ -1,9 +1,13 @@
 """Secrets of the FHIR authentication: from the environment or from files, never from the
 configuration file itself, and never shown (``SecretStr`` prints ``**********``).
 
-A secret file holds the secret alone; surrounding whitespace (a trailing newline) is removed.
-Files are read when the configuration is loaded, so an unreadable or empty file is a
-configuration error at start-up, not an upload failure hours later.
+A secret file holds the secret alone. A token or client secret is one line: the file's final
+line ending and surrounding spaces are removed, and any other control character (an embedded
+newline, a tab, NUL, DEL) is an error, as it is in ``PHG_FHIR_AUTH_TOKEN`` and
+``PHG_FHIR_AUTH_CLIENT_SECRET``; a private key (PEM) keeps its lines. Files are read when the
+configuration is loaded, so an unreadable, empty or multi-line file is a configuration error
+at start-up, not an upload failure hours later (or an ``Illegal header value`` error quoting
+the secret into the logs and the outbox).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Final
 from pydantic import SecretStr
 
 from gateway.config.model import AuthSection
+from gateway.upload import secrets as upload_secrets
 
 FORBIDDEN_IN_FILE: Final = {
     "token": "PHG_FHIR_AUTH_TOKEN or token_file",
@@ -25,13 +30,20 @@ class SecretError(ValueError):
     """A secret file that cannot be used; the message names the setting, never the secret."""
 
 
-def read_secret(path: Path, setting: str) -> SecretStr:
+def read_secret(path: Path, setting: str, *, one_line: bool = True) -> SecretStr:
+    """The secret in ``path``; ``one_line`` (tokens, client secrets): no control characters."""
     try:
-        text = path.read_text(encoding="utf-8").strip()
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SecretError(f"{setting}: cannot read {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise SecretError(f"{setting}: {path} is not UTF-8 text") from None
+    if one_line:
+        try:
+            text = upload_secrets.one_line(text, f"{setting}: {path}", final_line_end=True)
+        except upload_secrets.SecretError as exc:
+            raise SecretError(str(exc)) from None
+    text = text.strip()
     if not text:
         raise SecretError(f"{setting}: {path} is empty")
     return SecretStr(text)
@@ -58,7 +70,7 @@ def private_key(auth: AuthSection) -> SecretStr | None:
     """The PEM private key of SMART Backend Services."""
     if auth.private_key_file is None:
         return None
-    return read_secret(auth.private_key_file, "fhir.auth.private_key_file")
+    return read_secret(auth.private_key_file, "fhir.auth.private_key_file", one_line=False)
 
 
 def check_readable(auth: AuthSection) -> None:

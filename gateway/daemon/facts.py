@@ -1,7 +1,6 @@
-"""What the BLE layer learnt about a connection, in the terms of the FHIR mapping (pure):
-:class:`~gateway.fhir.device_info.PhdDeviceInfo` from the Device Information Service and the
-address, and the :class:`~gateway.fhir.timeline.DeviceClock` a measurement's stamp is read
-against.
+"""Which device clock a measurement's stamp is read against (pure): the
+:class:`~gateway.fhir.timeline.DeviceClock` of a connection's clock era. (The PhdDevice facts of
+a connection come from :func:`gateway.fhir.device_facts.phd_device_info`, the one converter.)
 
 Clock choice. The session reads the device's Current Time when it connects and, if the policy
 allows, sets it right after (``ClockReading.set_to``). Stamps taken before the write are on the
@@ -16,11 +15,10 @@ old clock, stamps taken after it on the new one, so:
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 
-from gateway.ble.events import ClockReading, ConnectionFacts, MeasurementEvent
-from gateway.fhir.device_info import PhdDeviceInfo
-from gateway.fhir.identifiers import parse_hex_bytes
+from gateway.ble.events import ClockReading, MeasurementEvent
 from gateway.fhir.timeline import DeviceClock, WallClockStamp
 
 
@@ -31,28 +29,15 @@ class ClockEra(enum.Enum):
     AS_SET = "as-set"
 
 
-def phd_info(facts: ConnectionFacts, may_set_clock: bool) -> PhdDeviceInfo:
-    dis = facts.device_information
-    has_clock = facts.clock is not None
-    return PhdDeviceInfo(
-        manufacturer=dis.manufacturer,
-        model=dis.model,
-        serial=dis.serial_number,
-        hardware_version=dis.hardware_revision,
-        software_version=dis.software_revision,
-        firmware_version=dis.firmware_revision,
-        system_id=dis.system_id,
-        bluetooth_address=parse_hex_bytes(facts.address, 6, "address"),
-        real_time_clock=True if has_clock else None,
-        set_clock=may_set_clock if has_clock else None,
-    )
-
-
 def era_of(event: MeasurementEvent) -> ClockEra:
-    clock = event.connection.clock
-    if clock is None or clock.set_to is None or event.stored:
+    return era_at(event.connection.clock, event.received_at, stored=event.stored)
+
+
+def era_at(clock: ClockReading | None, received_at: dt.datetime, *, stored: bool) -> ClockEra:
+    """The clock era of a value received at ``received_at`` (``stored``: an RACP record)."""
+    if clock is None or clock.set_to is None or stored:
         return ClockEra.AS_READ
-    return ClockEra.AS_SET if event.received_at >= clock.set_to else ClockEra.AS_READ
+    return ClockEra.AS_SET if received_at >= clock.set_to else ClockEra.AS_READ
 
 
 def device_clock(reading: ClockReading | None, era: ClockEra) -> DeviceClock | None:

@@ -12,10 +12,17 @@ again later, never attributed to anyone:
 ``unmapped``       no FHIR mapping for this measurement type yet (or the mapping failed)
 ``decode-failed``  bytes that did not decode
 ``outbox-failed``  the outbox refused the reading (full, unwritable); it was not acknowledged
-``awaiting-join``  a value that waits for another of the same record (a glucose context that
-                   arrived before its measurement): kept so that a crash cannot lose it, and
-                   deleted (:meth:`HeldBackStore.resolve`) once the record is in the outbox
+``awaiting-join``  a value that waits for another of the same record (a glucose context whose
+                   measurement is not in the connection's join memory): kept so that a crash
+                   cannot lose it, and deleted (:meth:`HeldBackStore.resolve`) once it was
+                   joined and stored in the outbox
 =================  ==========================================================================
+
+A second table, ``announced``, keeps the raw bytes of each stored measurement that announced a
+value still to come (a glucose measurement whose context follows), by address and sequence
+number, so that the context can be joined to it however late it arrives (another connection,
+after a restart). Its row is deleted once the context was joined; a row whose context never
+comes stays (a few dozen bytes).
 
 :meth:`HeldBackStore.keep` returns after ``COMMIT`` (WAL, ``synchronous=FULL``), so the
 pipeline acknowledges a held-back reading to the BLE layer only once it is on disk. The file is
@@ -29,12 +36,15 @@ import datetime as dt
 import json
 import os
 import sqlite3
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
-from gateway.ble.events import ConnectionFacts
+from gateway.ble.events import ClockReading, ConnectionFacts, DeviceInformation
+
+T = TypeVar("T")
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS heldback (
@@ -53,7 +63,23 @@ CREATE TABLE IF NOT EXISTS heldback (
     facts TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS heldback_address ON heldback (address, user_index);
+CREATE INDEX IF NOT EXISTS heldback_record ON heldback (address, sequence_number);
+CREATE TABLE IF NOT EXISTS announced (
+    address TEXT NOT NULL,
+    sequence_number INTEGER NOT NULL,
+    characteristic TEXT NOT NULL,
+    uuid16 INTEGER NOT NULL,
+    raw BLOB NOT NULL,
+    received_at TEXT NOT NULL,
+    kept_at TEXT NOT NULL,
+    PRIMARY KEY (address, sequence_number)
+);
 """
+
+_COLUMNS: Final = (
+    "id, kept_at, kind, reason, address, user_index, characteristic, uuid16, raw, received_at,"
+    " stored, sequence_number, facts"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +94,58 @@ class KeptReading:
     user_index: int | None = None
     stored: bool = False
     sequence_number: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KeptRow:
+    """One row of the held-back store as read back (``facts`` is the JSON of
+    :func:`facts_json`)."""
+
+    id: int
+    kept_at: str
+    kind: str
+    reason: str
+    address: str
+    user_index: int | None
+    characteristic: str
+    uuid16: int
+    raw: bytes
+    received_at: dt.datetime
+    stored: bool
+    sequence_number: int | None
+    facts: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnnouncedValue:
+    """A stored measurement that announced a value still to come (``announced`` table)."""
+
+    address: str
+    sequence_number: int
+    characteristic: str
+    uuid16: int
+    raw: bytes
+    received_at: dt.datetime
+
+
+def row_of(values: tuple[Any, ...]) -> KeptRow:
+    (row_id, kept_at, kind, reason, address, user_index, characteristic, uuid16, raw) = values[:9]
+    received_at, stored, sequence_number, facts = values[9:]
+    return KeptRow(
+        int(row_id),
+        str(kept_at),
+        str(kind),
+        str(reason),
+        str(address),
+        None if user_index is None else int(user_index),
+        str(characteristic),
+        int(uuid16),
+        bytes(raw),
+        dt.datetime.fromisoformat(str(received_at)),
+        bool(stored),
+        None if sequence_number is None else int(sequence_number),
+        str(facts),
+    )
 
 
 def facts_json(facts: ConnectionFacts) -> str:
@@ -89,6 +167,7 @@ def facts_json(facts: ConnectionFacts) -> str:
         "system_id": None if dis.system_id is None else dis.system_id.hex(),
         "battery_percent": facts.battery_percent,
         "quirks": list(facts.quirks),
+        "services": sorted(facts.services),
         "clock": None
         if clock is None
         else {
@@ -98,6 +177,45 @@ def facts_json(facts: ConnectionFacts) -> str:
         },
     }
     return json.dumps(data, sort_keys=True)
+
+
+def facts_from_json(text: str) -> ConnectionFacts:
+    """The connection facts :func:`facts_json` wrote (features and the Regulatory
+    Certification Data List are not kept, so a re-mapping goes without them)."""
+    data = json.loads(text)
+    clock = data.get("clock")
+    system_id = data.get("system_id")
+    return ConnectionFacts(
+        address=str(data["address"]),
+        adapter=str(data.get("adapter") or ""),
+        name=data.get("name"),
+        connection_number=int(data.get("connection_number") or 0),
+        connected_at=dt.datetime.fromisoformat(data["connected_at"]),
+        device_information=DeviceInformation(
+            manufacturer=data.get("manufacturer"),
+            model=data.get("model"),
+            serial_number=data.get("serial_number"),
+            hardware_revision=data.get("hardware_revision"),
+            firmware_revision=data.get("firmware_revision"),
+            software_revision=data.get("software_revision"),
+            system_id=None if system_id is None else bytes.fromhex(system_id),
+        ),
+        battery_percent=data.get("battery_percent"),
+        clock=None
+        if clock is None
+        else ClockReading(
+            dt.datetime.fromisoformat(clock["gateway_time"]),
+            _optional_time(clock.get("device_time")),
+            None,
+            _optional_time(clock.get("set_to")),
+        ),
+        quirks=tuple(data.get("quirks") or ()),
+        services=frozenset(int(s) for s in data.get("services") or ()),
+    )
+
+
+def _optional_time(text: str | None) -> dt.datetime | None:
+    return None if text is None else dt.datetime.fromisoformat(text)
 
 
 class HeldBackStore:
@@ -149,20 +267,90 @@ class HeldBackStore:
         return row_id
 
     async def resolve(self, address: str, sequence_number: int) -> int:
-        """Delete the ``awaiting-join`` rows of ``address``'s record ``sequence_number`` (it
-        was mapped and stored with its measurement); returns how many were deleted."""
-        return await asyncio.get_running_loop().run_in_executor(
-            self._executor, self._delete_awaiting, address, sequence_number
-        )
+        """Record ``sequence_number`` of ``address`` is in the outbox with all its values:
+        delete its ``awaiting-join`` rows and its ``announced`` row; returns how many
+        ``awaiting-join`` rows were deleted."""
+        return await self._run(self._resolve, address, sequence_number)
 
-    def _delete_awaiting(self, address: str, sequence_number: int) -> int:
+    def _resolve(self, address: str, sequence_number: int) -> int:
         with self._conn:
             cursor = self._conn.execute(
                 "DELETE FROM heldback WHERE kind = 'awaiting-join' AND address = ?"
                 " AND sequence_number = ?",
                 (address, sequence_number),
             )
+            self._conn.execute(
+                "DELETE FROM announced WHERE address = ? AND sequence_number = ?",
+                (address, sequence_number),
+            )
         return cursor.rowcount
+
+    async def waiting(self, address: str, sequence_number: int) -> list[KeptRow]:
+        """The ``awaiting-join`` rows of record ``sequence_number`` of ``address``, oldest
+        first."""
+        return await self._run(self._waiting, address, sequence_number)
+
+    def _waiting(self, address: str, sequence_number: int) -> list[KeptRow]:
+        rows = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM heldback WHERE kind = 'awaiting-join' AND address = ?"
+            " AND sequence_number = ? ORDER BY id",
+            (address, sequence_number),
+        )
+        return [row_of(r) for r in rows.fetchall()]
+
+    async def announce(self, value: AnnouncedValue) -> None:
+        """Keep a stored measurement that announced a value still to come (returns once
+        committed)."""
+        await self._run(self._announce, value)
+
+    def _announce(self, v: AnnouncedValue) -> None:
+        with self._conn:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO announced (address, sequence_number, characteristic,"
+                " uuid16, raw, received_at, kept_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    v.address,
+                    v.sequence_number,
+                    v.characteristic,
+                    v.uuid16,
+                    v.raw,
+                    v.received_at.isoformat(),
+                    dt.datetime.now(dt.UTC).isoformat(),
+                ),
+            )
+
+    async def announced(self, address: str, sequence_number: int) -> AnnouncedValue | None:
+        """The stored measurement of that record that announced a value, if kept."""
+        return await self._run(self._announced, address, sequence_number)
+
+    def _announced(self, address: str, sequence_number: int) -> AnnouncedValue | None:
+        row = self._conn.execute(
+            "SELECT characteristic, uuid16, raw, received_at FROM announced"
+            " WHERE address = ? AND sequence_number = ?",
+            (address, sequence_number),
+        ).fetchone()
+        if row is None:
+            return None
+        characteristic, uuid16, raw, received_at = row
+        return AnnouncedValue(
+            address,
+            sequence_number,
+            str(characteristic),
+            int(uuid16),
+            bytes(raw),
+            dt.datetime.fromisoformat(str(received_at)),
+        )
+
+    async def counts(self) -> dict[str, int]:
+        """Rows per kind."""
+        return await self._run(kinds_count, self._conn)
+
+    async def undecodable(self, limit: int) -> list[KeptRow]:
+        """The newest ``decode-failed`` rows (bytes that did not decode), newest first."""
+        return await self._run(rows, self._conn, ("decode-failed",), (), limit, True)
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     async def close(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self._executor, self._conn.close)
@@ -180,11 +368,67 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def open_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection to an existing held-back store (``FileNotFoundError`` if none)."""
+    if not path.is_file():
+        raise FileNotFoundError(f"no held-back store at {path}")
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+
+
+def open_writable(path: Path) -> sqlite3.Connection:
+    """A read-write connection (the schema is created if missing), for ``phg heldback``."""
+    return _connect(path)
+
+
+def rows(
+    conn: sqlite3.Connection,
+    kinds: tuple[str, ...] = (),
+    ids: tuple[int, ...] = (),
+    limit: int | None = None,
+    newest_first: bool = False,
+) -> list[KeptRow]:
+    """Rows of the given kinds (all when empty) and ids (all when empty)."""
+    where: list[str] = []
+    params: list[object] = []
+    if kinds:
+        where.append(f"kind IN ({', '.join('?' * len(kinds))})")
+        params += list(kinds)
+    if ids:
+        where.append(f"id IN ({', '.join('?' * len(ids))})")
+        params += list(ids)
+    sql = f"SELECT {_COLUMNS} FROM heldback"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY id DESC" if newest_first else " ORDER BY id"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return [row_of(r) for r in conn.execute(sql, params).fetchall()]
+
+
+def delete(conn: sqlite3.Connection, row_id: int) -> bool:
+    """Delete one row (committed); False when it was not there any more."""
+    with conn:
+        return conn.execute("DELETE FROM heldback WHERE id = ?", (row_id,)).rowcount == 1
+
+
+def kinds_count(conn: sqlite3.Connection) -> dict[str, int]:
+    found = conn.execute("SELECT kind, COUNT(*) FROM heldback GROUP BY kind").fetchall()
+    return {str(kind): int(n) for kind, n in found}
+
+
 def count(path: Path) -> dict[str, int]:
-    """Rows per kind (for tests and status output); opens the file read-only."""
+    """Rows per kind (for tests and status output); opens the file read-only. A store whose
+    table is not created yet (the daemon is opening it) has no rows."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        rows = conn.execute("SELECT kind, COUNT(*) FROM heldback GROUP BY kind").fetchall()
+        if (
+            conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'heldback'"
+            ).fetchone()
+            is None
+        ):
+            return {}
+        return kinds_count(conn)
     finally:
         conn.close()
-    return {str(kind): int(n) for kind, n in rows}

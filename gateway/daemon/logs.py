@@ -27,6 +27,17 @@ def mask_secrets(_logger: Any, _method: str, event: MutableMapping[str, Any]) ->
     return event
 
 
+class KnownNoise(logging.Filter):
+    """Drops third-party warnings that say nothing to act on. bleak's "Could not determine
+    BlueZ version" only means ``bluetoothctl`` is not installed (the test bus, a container):
+    PHG talks to BlueZ over D-Bus and needs no ``bluetoothctl``."""
+
+    MESSAGES: Final = ("Could not determine BlueZ version",)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.MESSAGES)
+
+
 def setup(fmt: str = "json", level: str = "info", stream: TextIO | None = None) -> None:
     """Configure structlog and standard logging for the process."""
     numeric = _LEVELS.get(level, logging.ERROR)
@@ -64,6 +75,7 @@ def setup(fmt: str = "json", level: str = "info", stream: TextIO | None = None) 
             ],
         )
     )
+    handler.addFilter(KnownNoise())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(numeric)

@@ -15,13 +15,13 @@ from typing import Any
 import httpx
 
 from gateway.ble.events import BleEvent, EventConsumer
-from gateway.daemon.heldback import KeptReading
+from gateway.daemon.heldback import AnnouncedValue, KeptReading, KeptRow
 from gateway.daemon.ports import KeptReadings
 from gateway.fhir.connection import Mapped
 from gateway.fhir.elements import JsonDict
 from gateway.outbox import Outbox
 from gateway.status.board import StatusBoard
-from gateway.upload.client import FhirClient
+from gateway.upload.client import FhirClient, error_text
 
 
 class ObservedOutbox(Outbox):
@@ -69,6 +69,15 @@ class ObservedKept:
     async def resolve(self, address: str, sequence_number: int) -> int:
         return await self.kept.resolve(address, sequence_number)
 
+    async def waiting(self, address: str, sequence_number: int) -> list[KeptRow]:
+        return await self.kept.waiting(address, sequence_number)
+
+    async def announce(self, value: AnnouncedValue) -> None:
+        await self.kept.announce(value)
+
+    async def announced(self, address: str, sequence_number: int) -> AnnouncedValue | None:
+        return await self.kept.announced(address, sequence_number)
+
 
 def observed_consumer(consumer: EventConsumer, board: StatusBoard) -> EventConsumer:
     async def consume(event: BleEvent) -> None:
@@ -93,7 +102,7 @@ class ObservedFhirClient(FhirClient):
             response = await super().transaction(body)
         except Exception as exc:
             if self.board is not None:
-                error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                error = error_text(exc)
                 self.board.on_transaction(body, None, None, time.monotonic() - started, error)
             raise
         if self.board is not None:

@@ -7,6 +7,9 @@ For every :class:`~gateway.ble.events.MeasurementEvent`, on the connection's
 - :class:`~gateway.fhir.connection.Mapped` -> ``await outbox.put(...)``;
 - held back / discarded / no mapping -> ``await kept.keep(...)`` (never attributed, never
   uploaded, see :mod:`gateway.daemon.heldback`);
+- a value waiting for another of its record (a glucose context and its measurement) -> joined
+  against what is stored, by sequence number (:mod:`gateway.daemon.record_join`), else kept as
+  ``awaiting-join`` until the other arrives;
 - skipped (transient data, on purpose) -> nothing.
 
 Returning from :meth:`Pipeline.__call__` is the acknowledgement the BLE layer waits for before
@@ -33,16 +36,19 @@ from gateway.ble.events import (
     SessionState,
     SessionStateEvent,
 )
-from gateway.daemon.facts import ClockEra, device_clock, era_of, phd_info
-from gateway.daemon.heldback import KeptReading
+from gateway.daemon.facts import ClockEra, device_clock, era_of
+from gateway.daemon.heldback import AnnouncedValue, KeptReading
 from gateway.daemon.ports import KeptReadings, ReadingOutbox
+from gateway.daemon.record_join import announces_more, decode_kept
 from gateway.fhir.connection import ConnectionMapper, HeldBack, Mapped, MappingResult, Skipped
+from gateway.fhir.device_facts import phd_device_info
 from gateway.fhir.patient import PatientBinding
 from gateway.fhir.phg_device import PhgConfig
 from gateway.fhir.timeline import Discarded
 
 _log = structlog.get_logger("gateway.daemon.pipeline")
 
+_Logger = structlog.typing.FilteringBoundLogger
 _ENDED = (SessionState.DISCONNECTED, SessionState.STOPPED, SessionState.FAILED)
 
 
@@ -64,15 +70,12 @@ class Pipeline:
         phg: PhgConfig,
         zone: dt.tzinfo,
         bindings: Mapping[str, PatientBinding],
-        *,
-        may_set_clock: bool = False,
     ) -> None:
         self.outbox = outbox
         self.kept = kept
         self.phg = phg
         self.zone = zone
         self.bindings = dict(bindings)
-        self.may_set_clock = may_set_clock
         self.stats = PipelineStats()
         self._mappers: dict[tuple[str, int, ClockEra], ConnectionMapper] = {}
 
@@ -107,7 +110,7 @@ class Pipeline:
         if mapper is None:
             mapper = ConnectionMapper(
                 phg=self.phg,
-                phd=phd_info(facts, self.may_set_clock),
+                phd=phd_device_info(facts),
                 patients=self.bindings.get(facts.address, PatientBinding()),
                 zone=self.zone,
                 clock=device_clock(facts.clock, era),
@@ -123,7 +126,8 @@ class Pipeline:
             sequence=event.sequence_number,
         )
         try:
-            result: MappingResult = self._mapper(event).map(event.value, event.received_at)
+            mapper = self._mapper(event)
+            result: MappingResult = mapper.map(event.value, event.received_at)
         except Exception as exc:  # no mapper for this type, or a mapping bug: keep the bytes
             log.warning("mapping_failed", error=repr(exc))
             await self._keep(self._kept(event, "unmapped", repr(exc)))
@@ -131,11 +135,11 @@ class Pipeline:
         if isinstance(result, Mapped):
             await self._store(event, result, log)
             if event.sequence_number is not None:
-                # A value that arrived before this one of the same record is in the outbox now.
-                await self.kept.resolve(event.connection.address, event.sequence_number)
+                await self._record_completed(event, mapper, log)
         elif isinstance(result, HeldBack) and result.waiting:
-            log.info("awaiting_join", reason=result.reason)
-            await self._keep(self._kept(event, "awaiting-join", result.reason))
+            if not await self._join_stored(event, mapper, log):
+                log.info("awaiting_join", reason=result.reason)
+                await self._keep(self._kept(event, "awaiting-join", result.reason))
         elif isinstance(result, HeldBack):
             log.warning("held_back", user_index=result.user_index, reason=result.reason)
             await self._keep(self._kept(event, "held-back", result.reason, result.user_index))
@@ -147,9 +151,69 @@ class Pipeline:
             self.stats.skipped += 1
             log.debug("skipped", reason=result.reason)
 
-    async def _store(
-        self, event: MeasurementEvent, reading: Mapped, log: structlog.typing.FilteringBoundLogger
+    # --- values of one record that arrive apart (see gateway.daemon.record_join) ------------
+    async def _record_completed(
+        self, event: MeasurementEvent, mapper: ConnectionMapper, log: _Logger
     ) -> None:
+        """``event`` (with a sequence number) is in the outbox: map the values of its record
+        that waited for it, then forget them; or keep it as announced when it announces a
+        value that has not come yet."""
+        address, sequence = event.connection.address, event.sequence_number
+        assert sequence is not None
+        joined = failed = 0
+        for row in await self.kept.waiting(address, sequence):
+            if row.uuid16 == event.uuid16:
+                continue  # the same value again (a record fetched twice): already stored now
+            try:
+                again = mapper.map(decode_kept(row.uuid16, row.raw), row.received_at)
+            except Exception as exc:  # kept bytes that no longer map: leave them kept
+                log.warning("join_failed", row=row.id, error=repr(exc))
+                failed += 1
+                continue
+            if isinstance(again, Mapped):
+                await self._store(event, again, log)
+                joined += 1
+        if not failed:
+            await self.kept.resolve(address, sequence)
+        if joined:
+            log.info("record_joined", values=joined)
+        elif announces_more(event.uuid16, event.value):
+            await self.kept.announce(
+                AnnouncedValue(
+                    address,
+                    sequence,
+                    event.characteristic,
+                    event.uuid16,
+                    event.raw,
+                    event.received_at,
+                )
+            )
+
+    async def _join_stored(
+        self, event: MeasurementEvent, mapper: ConnectionMapper, log: _Logger
+    ) -> bool:
+        """Join a value that waits for its measurement with the stored measurement of its
+        record, if the measurement announced it; True when the joined reading is stored."""
+        if event.sequence_number is None:
+            return False
+        address, sequence = event.connection.address, event.sequence_number
+        found = await self.kept.announced(address, sequence)
+        if found is None:
+            return False
+        try:  # back into the connection's join memory (it is in the outbox already)
+            mapper.map(decode_kept(found.uuid16, found.raw), found.received_at)
+            result = mapper.map(event.value, event.received_at)
+        except Exception as exc:
+            log.warning("join_failed", error=repr(exc))
+            return False
+        if not isinstance(result, Mapped):
+            return False
+        await self._store(event, result, log)
+        await self.kept.resolve(address, sequence)
+        log.info("record_joined", values=1, with_stored=True)
+        return True
+
+    async def _store(self, event: MeasurementEvent, reading: Mapped, log: _Logger) -> None:
         try:
             item = await self.outbox.put(reading, device=event.connection.address)
         except Exception as exc:

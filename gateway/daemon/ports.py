@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from gateway.daemon.heldback import KeptReading
+from gateway.daemon.heldback import AnnouncedValue, KeptReading, KeptRow
 from gateway.fhir.connection import Mapped
 
 
@@ -24,5 +24,18 @@ class KeptReadings(Protocol):
         ...
 
     async def resolve(self, address: str, sequence_number: int) -> int:
-        """Forget the ``awaiting-join`` readings of that record (now stored with it)."""
+        """Forget the ``awaiting-join`` readings and the announced measurement of that record
+        (it is in the outbox with all its values)."""
+        ...
+
+    async def waiting(self, address: str, sequence_number: int) -> list[KeptRow]:
+        """The ``awaiting-join`` readings of that record."""
+        ...
+
+    async def announce(self, value: AnnouncedValue) -> None:
+        """Keep a stored measurement that announced a value still to come (durably)."""
+        ...
+
+    async def announced(self, address: str, sequence_number: int) -> AnnouncedValue | None:
+        """The kept measurement of that record that announced a value, if any."""
         ...

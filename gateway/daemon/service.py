@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import structlog
 
@@ -32,7 +35,11 @@ from gateway.daemon.observed import (
     observed_consumer,
 )
 from gateway.daemon.pipeline import Pipeline
+from gateway.daemon.private import make_private
+from gateway.daemon.statelock import StateLock
 from gateway.fhir.identifiers import dashed
+from gateway.outbox import OutboxError
+from gateway.outbox.recovery import recover
 from gateway.status.board import StatusBoard
 from gateway.status.server import StatusServer
 from gateway.status.source import DaemonStatus
@@ -42,6 +49,30 @@ from gateway.upload.uploader import Uploader
 _log = structlog.get_logger("gateway.daemon")
 
 BleFactory = Callable[[GatewayConfig, EventConsumer], BleRuntime]
+
+
+async def _recover_outbox(config: GatewayConfig, board: StatusBoard) -> None:
+    """A damaged outbox is set aside and salvaged (:mod:`gateway.outbox.recovery`) before it
+    is opened; the operator learns it from the log and the status page."""
+    recovery = await asyncio.to_thread(recover, config.outbox_path)
+    if recovery is None:
+        return
+    _log.error(
+        "outbox_damaged",
+        reason=recovery.reason,
+        damaged_file=str(recovery.damaged),
+        salvaged=recovery.salvaged,
+        unreadable=recovery.unreadable,
+        hint="the damaged file is kept for inspection; the gateway goes on with the new outbox",
+    )
+    board.on_notice(recovery.summary())
+
+
+def _disk_full(path: Path) -> bool:
+    try:
+        return os.statvfs(path.parent).f_bavail == 0
+    except OSError:
+        return False
 
 
 def default_ble(config: GatewayConfig, consumer: EventConsumer) -> BleRuntime:
@@ -60,8 +91,22 @@ class Daemon:
     health_interval: float = 60.0
     """Seconds between FHIR server checks while the status server runs."""
     status_server: StatusServer | None = None
+    disk_full_retry: float = 10.0
+    """Seconds between attempts to open the stores while the disk is full."""
 
     async def run(self) -> int:
+        """Run until stopped (0) or a task crashed (1). Raises
+        :class:`~gateway.daemon.statelock.StateDirBusyError` when another daemon holds the state
+        directory, and outbox errors when the state directory cannot be used."""
+        config = self.config
+        with StateLock.acquire(config.gateway.state_dir) as _lock:
+            make_private(
+                config.gateway.state_dir,
+                (config.outbox_path, config.heldback_path, config.highwater_path),
+            )
+            return await self._run_locked()
+
+    async def _run_locked(self) -> int:
         config = self.config
         stop = self.stop = self.stop or asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -72,11 +117,21 @@ class Daemon:
         board = self.board = self.board or StatusBoard(config.fhir.base_url)
         if isinstance(self.client, ObservedFhirClient):
             self.client.board = board
-        outbox = await ObservedOutbox.open_for(
-            board, config.outbox_path, max_bytes=int(config.outbox.max_size_mb * 1024 * 1024)
-        )
+        await _recover_outbox(config, board)
         try:
-            kept = await HeldBackStore.open(config.heldback_path)
+            stores = await self._open_stores(board, stop)
+        except BaseException:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)
+            raise
+        if stores is None:  # stopped while waiting for room on the disk
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)
+            with contextlib.suppress(Exception):
+                await self.client.aclose()
+            return 0
+        outbox, kept = stores
+        try:
             try:
                 pipeline = Pipeline(
                     outbox,
@@ -84,9 +139,13 @@ class Daemon:
                     phg,
                     zone,
                     config.bindings(),
-                    may_set_clock=config.ble.clock_sync != "never",
                 )
-                uploader = Uploader(outbox, self.client, max_entries=config.outbox.batch_size)
+                uploader = Uploader(
+                    outbox,
+                    self.client,
+                    max_entries=config.outbox.batch_size,
+                    on_problem=board.on_upload_problem,
+                )
                 _log.info(
                     "daemon_started",
                     phg_system_id=dashed(phg.system_id),
@@ -96,7 +155,7 @@ class Daemon:
                     outbox=str(config.outbox_path),
                     devices=len(config.devices),
                 )
-                await self._start_status(DaemonStatus(board, outbox))
+                await self._start_status(DaemonStatus(board, outbox, kept))
                 try:
                     crashed = await self._serve(pipeline, uploader, stop)
                 finally:
@@ -112,6 +171,47 @@ class Daemon:
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(signum)
         return 1 if crashed else 0
+
+    async def _open_stores(
+        self, board: StatusBoard, stop: asyncio.Event
+    ) -> tuple[ObservedOutbox, HeldBackStore] | None:
+        """The outbox and the held-back store. When the disk is so full that SQLite cannot
+        even make their ``-wal``/``-shm`` files, wait for room (retrying every
+        ``disk_full_retry`` seconds; None if stopped meanwhile) instead of exiting into a
+        restart loop. Nothing is acknowledged meanwhile: the devices keep their records."""
+        config = self.config
+        logged = False
+        while True:
+            try:
+                outbox = await ObservedOutbox.open_for(
+                    board,
+                    config.outbox_path,
+                    max_bytes=int(config.outbox.max_size_mb * 1024 * 1024),
+                )
+            except OutboxError as exc:
+                if not _disk_full(config.outbox_path):
+                    raise
+                error: Exception = exc
+            else:
+                try:
+                    return outbox, await HeldBackStore.open(config.heldback_path)
+                except (sqlite3.Error, OSError) as exc:
+                    await outbox.close()
+                    if not _disk_full(config.heldback_path):
+                        raise
+                    error = exc
+            if not logged:
+                logged = True
+                _log.error(
+                    "state_dir_full",
+                    state_dir=str(config.gateway.state_dir),
+                    error=str(error),
+                    hint=f"free space there; the daemon retries every {self.disk_full_retry} s",
+                )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.disk_full_retry)
+            if stop.is_set():
+                return None
 
     def _signalled(self, signum: int) -> None:
         _log.info("stopping", signal=signal.Signals(signum).name)

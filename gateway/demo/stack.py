@@ -42,9 +42,12 @@ DEVICES: Final = (
 
 
 def port_or_free(preferred: int) -> int:
-    """``preferred`` if it can be bound on 127.0.0.1 now, else a free port."""
+    """``preferred`` if it can be bound on 127.0.0.1 now, else a free port. Probed with
+    SO_REUSEADDR, as the servers bind, so a port the previous demo left in TIME_WAIT counts
+    as free and a rerun keeps its ports."""
     for port in (preferred, 0):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
@@ -72,9 +75,10 @@ class DemoStack:
         say("starting the Bluetooth test bus (private D-Bus + BlueZoo)")
         self.bus = TestBus(adapters=1 + len(DEVICES), workdir=self.workdir / "testbus")
         self.bus.start()
-        self.fhir = make_fhir_server(
-            self.fhir_kind, self.workdir / self.fhir_kind, port_or_free(self.fhir_port)
-        )
+        port = port_or_free(self.fhir_port)
+        if self.fhir_port and port != self.fhir_port:
+            say(f"port {self.fhir_port} is busy: the FHIR server uses port {port}")
+        self.fhir = make_fhir_server(self.fhir_kind, self.workdir / self.fhir_kind, port)
         say(f"starting {self.fhir.name} (FHIR server)")
         self.fhir.start()
         for i, device in enumerate(DEVICES, start=1):

@@ -1,6 +1,6 @@
 """The transaction Bundle (PHD IG "Uploading"): ``urn:uuid`` full URLs, ``POST`` with
-``ifNoneExist`` for Patient, Devices and identified Observations, plain ``POST`` for the
-coincident time stamp and unstamped Observations.
+``ifNoneExist`` for Patients and Observations, conditional ``PUT`` for Devices (see
+:mod:`gateway.fhir.entries`).
 
 Entries are written in the IG example's order (Patient, PhgDevice, PhdDevice, coincident time
 stamp, measurements) by the caller; an entry whose full URL was already written is written once,

@@ -3,8 +3,10 @@
 
 ``subject`` is the PhdDevice, ``device`` the PhgDevice; ``effectiveDateTime`` is the gateway time
 of the clock read and ``valueDateTime`` the PHD time then (with the PHD's own offset, or the
-gateway's when it sent none). A clock that could not be read is a time fault: no value,
-``dataAbsentReason`` unknown.
+gateway's when it sent none). A time fault gives no value but ``dataAbsentReason`` unknown
+(PHD IG: "time fault"): a clock that could not be read ("Sensor Time Fault"), and a device that
+flags its own time as wrong in a measurement (``fault``: a glucose meter's time fault, a pulse
+oximeter's "device clock not set"), whose Observations then reference that time-fault stamp.
 """
 
 from __future__ import annotations
@@ -32,10 +34,18 @@ def clock_type_code(clock: DeviceClock) -> str:
     return MDC_ATTR_TIME_REL if clock.kind is ClockKind.TICK else codes.MDC_ATTR_TIME_ABS
 
 
+TIME_FAULT_TEXT: Final = "Sensor Time Fault"
+
+
 def coincident_time_stamp(
-    clock: DeviceClock, phd_reference: str, phg_reference: str, zone: dt.tzinfo
+    clock: DeviceClock,
+    phd_reference: str,
+    phg_reference: str,
+    zone: dt.tzinfo,
+    fault: str | None = None,
 ) -> JsonDict:
-    """The coincident time stamp Observation for one clock read."""
+    """The coincident time stamp Observation for one clock read; ``fault`` (the device's own
+    words for it) makes it a time-fault stamp whatever the clock read."""
     resource: JsonDict = {
         "resourceType": "Observation",
         "meta": {"profile": [codes.PROFILE_COINCIDENT]},
@@ -44,7 +54,7 @@ def coincident_time_stamp(
         "subject": reference(phd_reference),
         "effectiveDateTime": render(clock.read_at, zone),
     }
-    now = clock.device_now
+    now = None if fault is not None else clock.device_now
     if isinstance(now, WallClockStamp):
         if clock.kind is ClockKind.UTC:
             shown = dt.timezone(now.offset) if now.offset is not None else zone
@@ -61,7 +71,7 @@ def coincident_time_stamp(
         }
     else:
         dar = data_absent_reason("unknown")
-        dar["text"] = "Sensor Time Fault"
+        dar["text"] = TIME_FAULT_TEXT if fault is None else f"{TIME_FAULT_TEXT}: {fault}"
         resource["dataAbsentReason"] = dar
     resource["device"] = reference(phg_reference)
     resource["component"] = [

@@ -5,9 +5,11 @@ a :data:`MappingResult` for each decoded measurement:
 
 - :class:`Mapped`: Bundle entries for the Observations, plus the participants they refer to;
 - :class:`HeldBack`: a reading whose Bluetooth user index is not bound to a Patient (it must be
-  kept, not attributed, until a binding exists), or one waiting for data the same connection
-  has not sent yet (a glucose context before its measurement, CGM records before the session
-  start time): the mapper's join memory keeps it and maps it when that data arrives;
+  kept, not attributed, until a binding exists), or one waiting for data the mapper does not
+  hold (a glucose context whose measurement it does not remember, CGM records before the
+  session start time): the mapper keeps nothing of it; its holder maps it again once that data
+  was mapped (the daemon keeps it durably and joins it against what is stored,
+  :mod:`gateway.daemon.record_join`);
 - :class:`Discarded`: a stamp the IG says to drop (clock neither current nor synchronised);
 - :class:`Skipped`: data not uploaded on purpose (transient values).
 
@@ -25,7 +27,14 @@ from gateway.fhir.bundle import transaction_bundle
 from gateway.fhir.coincident import coincident_time_stamp
 from gateway.fhir.device_info import PhdDeviceInfo
 from gateway.fhir.elements import JsonDict
-from gateway.fhir.entries import BundleEntry, KnownIds, Participant, participant, urn_uuid
+from gateway.fhir.entries import (
+    BundleEntry,
+    KnownIds,
+    Participant,
+    participant,
+    urn_uuid,
+    with_upload_identifier,
+)
 from gateway.fhir.mapper_types import AnyProfileMapper, JoinMemory, Wait
 from gateway.fhir.observation import ObservationContext
 from gateway.fhir.patient import Patient, PatientBinding
@@ -43,9 +52,9 @@ class Mapped:
 
 @dataclass(frozen=True, slots=True)
 class HeldBack:
-    """Not mapped now. ``waiting``: the reading waits, in this connection's join memory, for
-    data of its own (a glucose context for its measurement) and is mapped with that data when
-    it arrives; otherwise it waits for a Patient binding of ``user_index``."""
+    """Not mapped now. ``waiting``: the reading waits for data of its own record that the
+    connection's join memory does not hold (a glucose context for its measurement): map it
+    again after that data; otherwise it waits for a Patient binding of ``user_index``."""
 
     user_index: int | None
     reason: str
@@ -102,21 +111,28 @@ class ConnectionMapper:
             self._participants[patient] = found
         return found
 
-    def coincident(self) -> BundleEntry:
-        """The connection's coincident time stamp Observation (plain POST, never matched)."""
+    def coincident(self, fault: str | None = None) -> BundleEntry:
+        """The connection's coincident time stamp Observation (conditional create on its
+        upload identifier, so a re-sent one is matched, never duplicated), or with ``fault``
+        its time-fault stamp (no value: the device flagged its time as wrong)."""
+        entry = self._coincident_participant(fault).entry
+        assert entry is not None
+        return entry
+
+    def _coincident_participant(self, fault: str | None) -> Participant:
         clock = self.clock
         if clock is None:
             raise ValueError("no PHD clock state for this connection")
-        found = self._participants.get("coincident")
+        key = "coincident" if fault is None else f"coincident-fault|{fault}"
+        found = self._participants.get(key)
         if found is None:
-            full_url = urn_uuid(f"coincident|{self._device_key}|{clock.read_at.isoformat()}")
+            full_url = urn_uuid(f"{key}|{self._device_key}|{clock.read_at.isoformat()}")
             resource = coincident_time_stamp(
-                clock, self.phd_participant().reference, self._gateway.reference, self.zone
+                clock, self.phd_participant().reference, self._gateway.reference, self.zone, fault
             )
-            found = Participant(full_url, BundleEntry(full_url, resource))
-            self._participants["coincident"] = found
-        assert found.entry is not None
-        return found.entry
+            found = Participant(full_url, with_upload_identifier(full_url, resource))
+            self._participants[key] = found
+        return found
 
     # --- mapping ----------------------------------------------------------------------------
     def map(self, measurement: object, received_at: dt.datetime) -> MappingResult:
@@ -149,7 +165,8 @@ class ConnectionMapper:
         if mapper.specialization is not None and mapper.specialization not in self._specializations:
             self._specializations.add(mapper.specialization)
             self._participants.pop("phd", None)
-            self._participants.pop("coincident", None)
+            for key in [k for k in self._participants if str(k).startswith("coincident")]:
+                del self._participants[key]
         patient: Patient | None
         if mapper.user_index is None:
             patient = self.patients.default
@@ -169,9 +186,11 @@ class ConnectionMapper:
         phd = self.phd_participant()
         used = [self._gateway, phd]
         coincident: str | None = None
-        if time.references_coincident:
-            coincident = self.coincident().full_url
-            used.append(self._participants["coincident"])
+        fault = None if mapper.time_fault is None else mapper.time_fault(measurement)
+        if time.references_coincident or fault is not None:
+            stamp = self._coincident_participant(fault)
+            coincident = stamp.reference
+            used.append(stamp)
         if patient is None:
             subject, patient_key = phd.reference, "device"
         else:

@@ -22,8 +22,10 @@ to the PHD facts the mapping needs (:class:`gateway.fhir.device_info.PhdDeviceIn
   the feature characteristics read, each profile's code being the one its FHIR mapper
   declares (:mod:`gateway.fhir.registry`), so the two never disagree.
 
-``ConnectionFacts`` does not carry the service list or the Regulatory Certification Data List
-yet: pass them as ``services`` and ``regulatory`` until it does.
+The GATT services (``ConnectionFacts.services``) and the Regulatory Certification Data List
+(``DeviceInformation.regulatory_certification``) come from the facts unless passed explicitly.
+
+This is the one converter: the daemon's pipeline and ``phg heldback remap`` both use it.
 """
 
 from __future__ import annotations
@@ -33,13 +35,12 @@ import importlib
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
-import structlog
-
 from gateway.ble.events import ConnectionFacts
 from gateway.fhir import codes
 from gateway.fhir.device_info import PhdDeviceInfo
 from gateway.fhir.identifiers import IdentifierError, parse_hex_bytes
 from gateway.fhir.registry import BY_TYPE
+from gateway.lazylog import get_logger
 from profiles.body_composition import BodyCompositionFeature, BodyCompositionFeatureFlag
 from profiles.device_information import (
     ContinuaBodyStruct,
@@ -48,7 +49,7 @@ from profiles.device_information import (
 from profiles.registry import PROFILE_MODULES
 from profiles.weight_scale import WeightScaleFeature, WeightScaleFeatureFlag
 
-_log = structlog.get_logger("gateway.fhir.device_facts")
+_log = get_logger("gateway.fhir.device_facts")
 
 PLACEHOLDER_SYSTEM_IDS = frozenset({bytes(8), b"\xff" * 8})
 
@@ -119,13 +120,17 @@ def _continua_version(regulatory: RegulatoryCertificationDataList | None) -> str
 def phd_device_info(
     facts: ConnectionFacts,
     *,
-    services: Iterable[int] = (),
+    services: Iterable[int] | None = None,
     regulatory: RegulatoryCertificationDataList | None = None,
 ) -> PhdDeviceInfo:
     """The PhdDeviceInfo of a connection (see the module docstring). Raises
     :class:`~gateway.fhir.identifiers.IdentifierError` when the device has neither a usable
     System ID nor a Bluetooth address."""
     dis = facts.device_information
+    if services is None:
+        services = facts.services
+    if regulatory is None:
+        regulatory = dis.regulatory_certification
     system_id = dis.system_id
     if system_id is not None and (len(system_id) != 8 or system_id in PLACEHOLDER_SYSTEM_IDS):
         _log.debug("system_id_ignored", reason="placeholder or wrong size")

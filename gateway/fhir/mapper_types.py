@@ -39,6 +39,10 @@ class ProfileMapper(Generic[M]):
     readings to map instead of the measurement (each mapped by its own registered mapper, which
     must have no join; an empty list is a :class:`Skipped` with ``skip_reason``), or a
     :class:`Wait`. It is how a measurement meets what arrived separately on the same connection.
+
+    ``time_fault`` (optional) says why the device itself flags the measurement's time as wrong
+    (a glucose "time fault", a pulse oximeter's "device clock not set"), or None: such a
+    measurement references a time-fault coincident time stamp (dataAbsentReason, no value).
     """
 
     measurement_type: type[M]
@@ -48,6 +52,7 @@ class ProfileMapper(Generic[M]):
     user_index: Callable[[M], int | None] | None
     skip_reason: str | None = None
     join: Callable[[M, JoinMemory], Sequence[object] | Wait] | None = None
+    time_fault: Callable[[M], str | None] | None = None
 
 
 AnyProfileMapper = ProfileMapper[Any]

@@ -2,11 +2,11 @@
 profile mapper gets to fill it.
 
 Frame: ``meta.profile``; ``extension`` gatewayDevice → PhgDevice (and CoincidentTimeStampReference
-when the time was mapped through the coincident stamp); ``identifier`` (conditional create, only
-for PHD-stamped data); ``status``; ``category`` vital-signs (when a LOINC vital sign) and phd;
-``code``; ``subject``; ``performer`` (the Patient, when the subject is one and the patient took
-the measurement); ``effectiveDateTime``;
-``device`` → PhdDevice.
+when the time was mapped through the coincident stamp); ``identifier`` (the IG's
+conditional-create identifier for PHD-stamped data, else PHG's upload identifier: see
+:mod:`gateway.fhir.entries`); ``status``; ``category`` vital-signs (when a LOINC vital sign)
+and phd; ``code``; ``subject``; ``performer`` (the Patient, when the subject is one and the
+patient took the measurement); ``effectiveDateTime``; ``device`` → PhdDevice.
 
 Observation identifier (IG 2.0, PhdBaseObservation notes)::
 
@@ -25,7 +25,12 @@ from typing import Any
 
 from gateway.fhir import codes
 from gateway.fhir.elements import JsonDict, phd_category, reference, vital_signs_category
-from gateway.fhir.entries import BundleEntry, identifier_search, urn_uuid
+from gateway.fhir.entries import (
+    BundleEntry,
+    identifier_search,
+    urn_uuid,
+    with_upload_identifier,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,9 +97,11 @@ class ObservationContext:
         return resource
 
     def entry(self, resource: JsonDict, type_code: str, identifier: str | None) -> BundleEntry:
-        """The Bundle entry of a mapped Observation: conditional create on its identifier."""
+        """The Bundle entry of a mapped Observation: conditional create on its identifier, or
+        on an upload identifier when it has none (data without a PHD time stamp)."""
         if identifier is None:
-            return BundleEntry(urn_uuid(f"Observation|{self.reception_key}|{type_code}"), resource)
+            full_url = urn_uuid(f"Observation|{self.reception_key}|{type_code}")
+            return with_upload_identifier(full_url, resource)
         return BundleEntry(
             urn_uuid(f"Observation|{identifier}"),
             resource,

@@ -5,8 +5,13 @@ and the Bluetooth address (EUI-48); both when known, the System ID first. Condit
 the Observation identifiers use the System ID when there is one, otherwise the address.
 
 The profile requires ``manufacturer``, ``modelNumber``, one ``version`` and one
-``specialization``. A PHD without Device Information strings cannot meet it: PHG does not invent
-values, it leaves them out (a validator then reports the gap) — see :func:`missing_elements`.
+``specialization``. PHG never invents values: for a PHD without Device Information strings
+(:func:`missing_elements`) the primitive carries FHIR's data-absent-reason extension instead of a
+value (``"_manufacturer": {"extension": [{"url": ".../data-absent-reason", "valueCode":
+"unknown"}]}``), and a device that reports no version at all gets one ``version`` entry typed
+MDC_ID_PROD_SPEC_FW (531976, the revision every BLE device has firmware for) whose ``value`` is
+absent the same way. The resource then validates against PhdDevice and says plainly that the
+device did not tell.
 """
 
 from __future__ import annotations
@@ -67,6 +72,11 @@ def missing_elements(info: PhdDeviceInfo) -> list[str]:
     return missing
 
 
+def absent_primitive(reason: str = "unknown") -> JsonDict:
+    """The ``_element`` of a required primitive whose value the device did not report."""
+    return {"extension": [{"url": codes.DATA_ABSENT_REASON_EXTENSION, "valueCode": reason}]}
+
+
 def _property(type_coding: JsonDict, value: JsonDict) -> JsonDict:
     return {"type": concept(type_coding), "valueCode": [value]}
 
@@ -92,10 +102,14 @@ def phd_device(info: PhdDeviceInfo, specializations: Iterable[str] = ()) -> Json
     }
     if info.manufacturer:
         resource["manufacturer"] = info.manufacturer
+    else:
+        resource["_manufacturer"] = absent_primitive()
     if info.serial:
         resource["serialNumber"] = info.serial
     if info.model:
         resource["modelNumber"] = info.model
+    else:
+        resource["_modelNumber"] = absent_primitive()
     resource["type"] = concept(mdc(codes.MDC_MOC_VMS_MDS_SIMP))
     specs = sorted(set(specializations) | set(info.specializations), key=int) or [
         codes.MDC_DEV_SPEC_PROFILE_GENERIC
@@ -112,8 +126,11 @@ def phd_device(info: PhdDeviceInfo, specializations: Iterable[str] = ()) -> Json
     version_list = [
         {"type": concept(mdc(code)), "value": value} for code, value in versions if value
     ]
-    if version_list:
-        resource["version"] = version_list
+    if not version_list:
+        version_list = [
+            {"type": concept(mdc(codes.MDC_ID_PROD_SPEC_FW)), "_value": absent_primitive()}
+        ]
+    resource["version"] = version_list
     properties = [_property(mdc(codes.MDC_TIME_SYNC_PROTOCOL), concept(mdc(info.time_sync)))]
     if info.real_time_clock is not None:
         properties.append(

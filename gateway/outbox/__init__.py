@@ -6,13 +6,19 @@
 - :mod:`~gateway.outbox.outbox`: the asyncio face: ``await put(...)`` returns after commit.
 """
 
-from gateway.outbox.errors import OutboxError, OutboxFullError, OutboxUnavailableError
+from gateway.outbox.errors import (
+    NotAnOutboxError,
+    OutboxError,
+    OutboxFullError,
+    OutboxUnavailableError,
+)
 from gateway.outbox.items import ItemState, OutboxItem, StoredEntry, entries_of
 from gateway.outbox.outbox import Outbox
 from gateway.outbox.store import OutboxStore
 
 __all__ = [
     "ItemState",
+    "NotAnOutboxError",
     "Outbox",
     "OutboxError",
     "OutboxFullError",

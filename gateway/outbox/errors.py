@@ -15,3 +15,8 @@ class OutboxFullError(OutboxError):
 class OutboxUnavailableError(OutboxError):
     """The outbox database cannot be opened or written (permissions, read-only file system,
     not a PHG outbox)."""
+
+
+class NotAnOutboxError(OutboxUnavailableError):
+    """The file exists but is not a PHG outbox (another database, an empty file); it was left
+    unchanged."""

@@ -7,10 +7,8 @@ reading; when the bundle is built, those whose server id is already known are le
 references to their ``urn:uuid`` are rewritten to ``Device/123`` (see
 :mod:`gateway.upload.bundles`).
 
-Cache keys are the ``system|value`` of the conditional create (the keys of
-:data:`gateway.fhir.entries.KnownIds`, so the mapping can reference them directly), or, for an
-entry without ``ifNoneExist`` (the coincident time stamp, which is one resource per connection),
-its deterministic ``urn:uuid`` full URL.
+Cache keys are the participant entries' own (the keys of :data:`gateway.fhir.entries.KnownIds`,
+so the mapping can reference them directly); items stored by older versions keep theirs.
 """
 
 from __future__ import annotations
@@ -21,14 +19,11 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
-from urllib.parse import unquote
 
 from gateway import exact_json
 from gateway.fhir.connection import Mapped
 from gateway.fhir.elements import JsonDict
 from gateway.fhir.entries import BundleEntry
-
-_IDENTIFIER_PREFIX = "identifier="
 
 
 class ItemState(enum.StrEnum):
@@ -39,16 +34,21 @@ class ItemState(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class StoredEntry:
-    """One transaction Bundle entry (always ``POST``); ``cache_key`` is set for participants
-    (Patient, Device, coincident time stamp), whose server ids are cached and reused."""
+    """One transaction Bundle entry; ``cache_key`` is set for participants (Patient, Device,
+    coincident time stamp), whose server ids are cached and reused."""
 
     full_url: str
     resource: JsonDict
     if_none_exist: str | None = None
     cache_key: str | None = None
+    method: str = "POST"
+    url: str | None = None
 
     def bundle_entry(self) -> JsonDict:
-        request: JsonDict = {"method": "POST", "url": self.resource["resourceType"]}
+        request: JsonDict = {
+            "method": self.method,
+            "url": self.url or self.resource["resourceType"],
+        }
         if self.if_none_exist is not None:
             request["ifNoneExist"] = self.if_none_exist
         return {"fullUrl": self.full_url, "resource": self.resource, "request": request}
@@ -58,6 +58,17 @@ class StoredEntry:
         if self.cache_key is not None:
             data["cacheKey"] = self.cache_key
         return data
+
+    @classmethod
+    def of(cls, entry: BundleEntry, cache_key: str | None = None) -> StoredEntry:
+        return cls(
+            entry.full_url,
+            entry.resource,
+            entry.if_none_exist,
+            cache_key,
+            entry.method,
+            entry.url,
+        )
 
 
 EntryKey = tuple[str, str | None]
@@ -86,19 +97,24 @@ class OutboxItem:
         for text, (_, cache_key) in zip(self.texts, self.keys, strict=True):
             data = json.loads(text, parse_float=Decimal)
             request = data["request"]
+            resource_type = data["resource"]["resourceType"]
+            url = request.get("url")
             out.append(
                 StoredEntry(
-                    data["fullUrl"], data["resource"], request.get("ifNoneExist"), cache_key
+                    data["fullUrl"],
+                    data["resource"],
+                    request.get("ifNoneExist"),
+                    cache_key,
+                    request.get("method", "POST"),
+                    None if url == resource_type else url,
                 )
             )
         return tuple(out)
 
 
 def participant_cache_key(entry: BundleEntry) -> str:
-    """``system|value`` of a conditional create, else the entry's full URL."""
-    if entry.if_none_exist is not None and entry.if_none_exist.startswith(_IDENTIFIER_PREFIX):
-        return unquote(entry.if_none_exist[len(_IDENTIFIER_PREFIX) :])
-    return entry.full_url
+    """The participant's cache key (its full URL if it has none)."""
+    return entry.cache_key if entry.cache_key is not None else entry.full_url
 
 
 def entries_of(reading: Mapped) -> tuple[StoredEntry, ...]:
@@ -109,11 +125,8 @@ def entries_of(reading: Mapped) -> tuple[StoredEntry, ...]:
         (p.entry for p in reading.participants if p.entry is not None),
         key=lambda e: rank.get(str(e.resource["resourceType"]), 3),
     )
-    stored = [
-        StoredEntry(e.full_url, e.resource, e.if_none_exist, participant_cache_key(e))
-        for e in participants
-    ]
-    stored += [StoredEntry(e.full_url, e.resource, e.if_none_exist) for e in reading.entries]
+    stored = [StoredEntry.of(e, participant_cache_key(e)) for e in participants]
+    stored += [StoredEntry.of(e) for e in reading.entries]
     return tuple(stored)
 
 

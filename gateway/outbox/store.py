@@ -273,7 +273,7 @@ def _translate(exc: sqlite3.OperationalError, path: Path) -> Exception:
     text = str(exc)
     if "full" in text:
         return OutboxFullError(
-            f"the disk holding the outbox {path} is full ({text}): the reading was NOT stored"
+            f"the disk holding the outbox {path} is full ({text}): nothing was written"
         )
     if "readonly" in text or "read-only" in text or "unable to open" in text:
         return OutboxUnavailableError(f"the outbox {path} cannot be written: {text}")

@@ -15,7 +15,7 @@ import json
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import structlog
 
@@ -28,11 +28,16 @@ from gateway.ble.events import (
     SessionStateEvent,
 )
 from gateway.fhir.connection import Mapped
+from gateway.fhir.display import characteristic_name
 from gateway.status.metrics import GatewayMetrics
 from gateway.status.summary import reading_lines
+from gateway.status.trends import Trends
 
 _log = structlog.get_logger("gateway.status")
 RECENT: Final = 50
+KEPT_STATES: Final = frozenset(
+    {"held-back", "discarded", "unmapped", "decode-failed", "outbox-failed"}
+)
 
 
 def _now() -> dt.datetime:
@@ -51,6 +56,8 @@ class DeviceStatus:
     manufacturer: str | None = None
     model: str | None = None
     readings: int = 0
+    rssi: int | None = None
+    bonded: bool | None = None  # None: not known (the test bus cannot bond)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -64,6 +71,8 @@ class DeviceStatus:
             "manufacturer": self.manufacturer,
             "model": self.model,
             "readings": self.readings,
+            "rssi": self.rssi,
+            "bonded": self.bonded,
         }
 
 
@@ -83,10 +92,13 @@ class ReadingStatus:
     full_urls: tuple[str, ...] = ()
     server_ids: list[str] = field(default_factory=list)
     reason: str = ""
+    patient: str = "Patient"
+    uploaded_at: dt.datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "device": self.device,
+            "patient": self.patient,
             "characteristic": self.characteristic,
             "received_at": self.received_at.isoformat(),
             "stored_record": self.stored_record,
@@ -95,6 +107,7 @@ class ReadingStatus:
             "item": self.item_id,
             "server_ids": list(self.server_ids),
             "reason": self.reason,
+            "uploaded_at": None if self.uploaded_at is None else self.uploaded_at.isoformat(),
         }
 
 
@@ -106,6 +119,10 @@ class FhirHealth:
     checked_at: dt.datetime | None = None
     error: str = ""
     last_upload_at: dt.datetime | None = None
+    upload_problem: str | None = None
+    """Why uploads are not settling (``gateway.upload.answer.Problem`` value), None when they
+    are; ``upload_problem_text`` says more (never the server's text or a header value)."""
+    upload_problem_text: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -114,6 +131,8 @@ class FhirHealth:
             "fhir_version": self.fhir_version,
             "checked_at": None if self.checked_at is None else self.checked_at.isoformat(),
             "error": self.error,
+            "upload_problem": self.upload_problem,
+            "upload_problem_text": self.upload_problem_text,
             "last_upload_at": None
             if self.last_upload_at is None
             else self.last_upload_at.isoformat(),
@@ -132,6 +151,22 @@ class Happening:
 Listener = Callable[[Happening], None]
 
 
+class Banner(NamedTuple):
+    """A message above everything else on the status page: ``severity`` is ``error``,
+    ``warning`` or ``info``. Any part of the daemon adds one with
+    ``board.banners.append(Banner("error", "..."))`` (a plain ``(severity, text)`` tuple works
+    too) and removes it when the condition is gone."""
+
+    severity: str
+    text: str
+
+
+def patient_label(measurement: object) -> str:
+    """Who a reading is for, as the page shows it: the Bluetooth user index, never an id."""
+    user = getattr(measurement, "user_id", None)
+    return f"User {user}" if isinstance(user, int) and user != 0xFF else "Patient"
+
+
 class StatusBoard:
     def __init__(
         self,
@@ -147,9 +182,15 @@ class StatusBoard:
         self.fhir = FhirHealth(fhir_base_url)
         self.started_at = clock()
         self.listeners: list[Listener] = []
+        self.notices: list[str] = []
+        """What an operator must know about (a damaged outbox set aside): page banners."""
+        self.banners: list[tuple[str, str]] = []
+        self.trends = Trends()
         self._clock = clock
         self._inflight: dict[str, ReadingStatus] = {}
-        self._by_url: dict[str, ReadingStatus] = {}
+        # fullUrl -> the recent readings carrying it (a glucose Observation is sent again,
+        # under the same fullUrl, with its context when that arrives)
+        self._by_url: dict[str, list[ReadingStatus]] = {}
 
     # --- listeners ----------------------------------------------------------------------------
     def _tell(self, kind: str, text: str) -> None:
@@ -180,7 +221,11 @@ class StatusBoard:
             if isinstance(event, MeasurementEvent):
                 self.metrics.decoded.inc(1, event.characteristic)
                 self._inflight[facts.address] = ReadingStatus(
-                    facts.address, event.characteristic, event.received_at, event.stored
+                    facts.address,
+                    event.characteristic,
+                    event.received_at,
+                    event.stored,
+                    patient=patient_label(event.value),
                 )
             else:
                 self.metrics.decode_failed.inc()
@@ -192,6 +237,7 @@ class StatusBoard:
                 device = self.devices[ad.address]
                 device.last_seen = now
                 device.name = ad.name or device.name
+                device.rssi = ad.rssi if ad.rssi is not None else device.rssi
 
     def _session(self, event: SessionStateEvent, now: dt.datetime) -> None:
         device = self._device(event.address)
@@ -204,6 +250,8 @@ class StatusBoard:
             self.metrics.connect_failures.inc(1, event.address)
         if event.state is SessionState.CONNECTED:
             device.last_seen = now
+        if event.state is SessionState.FAILED and event.detail == "not bonded":
+            device.bonded = False
         connected = sum(1 for d in self.devices.values() if d.state == "connected")
         self.metrics.connected.set(connected)
         if event.state in (SessionState.CONNECTED, SessionState.FAILED):
@@ -225,10 +273,13 @@ class StatusBoard:
         status.item_id = item_id
         status.values = reading_lines(e.resource for e in reading.entries)
         status.full_urls = tuple(e.full_url for e in reading.entries)
+        self.trends.add(
+            device, status.patient, status.received_at, (e.resource for e in reading.entries)
+        )
         self._remember(status)
         self._device(device).readings += 1
         self.metrics.stored.inc()
-        self._tell("reading", f"{device} {status.characteristic}: {'; '.join(status.values)}")
+        self._tell("reading", f"{device} {_what(status)}: {'; '.join(status.values)}")
 
     def on_kept(self, device: str, characteristic: str, kind: str, reason: str) -> None:
         status = self._inflight.pop(device, None) or ReadingStatus(
@@ -238,15 +289,20 @@ class StatusBoard:
         status.reason = reason
         self._remember(status)
         self.metrics.kept.inc(1, kind)
-        self._tell("reading", f"{device} {characteristic}: kept, not uploaded ({kind})")
+        self._tell("reading", f"{device} {_what(status)}: kept, not uploaded ({kind})")
 
     def _remember(self, status: ReadingStatus) -> None:
         if len(self.readings) == self.readings.maxlen and self.readings:
-            for url in self.readings[0].full_urls:
-                self._by_url.pop(url, None)
+            oldest = self.readings[0]
+            for url in oldest.full_urls:
+                carriers = [s for s in self._by_url.get(url, []) if s is not oldest]
+                if carriers:
+                    self._by_url[url] = carriers
+                else:
+                    self._by_url.pop(url, None)
         self.readings.append(status)
         for url in status.full_urls:
-            self._by_url[url] = status
+            self._by_url.setdefault(url, []).append(status)
 
     def on_uploaded(self, ids: Sequence[int]) -> None:
         self.metrics.uploaded.inc(len(ids))
@@ -254,12 +310,13 @@ class StatusBoard:
         for status in self.readings:
             if status.item_id in wanted:
                 status.state = "uploaded"
+                status.uploaded_at = self._clock()
                 known = status.server_ids
                 more = len(known) - 3
                 ids_text = ", ".join(known[:3]) + (f" (+{more} more)" if more > 0 else "")
                 self._tell(
                     "uploaded",
-                    f"{status.device} {status.characteristic} -> {ids_text or 'accepted'}",
+                    f"{status.device} {_what(status)} -> {ids_text or 'accepted'}",
                 )
 
     def on_quarantined(self, item_id: int, error: str) -> None:
@@ -296,13 +353,26 @@ class StatusBoard:
         if not isinstance(answers, list):
             return
         for request, answer in zip(sent, answers, strict=False):
-            status = self._by_url.get(str(request.get("fullUrl")))
             location = (answer.get("response") or {}).get("location") if answer else None
-            if status is not None and isinstance(location, str):
-                server_id = location.split("/_history/")[0]
-                server_id = "/".join(server_id.rstrip("/").split("/")[-2:])
+            if not isinstance(location, str):
+                continue
+            server_id = location.split("/_history/")[0]
+            server_id = "/".join(server_id.rstrip("/").split("/")[-2:])
+            for status in self._by_url.get(str(request.get("fullUrl")), []):
                 if server_id not in status.server_ids:
                     status.server_ids.append(server_id)
+
+    def on_upload_problem(self, problem: str | None, text: str = "") -> None:
+        """The uploader's current problem (None: uploads settle again)."""
+        self.fhir.upload_problem = problem
+        self.fhir.upload_problem_text = text
+        if problem is None:
+            self._tell("fhir", "uploads settle again")
+        else:
+            self._tell("fhir", f"uploads held back: {problem}: {text}")
+
+    def on_notice(self, text: str) -> None:
+        self.notices.append(text)
 
     def on_server_check(self, version: str | None, error: str = "") -> None:
         if version is not None:
@@ -327,7 +397,9 @@ class StatusBoard:
         are read from the outbox by the caller."""
         for state, n in outbox.items():
             self.metrics.outbox.set(n, state)
+        kept = [r for r in reversed(self.readings) if r.state in KEPT_STATES]
         return {
+            "banners": [{"severity": s, "text": t} for s, t in self._all_banners()],
             "generated_at": self._clock().isoformat(),
             "started_at": self.started_at.isoformat(),
             "devices": [d.to_json() for d in sorted(self.devices.values(), key=_by_address)],
@@ -335,8 +407,54 @@ class StatusBoard:
             "outbox": dict(outbox),
             "quarantined": list(quarantined),
             "fhir": self.fhir.to_json(),
+            "notices": list(self.notices),
+            "upload": self._upload_lag(),
+            "held_back": [r.to_json() for r in kept],
+            "trends": self.trends.to_json(),
         }
+
+    def _all_banners(self) -> list[tuple[str, str]]:
+        """The banners given, the notices (a damaged outbox set aside), and the uploader's
+        problem when the operator has to act (an outage shows on the FHIR tile already)."""
+        found = [*self.banners, *(("error", n) for n in self.notices)]
+        problem = self.fhir.upload_problem
+        if problem is not None and problem != "server unavailable":
+            found.append(
+                (
+                    "error",
+                    f"Uploads held back: {problem}. {self.fhir.upload_problem_text} Readings "
+                    "stay safely in the outbox and are sent once this is fixed.",
+                )
+            )
+        return found
+
+    def _upload_lag(self) -> dict[str, float | None]:
+        """Seconds from reception to the server's 2xx (latest upload) and the age of the oldest
+        reading still waiting in the outbox (among the recent ones)."""
+        uploaded = [r for r in self.readings if r.uploaded_at is not None]
+        latest = max(uploaded, key=_uploaded_at, default=None)
+        pending = [r.received_at for r in self.readings if r.state == "pending"]
+        now = self._clock()
+        return {
+            "last_seconds": None
+            if latest is None or latest.uploaded_at is None
+            else max(0.0, (latest.uploaded_at - latest.received_at).total_seconds()),
+            "oldest_pending_seconds": None
+            if not pending
+            else max(0.0, (now - min(pending)).total_seconds()),
+        }
+
+
+def _what(status: ReadingStatus) -> str:
+    """``Blood pressure (User 2)``: the measurement in words, for the demo's lines."""
+    who = "" if status.patient == "Patient" else f" ({status.patient})"
+    return characteristic_name(status.characteristic) + who
 
 
 def _by_address(device: DeviceStatus) -> str:
     return device.address
+
+
+def _uploaded_at(reading: ReadingStatus) -> dt.datetime:
+    assert reading.uploaded_at is not None
+    return reading.uploaded_at

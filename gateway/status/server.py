@@ -16,7 +16,6 @@ from typing import Any, Final, Protocol
 import structlog
 
 from gateway.status.http import HttpServer, Request, Response
-from gateway.status.page import render
 
 _log = structlog.get_logger("gateway.status")
 PROMETHEUS_TEXT: Final = "text/plain; version=0.0.4; charset=utf-8"
@@ -63,7 +62,7 @@ class StatusServer:
 
     async def start(self) -> None:
         await self._http.start()
-        _log.info("status_server_started", url=self.url, token=self._token is not None)
+        _log.info("status_server_started", url=self.url, protected=self._token is not None)
 
     async def stop(self) -> None:
         await self._http.stop()
@@ -89,6 +88,8 @@ class StatusServer:
             )
         path = request.path.rstrip("/") or "/"
         if path == "/":
+            from gateway.status.page import render  # loaded with the first page view
+
             page = render(await self.source.snapshot())
             return Response(200, page.encode(), "text/html; charset=utf-8")
         if path == "/api/status":

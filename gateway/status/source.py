@@ -1,15 +1,20 @@
 """Where the status server's data comes from: the :class:`~gateway.status.board.StatusBoard`
 plus what only the outbox knows (items per state, the quarantined items with the server's
-reason), read on the outbox's own thread."""
+reason), read on the outbox's own thread, and what the held-back store keeps (rows per kind,
+the newest records whose bytes did not decode, with their reason)."""
 
 from __future__ import annotations
 
 from typing import Any, Final
 
+from gateway.daemon.heldback import HeldBackStore, KeptRow
 from gateway.outbox import ItemState, Outbox, OutboxItem
 from gateway.status.board import StatusBoard
 
 QUARANTINE_SHOWN: Final = 20
+UNDECODABLE_SHOWN: Final = 20
+RAW_SHOWN: Final = 64
+"""Bytes of an undecodable value shown (hex); ``phg heldback show ID`` has them all."""
 
 
 def _diagnostics(item: OutboxItem) -> list[str]:
@@ -33,19 +38,39 @@ def quarantined_json(item: OutboxItem) -> dict[str, Any]:
     }
 
 
+def undecodable_json(row: KeptRow) -> dict[str, Any]:
+    raw = row.raw[:RAW_SHOWN].hex() + ("..." if len(row.raw) > RAW_SHOWN else "")
+    return {
+        "id": row.id,
+        "device": row.address,
+        "characteristic": row.characteristic,
+        "received_at": row.received_at.isoformat(),
+        "reason": row.reason,
+        "raw": raw,
+    }
+
+
 class DaemonStatus:
-    def __init__(self, board: StatusBoard, outbox: Outbox) -> None:
+    def __init__(
+        self, board: StatusBoard, outbox: Outbox, kept: HeldBackStore | None = None
+    ) -> None:
         self.board = board
         self.outbox = outbox
+        self.kept = kept
 
     async def snapshot(self) -> dict[str, Any]:
         counts = await self.outbox.counts()
         items = await self.outbox.run(
             self.outbox.store.list_items, ItemState.QUARANTINED, QUARANTINE_SHOWN
         )
-        return self.board.snapshot(
+        status = self.board.snapshot(
             {state.value: n for state, n in counts.items()}, [quarantined_json(i) for i in items]
         )
+        if self.kept is not None:
+            status["kept"] = await self.kept.counts()
+            undecodable = await self.kept.undecodable(UNDECODABLE_SHOWN)
+            status["undecodable"] = [undecodable_json(r) for r in undecodable]
+        return status
 
     async def metrics(self) -> str:
         counts = await self.outbox.counts()

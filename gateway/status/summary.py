@@ -1,54 +1,32 @@
-"""What a reading says, in words: the values and units of a mapped reading's Observations
-(``code.text`` and ``valueQuantity``, component by component), for the status page and the
-demo. Pure; takes the FHIR JSON the mapping produced."""
+"""What a reading says, in words: the values and units of a mapped reading's Observations,
+component by component, with human names and units (:mod:`gateway.fhir.display`:
+``Systolic: 120 mmHg``, ``Meal: Before a meal``), for the status page, the demo and ``phg
+outbox show``. Pure; takes the FHIR JSON the mapping produced."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-SHORT_NAMES: Final = {
-    "MDC_PRESS_BLD_NONINV_SYS": "systolic",
-    "MDC_PRESS_BLD_NONINV_DIA": "diastolic",
-    "MDC_PRESS_BLD_NONINV_MEAN": "mean",
-    "MDC_PULS_RATE_NON_INV": "pulse",
-    "MDC_PULS_OXIM_PULS_RATE": "pulse",
-    "MDC_PULS_OXIM_SAT_O2": "SpO2",
-    "MDC_MASS_BODY_ACTUAL": "weight",
-    "MDC_LEN_BODY_ACTUAL": "height",
-    "MDC_RATIO_MASS_BODY_LEN_SQ": "BMI",
-    "MDC_BODY_FAT": "body fat",
-    "MDC_CONC_GLU_CAPILLARY_WHOLEBLOOD": "glucose",
-    "MDC_CONC_GLU_CAPILLARY_PLASMA": "glucose",
-    "MDC_TEMP_BODY": "temperature",
-    "MDC_ATTR_VAL_BATT_CHARGE": "battery",
-}
+from gateway.fhir import display
+
+SUPPLEMENTAL_TYPES: Final = "68193"
+COINCIDENT: Final = (
+    "http://hl7.org/fhir/uv/phd/StructureDefinition/PhdCoincidentTimeStampObservation"
+)
 
 
 def _name(code: Any) -> str:
-    if not isinstance(code, Mapping):
-        return "?"
-    text = code.get("text")
-    if isinstance(text, str) and text:
-        return text
-    for coding in code.get("coding") or []:
-        if isinstance(coding, Mapping) and coding.get("display") in SHORT_NAMES:
-            return SHORT_NAMES[str(coding["display"])]
-    for coding in code.get("coding") or []:
-        if isinstance(coding, Mapping) and coding.get("display"):
-            return str(coding["display"])
-    for coding in code.get("coding") or []:
-        if isinstance(coding, Mapping) and coding.get("code"):
-            return str(coding["code"])
-    return "?"
+    return display.concept_name(code)
 
 
 def _value(element: Mapping[str, Any]) -> str | None:
     quantity = element.get("valueQuantity")
     if isinstance(quantity, Mapping) and "value" in quantity:
-        unit = quantity.get("unit") or quantity.get("code") or ""
-        return f"{quantity['value']} {unit}".strip()
-    for key in ("valueString", "valueInteger", "valueBoolean", "valueDateTime"):
+        return display.quantity(quantity["value"], str(quantity.get("code") or ""))
+    if isinstance(element.get("valueBoolean"), bool):
+        return "yes" if element["valueBoolean"] else "no"
+    for key in ("valueString", "valueInteger", "valueDateTime"):
         if key in element:
             return str(element[key])
     concept = element.get("valueCodeableConcept")
@@ -60,6 +38,15 @@ def _value(element: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _supplemental(component: Mapping[str, Any]) -> bool:
+    """The pulse oximeter's measurement modality (spot check, fast, slow): for FHIR only."""
+    code = component.get("code")
+    codings = code.get("coding") if isinstance(code, Mapping) else None
+    return any(
+        isinstance(c, Mapping) and c.get("code") == SUPPLEMENTAL_TYPES for c in codings or []
+    )
+
+
 def observation_lines(resource: Mapping[str, Any]) -> list[str]:
     """``"Name: value unit"`` for the Observation and each of its components."""
     lines: list[str] = []
@@ -68,7 +55,7 @@ def observation_lines(resource: Mapping[str, Any]) -> list[str]:
     if value is not None:
         lines.append(f"{name}: {value}")
     for component in resource.get("component") or []:
-        if isinstance(component, Mapping):
+        if isinstance(component, Mapping) and not _supplemental(component):
             part = _value(component)
             if part is not None:
                 lines.append(f"{_name(component.get('code'))}: {part}")
@@ -78,8 +65,11 @@ def observation_lines(resource: Mapping[str, Any]) -> list[str]:
 
 
 def reading_lines(resources: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The lines of every Observation but the coincident time stamp (the PHD's clock, which
+    travels with the reading for FHIR and says nothing about the patient)."""
     lines: list[str] = []
     for resource in resources:
-        if resource.get("resourceType") == "Observation":
+        profiles = (resource.get("meta") or {}).get("profile") or []
+        if resource.get("resourceType") == "Observation" and COINCIDENT not in profiles:
             lines += observation_lines(resource)
     return lines

@@ -11,7 +11,9 @@ they expire (a token whose lifetime is shorter than the margin is used for one r
 a 401 from the FHIR server drops the cached token and the request is repeated once with a
 fresh one. Token endpoint failures raise :class:`TokenError` (the uploader backs off and
 retries; no reading is quarantined for it). Tokens and secrets are never logged: errors carry
-the endpoint, the status and the OAuth ``error`` code only.
+the endpoint, the status and the OAuth ``error`` code only. Every token and client secret must
+be one line (:func:`gateway.upload.secrets.one_line`): one with a control character is refused
+before it reaches a header, so httpx never quotes it in an ``Illegal header value`` error.
 """
 
 from __future__ import annotations
@@ -21,14 +23,15 @@ import time
 import uuid
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import quote_plus
 
 import httpx
 import structlog
 
-from gateway.upload import jws
-from gateway.upload.secrets import Secret
+if TYPE_CHECKING:  # cryptography is loaded only when SMART Backend Services is configured
+    from gateway.upload import jws
+from gateway.upload.secrets import Secret, SecretError, one_line
 
 DEFAULT_REFRESH_MARGIN: Final = 60.0
 DEFAULT_LIFETIME: Final = 300.0
@@ -48,6 +51,7 @@ class BearerToken(httpx.Auth):
     """A static bearer token."""
 
     def __init__(self, token: Secret) -> None:
+        one_line(token.reveal(), token.source)
         self._token = token
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
@@ -121,6 +125,12 @@ class _TokenEndpointAuth(httpx.Auth):
         kind = data.get("token_type", "bearer")
         if not isinstance(value, str) or not value:
             raise TokenError(f"{where} answered without an access_token")
+        try:
+            one_line(value, where)
+        except SecretError:
+            raise TokenError(
+                f"{where} answered with an access_token that is not one line"
+            ) from None
         if not isinstance(kind, str) or kind.lower() != "bearer":
             raise TokenError(f"{where} issued a {kind!r} token; only bearer tokens are supported")
         lifetime = data.get("expires_in", DEFAULT_LIFETIME)
@@ -145,6 +155,7 @@ class ClientCredentials(_TokenEndpointAuth):
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(token_url, scope, refresh_margin=refresh_margin, clock=clock)
+        one_line(client_secret.reveal(), client_secret.source)
         self.client_id = client_id
         self._secret = client_secret
         self.secret_in_body = secret_in_body
@@ -185,6 +196,8 @@ class SmartBackendServices(_TokenEndpointAuth):
         self.client_id = client_id
         self.algorithm = algorithm
         self.kid = kid
+        from gateway.upload import jws
+
         self._key = jws.load_private_key(private_key.reveal(), algorithm)
         self._wall_clock = wall_clock
 
@@ -198,6 +211,8 @@ class SmartBackendServices(_TokenEndpointAuth):
             "iat": now,
             "jti": str(uuid.uuid4()),
         }
+        from gateway.upload import jws
+
         return jws.sign(claims, self._key, self.algorithm, self.kid)
 
     def token_request(self) -> httpx.Request:

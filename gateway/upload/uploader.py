@@ -1,26 +1,30 @@
 """The uploader: drains the outbox into the FHIR server, in order per device.
 
 Each round takes the oldest pending item's device and that device's next items (up to
-``max_entries`` bundle entries), sends them as one transaction Bundle and:
+``max_entries`` bundle entries), sends them as one transaction Bundle and reads the answer
+(:mod:`gateway.upload.answer`):
 
-- **2xx**: marks them done and caches the server ids of their Patient/Device/coincident-stamp
-  entries (from ``response.location``), so later bundles reference ``Device/123`` instead of
-  sending the resource again;
-- **timeouts, connection errors, 408, 429, 5xx**, and also **401/403** and token endpoint
-  failures (credentials are a configuration problem, not a bad reading): the items stay pending
-  and the round is repeated after an exponential backoff with jitter, or after ``Retry-After``
-  when the server sends one;
+- **proven** (a ``transaction-response`` with one 2xx entry per entry sent): the items are
+  done; the server ids of their Patient/Device/coincident-stamp entries are cached, so later
+  bundles reference ``Device/123`` instead of sending the resource again;
+- **not proven** (HTML, garbage, an OperationOutcome, too few entries, ... with a 2xx),
+  **timeouts, connection errors, 408, 429, 5xx**, **401/403** and token endpoint failures, and
+  **configuration errors** (a redirect, or 404/405 where ``/metadata`` fails too): the items
+  stay pending and the round is repeated after an exponential backoff with jitter, or after
+  ``Retry-After``; :attr:`Uploader.problem` says why (the status page shows it);
 - **any other 4xx** (400, 404, 409, 412, 413, 422, ...): a transaction fails as a whole, so the
   batch is *bisected*: its first half is sent, then its second half, recursively, in order. A
-  rejected single item is quarantined with the server's OperationOutcome and the others go
-  through. One bad item in a batch of n costs about 2·log₂(n) extra requests, and the good
-  items still arrive in order.
+  rejected single item is tried again without cached ids (the server may have lost a Device)
+  and then *in parts* (a server may cap the entries of a transaction: Medplum allows 8 with
+  conditional creates): its entries in dependency order, in transactions of half the size,
+  and so on down to one entry, each part's references to earlier parts rewritten to the ids
+  the server gave. Only an entry rejected on its own quarantines the item (with the server's
+  OperationOutcome). The part size that worked caps later bundles, and so does the larger
+  half of a bisected bundle whose halves both went through (it was refused for its size).
 
-Re-sending is safe: measurements, Patients and Devices are conditional creates
-(``ifNoneExist``), so a bundle the server committed but whose response was lost (timeout)
-creates no duplicates when it is sent again. The exception is the coincident time stamp, which
-the PHD IG posts without a condition: in that one case (server committed, response lost) a
-second coincident time stamp Observation can appear on the server.
+Re-sending is always safe: every entry is a conditional create or update
+(:mod:`gateway.fhir.entries`), so a bundle the server committed but whose answer was lost or
+unproven creates nothing twice.
 """
 
 from __future__ import annotations
@@ -32,29 +36,61 @@ from typing import Any, Final
 import httpx
 import structlog
 
-from gateway.fhir.elements import JsonDict
 from gateway.outbox import ItemState, Outbox, OutboxItem
+from gateway.upload.answer import (
+    Accepted,
+    MaybeConfiguration,
+    Problem,
+    Rejected,
+    RetryLater,
+    outcome_of,
+    read_answer,
+    summary,
+)
 from gateway.upload.auth import TokenError
 from gateway.upload.backoff import Backoff, parse_retry_after
-from gateway.upload.bundles import learned_ids, prepare, take_items
-from gateway.upload.client import FhirClient
+from gateway.upload.bundles import (
+    PreparedBundle,
+    PreparedEntry,
+    bundle_text,
+    learned_ids,
+    parts,
+    prepare,
+    reference_from_location,
+    rewrite_references,
+    take_items,
+)
+from gateway.upload.client import FhirClient, error_text
 
 DEFAULT_MAX_ENTRIES: Final = 200
-RETRYABLE_STATUS: Final = frozenset({401, 403, 408, 429})
 
 _log = structlog.get_logger("gateway.upload")
 
 Sleep = Callable[[float], Awaitable[None]]
+ProblemListener = Callable[[Problem | None, str], None]
 
 
 class RetryLaterError(Exception):
     """``reason`` is stored with the items; ``brief`` (no server text) is what is logged."""
 
-    def __init__(self, brief: str, detail: str = "", retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        brief: str,
+        detail: str = "",
+        retry_after: float | None = None,
+        problem: Problem = Problem.UNAVAILABLE,
+    ) -> None:
         super().__init__(brief + detail)
         self.brief = brief
         self.reason = brief + detail
         self.retry_after = retry_after
+        self.problem = problem
+
+
+class _PartRejectedError(Exception):
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
 
 
 class Uploader:
@@ -66,18 +102,26 @@ class Uploader:
         max_entries: int = DEFAULT_MAX_ENTRIES,
         backoff: Backoff | None = None,
         sleep: Sleep = asyncio.sleep,
+        on_problem: ProblemListener | None = None,
     ) -> None:
         if max_entries < 1:
             raise ValueError("max_entries must be at least 1")
         self.outbox = outbox
         self.client = client
         self.max_entries = max_entries
+        """Entries per transaction: the configured batch size, lowered to what a server that
+        caps transactions accepted."""
         self.backoff = backoff if backoff is not None else Backoff()
         self._sleep = sleep
         self.server = client.base_url
         self._known: dict[str, str] | None = None
         self._read_ahead: asyncio.Future[list[OutboxItem]] | None = None
         self.requests = 0
+        self.quarantined = 0
+        self.problem: Problem | None = None
+        """Why the last round did not settle its items (None once a round succeeds)."""
+        self.problem_text = ""
+        self._on_problem = on_problem
 
     async def check_server(self) -> str:
         """GET /metadata: FHIR 4.0.x with transactions, else CapabilityError."""
@@ -117,39 +161,154 @@ class Uploader:
             read_ahead.cancel()
             await asyncio.gather(read_ahead, return_exceptions=True)
 
-    async def _send(self, items: Sequence[OutboxItem]) -> int:
-        assert self._known is not None
-        prepared = prepare(items, self._known)
+    async def _post(self, body: str) -> httpx.Response:
         self.requests += 1
         try:
-            response = await self.client.transaction(prepared.body)
+            return await self.client.transaction(body)
         except httpx.TimeoutException as exc:
             raise RetryLaterError(f"timeout ({type(exc).__name__})") from exc
         except httpx.TransportError as exc:
-            raise RetryLaterError(f"connection failed ({type(exc).__name__})", f": {exc}") from exc
+            detail = error_text(exc).removeprefix(type(exc).__name__)
+            raise RetryLaterError(f"connection failed ({type(exc).__name__})", detail) from exc
         except TokenError as exc:
-            raise RetryLaterError("no access token", f": {exc}") from exc
-        status = response.status_code
-        ids = [i.id for i in items]
-        if 200 <= status < 300:
-            learned = learned_ids(_json(response), prepared)
-            await self.outbox.mark_done(ids, self.server, learned)
-            self._known.update(learned)
-            _log.info("uploaded", items=len(items), entries=len(prepared.cache_keys), status=status)
+            raise RetryLaterError(
+                "no access token", f": {exc}", problem=Problem.CREDENTIALS
+            ) from exc
+
+    async def _verdict(self, response: httpx.Response, sent: int) -> Accepted | Rejected:
+        """The answer, with every retryable case raised as RetryLaterError."""
+        answer = read_answer(response, sent)
+        if isinstance(answer, MaybeConfiguration):
+            try:
+                await self.client.check()
+            except Exception as exc:  # the base URL itself is wrong
+                raise RetryLaterError(
+                    f"HTTP {answer.status} on the FHIR base URL and /metadata fails: "
+                    "check fhir.base_url",
+                    f" ({type(exc).__name__})",
+                    problem=Problem.CONFIGURATION,
+                ) from exc
+            return Rejected(answer.status)
+        if isinstance(answer, RetryLater):
+            raise RetryLaterError(
+                answer.brief,
+                answer.detail,
+                parse_retry_after(answer.retry_after),
+                answer.problem,
+            )
+        return answer
+
+    async def _send(self, items: Sequence[OutboxItem], *, fresh: bool = False) -> int:
+        assert self._known is not None
+        prepared = prepare(items, self._known)
+        if len(prepared.entries) > self.max_entries:  # a cap learnt since they were taken
+            if len(items) == 1:
+                return await self._send_in_parts(items[0], prepared, self.max_entries)
+            first = take_items(items, self._known, self.max_entries)
+            return await self._send(first) + await self._send(items[len(first) :])
+        response = await self._post(prepared.body)
+        verdict = await self._verdict(response, len(prepared.entries))
+        if isinstance(verdict, Accepted):
+            await self._done(items, learned_ids(prepared.entries, verdict.locations))
+            _log.info("uploaded", items=len(items), entries=len(prepared.entries))
             return len(items)
-        if status >= 500 or status in RETRYABLE_STATUS:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            raise RetryLaterError(f"HTTP {status}", _summary(response), retry_after)
         if len(items) > 1:
-            _log.info("bundle_rejected_bisecting", items=len(items), status=status)
+            _log.info("bundle_rejected_bisecting", items=len(items), status=verdict.status)
             middle = len(items) // 2
-            return await self._send(items[:middle]) + await self._send(items[middle:])
-        outcome = _outcome(response)
-        error = f"HTTP {status}{_summary(response)}"
-        await self.outbox.quarantine(items[0].id, error, outcome)
-        # The server's diagnostics may quote the resource: kept in the outbox, not logged.
-        _log.warning("item_quarantined", item=items[0].id, device=items[0].device, status=status)
+            halves = (items[:middle], items[middle:])
+            larger = max(len(prepare(half, self._known).entries) for half in halves)
+            quarantined = self.quarantined
+            settled = await self._send(halves[0]) + await self._send(halves[1])
+            if self.quarantined == quarantined:
+                # Both halves went through, so the whole was refused for its size alone.
+                self._cap(larger)
+            return settled
+        return await self._rejected_alone(items[0], prepared, response, fresh)
+
+    async def _rejected_alone(
+        self, item: OutboxItem, prepared: PreparedBundle, response: httpx.Response, fresh: bool
+    ) -> int:
+        assert self._known is not None
+        if prepared.rewritten and not fresh:
+            # It referred to cached server ids: the server may have lost (or never kept) one.
+            _log.info("rejected_retrying_without_cached_ids", item=item.id)
+            await self.outbox.run(self.outbox.store.forget_known_ids, self.server)
+            self._known.clear()
+            return await self._send([item], fresh=True)
+        if len(prepared.entries) > 1:
+            return await self._send_in_parts(item, prepared, len(prepared.entries) // 2)
+        return await self._quarantine(item, response)
+
+    async def _send_in_parts(self, item: OutboxItem, prepared: PreparedBundle, size: int) -> int:
+        """One item in several transactions of at most ``size`` entries (halved after each
+        rejection, down to 1)."""
+        assert self._known is not None
+        given: dict[str, str] = {}  # full URL -> server reference, of the parts sent
+        learned: dict[str, str] = {}
+        size = max(1, size)
+        while True:
+            try:
+                for part in parts([e for e in prepared.entries if e.full_url not in given], size):
+                    locations = await self._send_part(part, given)
+                    learned.update(learned_ids(part, locations))
+                break
+            except _PartRejectedError as rejected:
+                if size == 1:
+                    return await self._quarantine(item, rejected.response)
+                size //= 2
+        await self._done([item], learned)
+        self._cap(size)
+        _log.info("uploaded_in_parts", item=item.id, entries=len(prepared.entries), size=size)
         return 1
+
+    async def _send_part(
+        self, part: Sequence[PreparedEntry], given: dict[str, str]
+    ) -> tuple[str | None, ...]:
+        texts = [
+            PreparedEntry(e.full_url, rewrite_references(e.text, given), e.cache_key) for e in part
+        ]
+        response = await self._post(bundle_text(texts))
+        verdict = await self._verdict(response, len(part))
+        if isinstance(verdict, Rejected):
+            raise _PartRejectedError(response)
+        for entry, location in zip(part, verdict.locations, strict=True):
+            reference = None if location is None else reference_from_location(location)
+            if reference is None:
+                raise RetryLaterError(
+                    "the server gave no location for an entry a later part refers to",
+                    problem=Problem.UNPROVEN,
+                )
+            given[entry.full_url] = reference
+        return verdict.locations
+
+    def _cap(self, entries: int) -> None:
+        """The server refused a larger transaction and took one of ``entries``: later bundles
+        stay within it."""
+        if entries < self.max_entries:
+            self.max_entries = max(1, entries)
+            _log.warning("transaction_size_capped", entries=self.max_entries, server=self.server)
+
+    async def _done(self, items: Sequence[OutboxItem], learned: dict[str, str]) -> None:
+        assert self._known is not None
+        await self.outbox.mark_done([i.id for i in items], self.server, learned)
+        self._known.update(learned)
+
+    async def _quarantine(self, item: OutboxItem, response: httpx.Response) -> int:
+        error = f"HTTP {response.status_code}{summary(response)}"
+        await self.outbox.quarantine(item.id, error, outcome_of(response))
+        self.quarantined += 1
+        # The server's diagnostics may quote the resource: kept in the outbox, not logged.
+        _log.warning(
+            "item_quarantined", item=item.id, device=item.device, status=response.status_code
+        )
+        return 1
+
+    def _report(self, problem: Problem | None, text: str = "") -> None:
+        if problem is self.problem and text == self.problem_text:
+            return
+        self.problem, self.problem_text = problem, text
+        if self._on_problem is not None:
+            self._on_problem(problem, text)
 
     # --- loops --------------------------------------------------------------------------------
     async def drain(self) -> None:
@@ -181,9 +340,11 @@ class Uploader:
         try:
             settled = await self.upload_once()
         except RetryLaterError as exc:
+            self._report(exc.problem, exc.brief)
             delay = self.backoff.next_delay(exc.retry_after)
             _log.warning(
                 "upload_failed_retrying",
+                problem=exc.problem.value,
                 reason=exc.brief,
                 retry_in_s=round(delay, 3),
                 failures=self.backoff.failures,
@@ -195,6 +356,7 @@ class Uploader:
             return True
         if settled:
             self.backoff.reset()
+            self._report(None)
         return settled > 0
 
 
@@ -206,38 +368,3 @@ async def _first(*waits: Awaitable[Any]) -> None:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-
-
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def _outcome(response: httpx.Response) -> JsonDict:
-    """The server's OperationOutcome, or one made from the status and body text."""
-    data = _json(response)
-    if isinstance(data, dict) and data.get("resourceType") == "OperationOutcome":
-        return data
-    return {
-        "resourceType": "OperationOutcome",
-        "issue": [
-            {
-                "severity": "error",
-                "code": "processing",
-                "diagnostics": f"HTTP {response.status_code}: {response.text[:2000]}",
-            }
-        ],
-    }
-
-
-def _summary(response: httpx.Response) -> str:
-    data = _json(response)
-    if isinstance(data, dict) and data.get("resourceType") == "OperationOutcome":
-        for issue in data.get("issue") or []:
-            if isinstance(issue, dict):
-                text = issue.get("diagnostics") or (issue.get("details") or {}).get("text")
-                if text:
-                    return f": {str(text)[:300]}"
-    return ""

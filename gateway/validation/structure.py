@@ -176,6 +176,7 @@ def build_tree(definition: dict[str, Any]) -> StructureTree:
             node.reference_target = by_id.get(node.content_reference.partition("#")[2])
     if root is None:
         raise ValueError(f"{definition.get('url')}: snapshot has no root element")
+    _resource_id_is_an_id(definition, root)
     return StructureTree(
         url=definition["url"],
         type=definition["type"],
@@ -183,6 +184,19 @@ def build_tree(definition: dict[str, Any]) -> StructureTree:
         root=root,
         by_id=by_id,
     )
+
+
+def _resource_id_is_an_id(definition: dict[str, Any], root: ElementDef) -> None:
+    r"""``Resource.id`` is of FHIR type ``id`` (``[A-Za-z0-9\-.]{1,64}``), though snapshots give
+    it the FHIRPath ``System.String`` of every element id (their ``structuredefinition-fhir-type``
+    extension, which tells them apart, is not kept in the definitions shipped here)."""
+    node = root.children.get("id")
+    if (
+        definition.get("kind") == "resource"
+        and node is not None
+        and node.type_codes() == (FHIRPATH_STRING,)
+    ):
+        node.types = (TypeRef("id"),)
 
 
 @functools.cache

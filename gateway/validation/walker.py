@@ -321,6 +321,8 @@ class Walker:
         for constraint in constraints:
             if not invariants.applies(constraint) or constraint.expression is None:
                 continue
+            if invariants.trivially_holds(constraint, focus):
+                continue
             if invariants.holds(constraint.expression, focus, type_path, self.resource) is False:
                 severity: Severity = "warning" if constraint.severity == "warning" else "error"
                 self._issue(severity, path, f"{constraint.key}: {constraint.human}")

@@ -89,8 +89,9 @@ def test_batch_from_stdin_survives_bad_lines(
 ) -> None:
     capture = f"# a capture log\n2A35 {BP_HEX}\n2A19 65\n\nbattery-level 5a\nnope 00\n"
     monkeypatch.setattr(sys, "stdin", io.StringIO(capture))
-    code, out, _ = run(capsys, "decode", "-")
-    assert code == 0
+    code, out, err = run(capsys, "decode", "-")
+    assert code == 1  # some lines failed
+    assert err == "phg decode: 2 line(s) could not be decoded\n"
     lines = [json.loads(line) for line in out.splitlines()]
     assert len(lines) == 4
     assert lines[0]["value"]["systolic"] == 120

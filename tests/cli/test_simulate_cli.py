@@ -53,6 +53,7 @@ def test_aliases_resolve() -> None:
 def test_options_reach_the_simulator(capsys: pytest.CaptureFixture[str]) -> None:
     assert phg(["simulate", "weight", "--help"]) == 0
     out = capsys.readouterr().out
+    assert out.startswith("usage: phg simulate weight ")  # names itself, not "usage: phg"
     assert "--require-consent" in out
     assert "--clock-offset" in out
     assert phg(["simulate", "weight", "--users", "99"]) == 2

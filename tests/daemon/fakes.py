@@ -13,7 +13,7 @@ from gateway.ble.events import (
     DeviceInformation,
     MeasurementEvent,
 )
-from gateway.daemon.heldback import KeptReading
+from gateway.daemon.heldback import AnnouncedValue, KeptReading, KeptRow, facts_json
 from gateway.fhir.connection import Mapped
 from gateway.fhir.phg_device import PhgConfig
 from profiles import blood_pressure as bp
@@ -94,6 +94,7 @@ class FakeOutbox:
 class FakeKept:
     def __init__(self) -> None:
         self.kept: list[KeptReading] = []
+        self.announced_values: dict[tuple[str, int], AnnouncedValue] = {}
         self.gate: asyncio.Event | None = None
 
     async def keep(self, reading: KeptReading) -> int:
@@ -111,7 +112,37 @@ class FakeKept:
             and k.sequence_number == sequence_number
         ]
         self.kept = [k for k in self.kept if k not in gone]
+        self.announced_values.pop((address, sequence_number), None)
         return len(gone)
+
+    async def waiting(self, address: str, sequence_number: int) -> list[KeptRow]:
+        return [
+            KeptRow(
+                i,
+                "",
+                k.kind,
+                k.reason,
+                address,
+                k.user_index,
+                k.characteristic,
+                k.uuid16,
+                k.raw,
+                k.received_at,
+                k.stored,
+                k.sequence_number,
+                facts_json(k.facts),
+            )
+            for i, k in enumerate(self.kept, start=1)
+            if k.kind == "awaiting-join"
+            and k.facts.address == address
+            and k.sequence_number == sequence_number
+        ]
+
+    async def announce(self, value: AnnouncedValue) -> None:
+        self.announced_values[(value.address, value.sequence_number)] = value
+
+    async def announced(self, address: str, sequence_number: int) -> AnnouncedValue | None:
+        return self.announced_values.get((address, sequence_number))
 
     def kinds(self) -> list[str]:
         return [k.kind for k in self.kept]

@@ -12,6 +12,14 @@ A gateway process that dies leaves BlueZ's link up and the meter's RACP procedur
 restarted gateway is refused with "procedure already in progress" and must abort it and ask
 again (unit tests of that at the end).
 
+In the middle of the kills the state directory's file system (a real tmpfs) is full for a few
+runs (field finding G2). The run before them has the FHIR server down, so the first daemon on
+the full disk finds readings waiting: it uploads them although marking them done cannot be
+written (no crash: the mark is kept in memory and the batch is not sent again). Each of those
+daemons keeps running until it is killed, refuses and does not acknowledge the records it
+cannot store; once there is room again the refused records are fetched again, and still every
+reading reaches the server exactly once.
+
 Also: the FHIR server (SEKMET, and Medplum's FHIR engine) down for a while during a transfer,
 then back: everything arrives once."""
 
@@ -21,6 +29,7 @@ import asyncio
 import functools
 import random
 import signal
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +39,7 @@ import pytest
 
 from gateway.ble.link import LinkError
 from gateway.ble.racp_fetch import FetchOutcome, RacpFetch
+from gateway.outbox import ItemState, OutboxStore
 from profiles.racp import (
     RacpOpCode,
     RacpRequest,
@@ -43,6 +53,7 @@ from tests.daemon.fhir_search import MDC, duplicate_identifiers, patient_referen
 from tests.daemon.process import Daemon
 from tests.daemon.run_helpers import PATIENT_SYSTEM, LogCounter, until, write_config
 from tests.fhirserver.plugin import StartAnyFhirServer, StartFhirServer
+from tests.tinyfs import fill, free, mounted_tmpfs
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -53,6 +64,8 @@ PACE = "0.02"  # seconds between records: about 50 records/s at most
 MAX_KILL_DELAY = 0.8  # seconds after a run's first stored reading
 FINISH_TIMEOUT = 120.0
 OUTAGE_RECORDS = 300
+FULL_DISK_RUNS = range(8, 12)  # the runs (0-based) during which the disk is full
+STATE_SIZE = "64m"
 
 
 @pytest.fixture
@@ -70,6 +83,37 @@ def glucose_on_server(base_url: str) -> int:
 
 def stored_any(log: LogCounter) -> bool:
     return log.count("reading_stored") > 0
+
+
+def pending_in(outbox: Path) -> int:
+    store = OutboxStore(outbox, readonly=True)
+    try:
+        return store.counts()[ItemState.PENDING]
+    finally:
+        store.close()
+
+
+def empty_the_wal(state: Path) -> sqlite3.Connection:
+    """Checkpoint and truncate the (killed) daemon's write-ahead log, so that on a full disk
+    the outbox's next write fails (its old space could take a few more). Keep the returned
+    connection open until the next daemon opened the outbox: closing the last connection
+    would delete the ``-wal``/``-shm`` files, which a full disk could not give back."""
+    conn = sqlite3.connect(state / "outbox.sqlite")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return conn
+
+
+def started(log: LogCounter) -> bool:
+    return log.count("daemon_started") > 0
+
+
+def uploaded_at_least(log: LogCounter, items: int) -> bool:
+    return log.count("uploaded", "items") >= items
+
+
+def refused_any(log: LogCounter) -> bool:
+    """A reading the full disk refused (and that was therefore not acknowledged)."""
+    return log.count("outbox_put_failed") > 0
 
 
 def start_meter(bus: TestBus, records: int, pace: str, seed: int) -> SimulatorProcess:
@@ -124,22 +168,49 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(
         default_patient="meter-owner",
     )
     daemon: Daemon | None = None
+    filler: Path | None = None
     try:
-        stored_per_run: list[int] = []
-        for _ in range(KILLS):
+        with mounted_tmpfs(tmp_path / "state", STATE_SIZE) as state:
+            stored_per_run: list[int] = []
+            for run in range(KILLS):
+                waiting = 0
+                holder: sqlite3.Connection | None = None
+                if run == FULL_DISK_RUNS.start - 1:
+                    server.stop()  # this run's readings stay in the outbox
+                elif run == FULL_DISK_RUNS.start:
+                    waiting = pending_in(state / "outbox.sqlite")
+                    holder = empty_the_wal(state)
+                    filler = fill(state)
+                    server.start()
+                elif run == FULL_DISK_RUNS.stop and filler is not None:
+                    free(filler)
+                daemon = Daemon(config, bus.env())
+                log = LogCounter(daemon)
+                if holder is not None:
+                    until(functools.partial(started, log), 60, "the daemon on the full disk")
+                    holder.close()
+                if run in FULL_DISK_RUNS:
+                    until(functools.partial(refused_any, log), 60, "a refused reading")
+                else:
+                    until(functools.partial(stored_any, log), 60, "a stored reading")
+                if waiting:  # uploaded although the disk is full, marked done in memory only
+                    upload = functools.partial(uploaded_at_least, log, waiting)
+                    until(upload, 60, f"the upload of {waiting} waiting readings")
+                    assert log.count("outbox_mark_deferred") > 0, log.summary()
+                time.sleep(rng.uniform(0, MAX_KILL_DELAY))
+                assert daemon.proc.poll() is None, f"run {run} exited: {log.summary()}"
+                daemon.proc.kill()
+                daemon.proc.wait(10)
+                assert log.count("task_crashed") == 0, log.summary()
+                if waiting:  # nothing the server accepted was sent again meanwhile
+                    assert log.count("uploaded", "items") == waiting, log.summary()
+                stored_per_run.append(log.count("reading_stored"))
+            assert glucose_on_server(server.base_url) < RECORDS, (
+                f"the kills did not interrupt the transfer: {stored_per_run}"
+            )
             daemon = Daemon(config, bus.env())
-            log = LogCounter(daemon)
-            until(functools.partial(stored_any, log), 60, "a stored reading")
-            time.sleep(rng.uniform(0, MAX_KILL_DELAY))
-            daemon.proc.kill()
-            daemon.proc.wait(10)
-            stored_per_run.append(log.count("reading_stored"))
-        assert glucose_on_server(server.base_url) < RECORDS, (
-            f"the kills did not interrupt the transfer: {stored_per_run}"
-        )
-        daemon = Daemon(config, bus.env())
-        finish(daemon, LogCounter(daemon), server.base_url, RECORDS)
-        check_server(server.base_url, sim.ready)
+            finish(daemon, LogCounter(daemon), server.base_url, RECORDS)
+            check_server(server.base_url, sim.ready)
     finally:
         if daemon is not None and daemon.proc.poll() is None:
             daemon.proc.kill()

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -140,7 +141,9 @@ def test_demo_uploads_shows_the_page_and_stops_cleanly_on_sigterm(
 ) -> None:
     fhir = demo.wait_for(r"FHIR server:\s+(http://\S+/fhir)").group(1)
     status = demo.wait_for(r"status page:\s+(http://\S+/)").group(1)
-    server_id = demo.wait_for(r"uploaded .*blood-pressure-measurement -> (Observation/[\w.-]+)")
+    server_id = demo.wait_for(r"uploaded .*Blood pressure.* -> (Observation/[\w.-]+)")
+    # A glucose reading shows its server ids too (not just "accepted").
+    demo.wait_for(r"uploaded .*Glucose -> Observation/[\w.-]+")
     # The id the demo printed is on the server.
     reply = httpx.get(f"{fhir}/{server_id.group(1)}", timeout=10)
     assert reply.status_code == 200
@@ -155,7 +158,7 @@ def test_demo_uploads_shows_the_page_and_stops_cleanly_on_sigterm(
     dom = chromium(status, tmp_path, "--dump-dom")
     assert dom.returncode == 0, dom.stderr
     assert "Recent readings" in dom.stdout
-    assert re.search(r"systolic: \d+ mm\[Hg\]", dom.stdout), dom.stdout[:2000]
+    assert re.search(r"Systolic: \d+ mmHg", dom.stdout), dom.stdout[:2000]
     shot = tmp_path / "status.png"
     result = chromium(status, tmp_path, f"--screenshot={shot}")
     assert result.returncode == 0, result.stderr
@@ -252,3 +255,34 @@ def test_decode_only_needs_no_bluetooth(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert '"systolic": 120' in out.stdout
+
+
+PHD_DEVICE = "http://hl7.org/fhir/uv/phd/StructureDefinition/PhdDevice"
+
+
+def phd_devices(fhir: str) -> list[dict[str, Any]]:
+    bundle = httpx.get(f"{fhir}/Device", params={"_count": "100"}, timeout=10).json()
+    devices = [e["resource"] for e in bundle.get("entry", [])]
+    return [d for d in devices if PHD_DEVICE in d.get("meta", {}).get("profile", [])]
+
+
+def test_the_three_demo_devices_are_three_phd_devices_on_the_server(demo: Demo) -> None:
+    """Each simulated device has its own System ID (G6/G7), so the blood pressure monitor, the
+    glucose meter and the weight scale are three PhdDevices, not one merged Device."""
+    fhir = demo.wait_for(r"FHIR server:\s+(http://\S+/fhir)").group(1)
+    waiting = {"blood-pressure-measurement", "glucose-measurement", "weight-measurement"}
+    while waiting:
+        kind = demo.wait_for(r"uploaded .*?(blood-pressure|glucose|weight)-measurement -> ")
+        waiting.discard(f"{kind.group(1)}-measurement")
+    found = phd_devices(fhir)
+    assert len(found) == 3, found
+    sysids = {
+        i["value"]
+        for d in found
+        for i in d["identifier"]
+        if i["type"]["coding"][0]["code"] == "SYSID"
+    }
+    assert len(sysids) == 3
+    assert "08-07-06-05-04-03-02-01" not in sysids  # the System ID all simulators shared
+    models = sorted(str(d.get("modelNumber")) for d in found)
+    assert len(set(models)) == 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from gateway.fhir.connection import ConnectionMapper, Mapped, MappingResult
 from gateway.fhir.device_info import PhdDeviceInfo
+from gateway.fhir.elements import JsonDict
 from gateway.fhir.patient import PatientBinding, PatientIdentifier
 from gateway.fhir.phg_device import PhgConfig
 from gateway.fhir.timeline import DeviceClock, WallClockStamp
@@ -74,3 +76,12 @@ def mapped(result: MappingResult) -> Mapped:
 
 def resources(result: MappingResult) -> list[dict[str, Any]]:
     return [entry.resource for entry in mapped(result).entries]
+
+
+def assert_only_upload_identifier(resource: JsonDict) -> None:
+    """Data without a PHD time stamp has no IG identifier, only PHG's upload identifier (a
+    ``urn:uuid``), which makes re-sending it idempotent."""
+    identifiers = resource["identifier"]
+    assert len(identifiers) == 1
+    assert identifiers[0]["system"] == "urn:ietf:rfc:3986"
+    assert re.fullmatch(r"urn:uuid:[0-9a-f-]{36}", identifiers[0]["value"])

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from urllib.parse import unquote
 
-from gateway.fhir.connection import Mapped
-from gateway.fhir.entries import identifier_search
+import pytest
+
+from gateway.fhir.connection import ConnectionMapper, Mapped
+from gateway.fhir.entries import identifier_search, upload_identifier
 from gateway.fhir.patient import PatientBinding, PatientIdentifier
 from profiles.battery import BatteryLevel
 from tests.fhir.helpers import PATIENT, bp, mapper
@@ -35,20 +38,33 @@ def test_bundle_order_and_requests() -> None:
     ]
     for entry in bundle["entry"]:
         assert UUID.match(entry["fullUrl"])
-        assert entry["request"]["method"] == "POST"
-        assert entry["request"]["url"] == entry["resource"]["resourceType"]
         assert "id" not in entry["resource"]
+    methods = [e["request"]["method"] for e in bundle["entry"]]
+    # Devices are conditional updates (the IG's Device update pattern), the rest creates.
+    assert methods == ["POST", "PUT", "PUT", "POST", "POST", "POST"]
+    urls = [e["request"]["url"] for e in bundle["entry"]]
+    assert urls[0] == "Patient"
+    assert (
+        urls[1]
+        == "Device?identifier=urn:oid:1.2.840.10004.1.1.1.0.0.1.0.0.1.2680|EC-DE-3D-4E-58-53-2D-31"
+    )
+    assert (
+        urls[2]
+        == "Device?identifier=urn:oid:1.2.840.10004.1.1.1.0.0.1.0.0.1.2680|B0-49-5F-FF-FE-00-10-71"
+    )
+    assert urls[3:] == ["Observation"] * 3
     requests = [e["request"].get("ifNoneExist") for e in bundle["entry"]]
     assert requests[0] == "identifier=urn:oid:2.999.1.2.3.4.5.6.7.8.10|sisansarahId"
-    assert (
-        requests[1]
-        == "identifier=urn:oid:1.2.840.10004.1.1.1.0.0.1.0.0.1.2680|EC-DE-3D-4E-58-53-2D-31"
-    )
-    assert (
-        requests[2]
-        == "identifier=urn:oid:1.2.840.10004.1.1.1.0.0.1.0.0.1.2680|B0-49-5F-FF-FE-00-10-71"
-    )
-    assert requests[3] is None  # the coincident time stamp is never matched
+    assert requests[1] is None
+    assert requests[2] is None
+    # The coincident time stamp is matched on its upload identifier (re-sending is safe).
+    coincident = bundle["entry"][3]
+    upload_id = upload_identifier(coincident["fullUrl"])
+    assert coincident["resource"]["identifier"] == [
+        {"system": "urn:ietf:rfc:3986", "value": upload_id}
+    ]
+    assert upload_id != coincident["fullUrl"]  # servers rewrite full URLs wherever they are
+    assert requests[3] == "identifier=urn:ietf:rfc:3986|" + upload_id
     assert requests[4] is not None
     assert requests[4].startswith(
         "identifier=http://hl7.org/fhir/uv/phd/StructureDefinition/PhdBaseObservation|"
@@ -75,12 +91,62 @@ def test_if_none_exist_is_percent_encoded() -> None:
     assert text == "identifier=urn:oid:1.2|a%2Bb%20c%26d%3De%23f"
 
 
+@pytest.mark.parametrize(
+    ("value", "escaped"),
+    [
+        ("MRN,42", "MRN%5C%2C42"),  # \, : a comma is not the OR separator
+        ("a$b", "a%5C%24b"),  # \$ : not a composite separator
+        ("a|b", "a%5C|b"),  # \| : not the system|value separator
+        ("a\\b", "a%5C%5Cb"),  # \\ : a literal backslash
+    ],
+)
+def test_search_values_are_escaped_before_percent_encoding(value: str, escaped: str) -> None:
+    """FHIR search: ``,`` ``$`` ``|`` and ``\\`` in a token value are escaped with ``\\``
+    (field finding U3: ``MRN,42`` matched ``MRN`` OR ``42``)."""
+    assert identifier_search("urn:oid:2.999", value) == f"identifier=urn:oid:2.999|{escaped}"
+    assert unquote(identifier_search("urn:oid:2.999", value)).count("\\") >= 1
+
+
+def _cache_keys(m: ConnectionMapper) -> list[str]:
+    first = m.map(bp(), RECEIVED)
+    assert isinstance(first, Mapped)
+    return [str(p.entry.cache_key) for p in first.participants if p.entry is not None]
+
+
+def test_device_cache_keys_carry_a_content_digest() -> None:
+    patient, phg, phd, _coincident = _cache_keys(mapper())
+    assert patient == "urn:oid:2.999.1.2.3.4.5.6.7.8.10|sisansarahId"
+    sysid = "urn:oid:1.2.840.10004.1.1.1.0.0.1.0.0.1.2680|"
+    assert re.fullmatch(re.escape(sysid + "EC-DE-3D-4E-58-53-2D-31#") + "[0-9a-f]{16}", phg)
+    assert re.fullmatch(re.escape(sysid + "B0-49-5F-FF-FE-00-10-71#") + "[0-9a-f]{16}", phd)
+
+
+def test_a_device_whose_content_changed_is_sent_again() -> None:
+    """The IG's Device update pattern: a PhdDevice that gained a specialization (battery
+    first, then a blood pressure reading) is not frozen at its first server version."""
+    m = mapper()
+    battery_only = m.map(BatteryLevel(80), RECEIVED)
+    assert isinstance(battery_only, Mapped)
+    phd_key = next(
+        p.entry.cache_key
+        for p in battery_only.participants
+        if p.entry is not None and p.entry.resource["meta"]["profile"][0].endswith("PhdDevice")
+    )
+    assert phd_key is not None
+    later = mapper(known={phd_key: "Device/8"})
+    later.map(BatteryLevel(80), RECEIVED)
+    with_bp = later.bundle([later.map(bp(), RECEIVED)])
+    devices = [e for e in with_bp["entry"] if e["resource"]["resourceType"] == "Device"]
+    phd = [e for e in devices if e["resource"]["meta"]["profile"][0].endswith("PhdDevice")]
+    assert len(phd) == 1
+    assert phd[0]["request"]["method"] == "PUT"
+    codes_ = [s["systemType"]["coding"][0]["code"] for s in phd[0]["resource"]["specialization"]]
+    assert "528391" in codes_  # blood pressure
+
+
 def test_known_server_ids_are_referenced_not_resent() -> None:
-    known = {
-        "urn:oid:2.999.1.2.3.4.5.6.7.8.10|sisansarahId": "Patient/42",
-        "urn:oid:1.2.840.10004.1.1.1.0.0.1.0.0.1.2680|EC-DE-3D-4E-58-53-2D-31": "Device/7",
-        "urn:oid:1.2.840.10004.1.1.1.0.0.1.0.0.1.2680|B0-49-5F-FF-FE-00-10-71": "Device/8",
-    }
+    patient, phg, phd, _ = _cache_keys(mapper())
+    known = {patient: "Patient/42", phg: "Device/7", phd: "Device/8"}
     m = mapper(known=known)
     bundle = m.bundle([m.map(bp(), RECEIVED)])
     assert [e["resource"]["resourceType"] for e in bundle["entry"]] == ["Observation"] * 2

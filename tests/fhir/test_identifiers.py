@@ -18,7 +18,7 @@ from gateway.fhir.identifiers import (
 )
 from gateway.fhir.patient import PatientBinding, PatientId
 from gateway.fhir.phd_device import observation_device_key, search_identifier
-from tests.fhir.helpers import OMRON, bp, mapper, resources
+from tests.fhir.helpers import OMRON, assert_only_upload_identifier, bp, mapper, resources
 
 RECEIVED = dt.datetime(2018, 11, 11, 16, 40, tzinfo=dt.UTC)
 
@@ -102,7 +102,7 @@ def test_identifier_differs_by_type_device_and_patient() -> None:
 
 def test_unstamped_data_has_no_identifier() -> None:
     obs = resources(mapper().map(bp(timestamp=None), RECEIVED))[0]
-    assert "identifier" not in obs
+    assert_only_upload_identifier(obs)
     assert obs["effectiveDateTime"] == "2018-11-11T11:40:00-05:00"
     assert "CoincidentTimeStampReference" not in str(obs["extension"])
     assert OMRON.system_id is not None

@@ -24,7 +24,14 @@ from profiles.body_composition import (
 )
 from profiles.units import MassUnit
 from profiles.weight_scale import WeightMeasurement
-from tests.fhir.helpers import PATIENT, STAMP, mapped, mapper, resources
+from tests.fhir.helpers import (
+    PATIENT,
+    STAMP,
+    assert_only_upload_identifier,
+    mapped,
+    mapper,
+    resources,
+)
 from tests.fhir.test_validation import errors
 from tests.strategies.body_composition import STRATEGIES
 
@@ -91,7 +98,7 @@ def test_minimal_measurement_is_body_fat_alone_without_derived_from() -> None:
     (fat,) = resources(mapper().map(BodyCompositionMeasurement(Decimal("18.0")), RECEIVED))
     assert summary(fat) == ("188748", None, "18.0", "%")
     assert "derivedFrom" not in fat
-    assert "identifier" not in fat  # no time stamp: reception time, plain POST
+    assert_only_upload_identifier(fat)  # no time stamp: reception time
 
 
 def test_imperial_masses_and_height() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 
 from gateway import exact_json
+from gateway.fhir.codes import MDC
 from gateway.fhir.connection import HeldBack, Mapped, Skipped
 from gateway.fhir.mappers.cgm import status_bits
 from gateway.validation import validate_resource
@@ -64,7 +65,12 @@ def test_each_record_gets_its_own_time_and_identifier() -> None:
         "-1.5",
         "mg/dL/min",
     )
-    assert out[1]["component"][0]["code"] == {"text": "CGM quality"}
+    quality = out[1]["component"][0]["code"]
+    assert quality["text"] == "CGM quality"
+    # A coding, not only text: PHG's private MDC term (partition 128, first private term).
+    assert quality["coding"] == [
+        {"system": MDC, "code": "8450048", "display": "MDC_PHG_PRIV_CGM_QUALITY"}
+    ]
     for r in out:
         assert errors(r) == []
 

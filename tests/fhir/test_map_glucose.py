@@ -199,11 +199,15 @@ def test_context_after_measurement_derives_from_it() -> None:
     assert len(urls) == len(set(urls))
 
 
-def test_context_before_measurement_is_held_then_mapped_with_it() -> None:
+def test_context_before_measurement_waits_and_joins_when_mapped_again() -> None:
     m = mapper()
-    held = m.map(GlucoseMeasurementContext(7, meal=Meal.FASTING), RECEIVED)
+    context = GlucoseMeasurementContext(7, meal=Meal.FASTING)
+    held = m.map(context, RECEIVED)
     assert isinstance(held, HeldBack)
-    out = resources(m.map(glucose(), RECEIVED))
+    assert held.waiting
+    # The mapper keeps nothing of a waiting context: its holder maps it again later.
+    assert [code_of(r) for r in resources(m.map(glucose(), RECEIVED))] == ["160368"]
+    out = resources(m.map(context, RECEIVED))
     assert [code_of(r) for r in out] == ["160368", "8417864"]
     assert out[1]["valueCodeableConcept"]["coding"][0]["code"] == "8417876"
 

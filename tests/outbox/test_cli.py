@@ -56,6 +56,8 @@ def test_show(outbox: tuple[Path, list[int]], capsys: pytest.CaptureFixture[str]
     out = capsys.readouterr().out
     assert out.startswith(f"item {ids[1]}: quarantined\ndevice: {DEVICE}\n")
     assert "last error: HTTP 400: bad value" in out
+    assert "\nreading: Systolic: " in out  # in words, with readable units
+    assert " mmHg" in out
     assert '"diagnostics": "bad value"' in out
     assert '"resourceType": "Observation"' in out
     assert main(["outbox", "--outbox", str(path), "show", "999"]) == 1

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from gateway.fhir.entries import upload_identifier
 from gateway.outbox import (
     ItemState,
     Outbox,
@@ -64,16 +65,27 @@ def test_participants_carry_cache_keys() -> None:
     reading = bp_readings(1)[0]
     entries = entries_of(reading)
     keys = [e.cache_key for e in entries]
-    assert keys[:3] == [
-        "urn:oid:2.999.1.2.3.4.5.6.7.8.10|sisansarahId",
-        "urn:oid:1.2.840.10004.1.1.1.0.0.1.0.0.1.2680|EC-DE-3D-4E-58-53-2D-31",
-        "urn:oid:1.2.840.10004.1.1.1.0.0.1.0.0.1.2680|B0-49-5F-FF-FE-00-10-71",
-    ]
-    assert keys[3] == entries[3].full_url  # the coincident stamp: by its urn:uuid
+    assert keys[0] == "urn:oid:2.999.1.2.3.4.5.6.7.8.10|sisansarahId"
+    sysid = "urn:oid:1.2.840.10004.1.1.1.0.0.1.0.0.1.2680|"
+    assert str(keys[1]).startswith(sysid + "EC-DE-3D-4E-58-53-2D-31#")  # + content digest
+    assert str(keys[2]).startswith(sysid + "B0-49-5F-FF-FE-00-10-71#")
+    # The coincident stamp: by its upload identifier (its urn:uuid).
+    assert keys[3] == "urn:ietf:rfc:3986|" + upload_identifier(entries[3].full_url)
     assert keys[4:] == [None, None]  # the Observations
-    coincident = next(p for p in reading.participants if p.entry and not p.entry.if_none_exist)
-    assert coincident.entry is not None
-    assert participant_cache_key(coincident.entry) == coincident.reference
+    for stored, participant in zip(entries, reading.participants, strict=False):
+        assert participant.entry is not None
+        assert participant_cache_key(participant.entry) == stored.cache_key
+
+
+def test_stored_entries_keep_their_request(tmp_path: Path) -> None:
+    """Devices are stored as conditional updates (PUT) and read back as such."""
+    store = OutboxStore(tmp_path / "o.sqlite3")
+    entries = entries_of(bp_readings(1)[0])
+    [item_id] = store.insert_many([("dev", entries)])
+    item = store.get(item_id)
+    assert item is not None
+    assert item.entries == entries
+    assert [e.method for e in item.entries][:3] == ["POST", "PUT", "PUT"]
 
 
 def test_concurrent_puts_get_distinct_ordered_ids(tmp_path: Path) -> None:

@@ -69,7 +69,7 @@ def test_the_board_follows_readings_from_device_to_server(tmp_path: Path) -> Non
     newest_first = snapshot["readings"]
     assert [r["state"] for r in newest_first] == ["quarantined", "held-back", "uploaded"]
     uploaded = newest_first[2]
-    assert "systolic: 131 mm[Hg]" in uploaded["values"]
+    assert "Systolic: 131 mmHg" in uploaded["values"]
     # Only the reading's own Observations (not the Patient/Device entries) get server ids.
     assert uploaded["server_ids"]
     assert all(i.startswith("X/") for i in uploaded["server_ids"])

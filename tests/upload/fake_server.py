@@ -1,5 +1,6 @@
 """An in-process fake FHIR server for httpx.MockTransport: answers /metadata and transaction
-Bundles (assigning ids, resolving conditional creates by identifier), with scripted failures.
+Bundles (assigning ids, resolving conditional creates and updates by identifier), with scripted
+failures.
 It is deliberately simple and independent of gateway.upload's own parsing."""
 
 from __future__ import annotations
@@ -67,9 +68,16 @@ class FakeFhirServer:
         for entry in bundle["entry"]:
             resource = entry["resource"]
             kind = resource["resourceType"]
-            condition = entry["request"].get("ifNoneExist")
+            request = entry["request"]
+            condition = request.get("ifNoneExist")
+            update = request["method"] == "PUT" and "?" in request["url"]
+            if update:  # conditional update: PUT Device?identifier=...
+                condition = request["url"].split("?", 1)[1]
             existing = self._by_identifier.get(f"{kind}?{condition}") if condition else None
-            if existing is not None:
+            if existing is not None and update:
+                reference, status = existing, "200 OK"
+                self.stored[reference] = resource
+            elif existing is not None:
                 reference, status = existing, "200 OK"
             else:
                 reference, status = f"{kind}/{len(self.stored) + 1}", "201 Created"
@@ -79,8 +87,28 @@ class FakeFhirServer:
             replies.append(
                 {"response": {"status": status, "location": f"{BASE}/{reference}/_history/1"}}
             )
+        # Like a real server: references to the bundle's full URLs become the new ids.
+        assigned = {
+            e["fullUrl"]: r["response"]["location"].removeprefix(BASE + "/").split("/_history")[0]
+            for e, r in zip(bundle["entry"], replies, strict=True)
+        }
+        for reference in {r["response"]["location"] for r in replies}:
+            ref = reference.removeprefix(BASE + "/").split("/_history")[0]
+            self.stored[ref] = _resolve(self.stored[ref], assigned)
         self.bundles.append(bundle)
         return {"resourceType": "Bundle", "type": "transaction-response", "entry": replies}
 
     def observations(self) -> list[dict[str, Any]]:
         return [r for r in self.stored.values() if r["resourceType"] == "Observation"]
+
+
+def _resolve(value: Any, assigned: dict[str, str]) -> Any:
+    """``value`` with each ``reference`` naming a full URL of ``assigned`` replaced."""
+    if isinstance(value, dict):
+        out = {k: _resolve(v, assigned) for k, v in value.items()}
+        if isinstance(out.get("reference"), str) and out["reference"] in assigned:
+            out["reference"] = assigned[out["reference"]]
+        return out
+    if isinstance(value, list):
+        return [_resolve(v, assigned) for v in value]
+    return value

@@ -125,10 +125,15 @@ def test_every_reading_arrives_exactly_once_after_the_server_turns_good(
             return run, await outbox.counts(), expected
 
     run, counts, expected = asyncio.run(scenario())
+    differences = Holdings(sekmet.base_url).differences(expected)
+    print(  # the figures for reports: pytest -s -k hostile
+        f"hostile {mode}: {len(readings)} readings stored, {counts[ItemState.DONE]} uploaded, "
+        f"{counts[ItemState.QUARANTINED]} quarantined, {len(differences)} missing or duplicated"
+    )
     assert expected.ambiguous() == [], "two readings look alike: the test could not tell"
     assert run.not_held == [], "items marked done that the server does not hold"
     assert run.done_while_hostile == 0, "items marked done on an answer that proves nothing"
     assert counts == {ItemState.PENDING: 0, ItemState.DONE: len(readings), ItemState.QUARANTINED: 0}
-    assert Holdings(sekmet.base_url).differences(expected) == []
+    assert differences == []
     if mode is Mode.TOO_MANY_REQUESTS:
         assert 1.0 in run.sleeps, f"Retry-After: 1 not honoured: {run.sleeps}"

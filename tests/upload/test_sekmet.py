@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +15,12 @@ import httpx
 import pytest
 
 from gateway.fhir.connection import Mapped
+from gateway.fhir.patient import PatientBinding, PatientIdentifier
 from gateway.outbox import ItemState, Outbox, OutboxFullError, entries_of
 from gateway.upload.backoff import Backoff
 from gateway.upload.client import FhirClient, ServerConfig
 from gateway.upload.uploader import Uploader
-from tests.fhir.helpers import PATIENT
+from tests.fhir.helpers import PATIENT, mapper
 from tests.fhirserver.plugin import StartAnyFhirServer
 from tests.fhirserver.server import LocalFhirServer, SekmetServer
 from tests.upload.harness import systolic
@@ -179,7 +182,10 @@ def test_an_invalid_reading_is_quarantined_and_does_not_block_the_others(
     assert systolic(quarantined[0].entries[-2].resource) == 153
     assert quarantined[0].outcome["resourceType"] == "OperationOutcome"
     assert quarantined[0].last_error.startswith("HTTP 4")
-    assert total(fhir_server, "Observation", code=BP_PANEL) == before + 5
+    # The rejected reading was sent in parts to find what the server refuses (it might only
+    # have been too large for it): its valid blood pressure Observation arrived on its own, the
+    # broken pulse did not, and the item stays quarantined with the server's outcome.
+    assert total(fhir_server, "Observation", code=BP_PANEL) == before + 6
 
 
 def test_a_full_outbox_refuses_readings_and_uploads_what_it_holds(
@@ -208,3 +214,69 @@ def test_a_full_outbox_refuses_readings_and_uploads_what_it_holds(
     assert stored > 0
     assert refused > 0
     assert total(fhir_server, "Observation", code=BP_PANEL) == before + stored
+
+
+@pytest.mark.parametrize("special", [",", "$", "|", "\\"], ids=["comma", "dollar", "pipe", "bs"])
+def test_patient_identifiers_with_search_characters_match_once(
+    any_fhir_server: LocalFhirServer,
+    fhir_server_kind: str,
+    tmp_path: Path,
+    special: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    """Field finding U3: ``MRN,42`` in ``ifNoneExist`` used to be read as ``MRN`` OR ``42``,
+    and every re-send made another Patient and another copy of the reading."""
+    if fhir_server_kind == "medplum" and special == "|":
+        # A defect of the server, not of the request (docs/exactly-once.md): strict, so this
+        # test says so the day Medplum matches escaped pipes.
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="Medplum 5.2.13 splits token values on every '|', escaped or not",
+            )
+        )
+    fhir_server = any_fhir_server
+    patient = PatientIdentifier("urn:oid:2.999.7", f"MRN{special}42")
+    before = total(fhir_server, "Patient")
+    for attempt in range(3):  # each with a fresh outbox: nothing cached, all sent again
+        readings = bp_readings(2, connection=mapper(patients=PatientBinding(patient)))
+        counts, _ = asyncio.run(upload(fhir_server, tmp_path / f"o{attempt}.sqlite3", readings))
+        assert counts[ItemState.DONE] == 2
+    assert total(fhir_server, "Patient") == before + 1
+    reply = httpx.get(f"{fhir_server.base_url}/Patient", params={"_count": "1000"})
+    values = [
+        i["value"] for e in reply.json().get("entry", []) for i in e["resource"]["identifier"]
+    ]
+    assert values.count(patient.value) == 1
+
+
+def test_a_device_that_gains_a_specialization_is_updated_on_the_server(
+    any_fhir_server: LocalFhirServer, tmp_path: Path
+) -> None:
+    """The IG's Device update pattern (issue 11): a battery level first makes a PhdDevice
+    without the blood pressure specialization; the blood pressure reading that follows updates
+    that Device on the server (same id), not a second Device, not frozen."""
+    from profiles.battery import BatteryLevel
+
+    fhir_server = any_fhir_server
+    connection = mapper()
+    battery = connection.map(BatteryLevel(80), dt.datetime(2018, 11, 11, 16, 40, tzinfo=dt.UTC))
+    assert isinstance(battery, Mapped)
+    asyncio.run(upload(fhir_server, tmp_path / "o.sqlite3", [battery]))
+    devices = _devices(fhir_server)
+    phd_before = [d for d in devices if d["meta"]["profile"][0].endswith("PhdDevice")]
+    assert len(phd_before) == 1
+    assert "528391" not in json.dumps(phd_before[0].get("specialization", []))
+    counts, _ = asyncio.run(
+        upload(fhir_server, tmp_path / "o.sqlite3", bp_readings(1, connection=connection))
+    )
+    assert counts[ItemState.DONE] == 2
+    phd_after = [d for d in _devices(fhir_server) if d["meta"]["profile"][0].endswith("PhdDevice")]
+    assert [d["id"] for d in phd_after] == [phd_before[0]["id"]]
+    assert "528391" in json.dumps(phd_after[0]["specialization"])  # blood pressure
+
+
+def _devices(server: LocalFhirServer) -> list[dict[str, Any]]:
+    reply = httpx.get(f"{server.base_url}/Device", params={"_count": "100"})
+    reply.raise_for_status()
+    return [e["resource"] for e in reply.json().get("entry", [])]

@@ -7,10 +7,16 @@
   the conditional-create identifier (built from that raw local time and offset). Records that
   arrive before any session start time are held back (``HeldBack``); so are records of a
   session whose start date is unknown.
-- Trend → a component 8418008 MDC_CONC_GLU_TREND ``mg/dL/min`` and quality → a component
-  with text "CGM quality" in ``%`` on the record's Observation: both qualify that one value
-  (11073-10425 has the trend as its own metric, but the record is the unit the sensor sends;
-  there is no MDC code for the quality, so it is carried as text rather than invented).
+- Trend → a component 8418008 MDC_CONC_GLU_TREND ``mg/dL/min`` and quality → a component in
+  ``%`` on the record's Observation: both qualify that one value (11073-10425 has the trend as
+  its own metric, but the record is the unit the sensor sends). The nomenclature has no term
+  for the CGM quality (neither 11073-10101 nor 11073-10425; the LNI table the IG author keeps
+  has none either), so PHG codes it with a *private* MDC term, as 11073-10101 provides for
+  terms a standard lacks: :data:`CGM_QUALITY_CODE` 8450048 = partition 128 (MDC_PART_PHD_DM,
+  where the CGM terms are) × 65536 + 0xF000 (the first private term code), display
+  ``MDC_PHG_PRIV_CGM_QUALITY``, with the text "CGM quality" kept so a reader that does not
+  know PHG's private term still understands it. It is a documented choice, to be replaced by
+  a standard term when one is assigned.
 - Sensor status annunciation → PhdBitsEnumerationObservation 8418060 MDC_CGM_DEV_STAT
   ``derivedFrom`` the record's Observation, set bits only. Bluetooth bit → ASN.1 bit, by
   meaning against the IG's ASN1ToHL7 CodeSystem: 0 session stopped → .0, 2 sensor type
@@ -67,6 +73,9 @@ STATUS_BITS: Final[dict[int, tuple[int, str]]] = {
 }
 _NAMES: Final = dict(STATUS_BITS.values())
 QUALITY_TEXT: Final = "CGM quality"
+CGM_QUALITY_CODE: Final = str(128 * 65536 + 0xF000)
+"""PHG's private MDC term for the CGM quality (see the module docstring)."""
+CGM_QUALITY_DISPLAY: Final = "MDC_PHG_PRIV_CGM_QUALITY"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +116,13 @@ def map_cgm_record(r: CgmRecordReading, ctx: ObservationContext) -> list[BundleE
             )
         )
     if record.quality_percent is not None:
-        parts.append(component({"text": QUALITY_TEXT}, record.quality_percent, codes.UCUM_PERCENT))
+        quality_code = {
+            "coding": [
+                {"system": codes.MDC, "code": CGM_QUALITY_CODE, "display": CGM_QUALITY_DISPLAY}
+            ],
+            "text": QUALITY_TEXT,
+        }
+        parts.append(component(quality_code, record.quality_percent, codes.UCUM_PERCENT))
     if parts:
         obs["component"] = parts
     entry = ctx.entry(obs, code, ident)

@@ -17,7 +17,8 @@
   (checked name by name against the IG's ASN1ToHL7 CodeSystem: .0 device-battery-low …
   .10 device-gen-fault). Bluetooth bit 11 "time fault" has no ASN.1 bit (.11 is
   sensor-temp-out-of-range): it becomes a ``note`` on the glucose Observation that the device
-  reported a time fault, so the time is not silently trusted.
+  reported a time fault, so the time is not silently trusted, and the Observations reference a
+  time-fault coincident time stamp (dataAbsentReason instead of the device time).
 - Control solution readings (type 10 or sample location 4) are meter quality checks, not the
   patient's glucose: they are **skipped** (with a reason), as PHD managers do with control
   results; nothing is attributed to the patient.
@@ -35,8 +36,12 @@ keeps the last :data:`REMEMBERED` glucose measurements of the connection by sequ
 A context whose measurement is remembered is mapped as a :class:`GlucoseReading` (measurement +
 context): the glucose Observations are sent again with it, so that ``derivedFrom`` resolves in
 whatever bundle the context lands (their conditional create makes the repeat harmless). A
-context that arrives first is kept (``HeldBack``) and mapped with its measurement when that
-arrives; a context whose measurement never arrives on the connection stays held back.
+context whose measurement is not remembered (it has not arrived yet, or arrived more than
+:data:`REMEMBERED` measurements or a connection ago) is ``HeldBack(waiting=True)``: the mapper
+keeps nothing of it. Whoever holds it maps it again once the measurement is in the join memory
+again: the daemon's pipeline keeps such contexts durably and joins them by sequence number
+against the stored measurements, however far apart the two arrive
+(:mod:`gateway.daemon.glucose_join`).
 """
 
 from __future__ import annotations
@@ -45,8 +50,6 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
-
-import structlog
 
 from gateway.fhir import codes
 from gateway.fhir.bits import bits_components
@@ -63,6 +66,7 @@ from gateway.fhir.mapper_types import AnyProfileMapper, JoinMemory, ProfileMappe
 from gateway.fhir.observation import ObservationContext
 from gateway.fhir.timeline import WallClockStamp
 from gateway.fhir.values import set_value
+from gateway.lazylog import get_logger
 from profiles.glucose import (
     EXERCISE_DURATION_OVERRUN,
     CarbohydrateId,
@@ -81,10 +85,11 @@ from profiles.glucose import (
 )
 from profiles.ieee11073 import MderNumber, SpecialValue
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 REMEMBERED: Final = 64
-"""How many recent glucose measurements (and early contexts) a connection remembers."""
+"""How many recent glucose measurements a connection remembers (a cache: contexts that miss it
+are joined against the stored measurements by the pipeline)."""
 
 TYPE_CODES: Final[dict[int, str]] = {
     GlucoseType.CAPILLARY_WHOLE_BLOOD: codes.MDC_CONC_GLU_CAPILLARY_WHOLEBLOOD,
@@ -209,6 +214,16 @@ def glucose_stamp(m: GlucoseMeasurement) -> WallClockStamp | None:
     return None if when is None else WallClockStamp(when)
 
 
+TIME_FAULT: Final = "the glucose meter reported a time fault"
+
+
+def time_fault(r: GlucoseReading) -> str | None:
+    status = r.measurement.sensor_status
+    if status is not None and status & SensorStatusAnnunciation.TIME_FAULT:
+        return TIME_FAULT
+    return None
+
+
 def _coded(code: str, value: tuple[str, str]) -> tuple[JsonDict, JsonDict]:
     return mdc_concept(code), {
         "coding": [{"system": codes.MDC, "code": value[0], "display": value[1]}]
@@ -308,7 +323,6 @@ def map_glucose_reading(r: GlucoseReading, ctx: ObservationContext) -> list[Bund
 
 # --- the join ------------------------------------------------------------------------------
 _MEASUREMENTS: Final = "glucose-measurements"
-_EARLY_CONTEXTS: Final = "glucose-early-contexts"
 
 
 def _recent(memory: JoinMemory, key: str) -> OrderedDict[int, object]:
@@ -328,22 +342,19 @@ def _remember(table: OrderedDict[int, object], sequence: int, value: object) -> 
 
 
 def join_measurement(m: GlucoseMeasurement, memory: JoinMemory) -> Sequence[object]:
-    """Remember the measurement by sequence number; pair it with a context that came first."""
+    """Remember the measurement by sequence number (for its context, if one follows)."""
     if is_control_solution(m):
         log.info("glucose_control_solution_skipped", sequence=m.sequence_number)
         return []
     _remember(_recent(memory, _MEASUREMENTS), m.sequence_number, m)
-    early = _recent(memory, _EARLY_CONTEXTS).pop(m.sequence_number, None)
-    context = early if isinstance(early, GlucoseMeasurementContext) else None
-    return [GlucoseReading(m, context)]
+    return [GlucoseReading(m)]
 
 
 def join_context(c: GlucoseMeasurementContext, memory: JoinMemory) -> Sequence[object] | Wait:
-    """Pair the context with its measurement, or keep it until the measurement arrives."""
+    """Pair the context with its remembered measurement, or say that it waits for it."""
     found = _recent(memory, _MEASUREMENTS).get(c.sequence_number)
     if isinstance(found, GlucoseMeasurement):
         return [GlucoseReading(found, c)]
-    _remember(_recent(memory, _EARLY_CONTEXTS), c.sequence_number, c)
     return Wait(f"glucose context {c.sequence_number} waits for its measurement")
 
 
@@ -375,5 +386,6 @@ MAPPERS: Final[tuple[AnyProfileMapper, ...]] = (
         map_glucose_reading,
         lambda r: glucose_stamp(r.measurement),
         lambda _r: None,
+        time_fault=time_fault,
     ),
 )

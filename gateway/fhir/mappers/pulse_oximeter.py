@@ -17,7 +17,8 @@
   IG's ASN1ToHL7 CodeSystem and bits-observation.json: 13 sensor displaced → .2, 8
   questionable pulse → .7, 5 low perfusion → .10, 4 poor → .11, 3 inadequate → .12).
 - "Device clock not set" (spot-check flag bit 4) is a time fault: the stamp is still used (it
-  is all there is) and each Observation gets a ``note`` saying the device clock was not set.
+  is all there is), each Observation gets a ``note`` saying the device clock was not set and
+  references a time-fault coincident time stamp (dataAbsentReason instead of the device time).
 """
 
 from __future__ import annotations
@@ -194,6 +195,7 @@ MAPPERS: Final[tuple[AnyProfileMapper, ...]] = (
         map_spot_check,
         lambda m: wall_clock_stamp(m.timestamp),
         lambda _m: None,
+        time_fault=lambda m: "device clock not set" if m.device_clock_not_set else None,
     ),
     ProfileMapper(
         PlxContinuousMeasurement,
