@@ -76,10 +76,15 @@ class LogCounter:
         matching = [e for e in self.events if e.get("event") == event]
         return sum(int(e.get(field, 0)) for e in matching) if field else len(matching)
 
+    def uploaded_items(self) -> int:
+        """Readings marked uploaded: those of whole transactions (``uploaded items=N``) and
+        those sent in parts to a server that caps transactions (``uploaded_in_parts``)."""
+        return self.count("uploaded", "items") + self.count("uploaded_in_parts")
+
     def summary(self) -> str:
         """The log without the per-reading lines (for failure messages)."""
         self.poll()
-        quiet = ("reading_stored", "uploaded")
+        quiet = ("reading_stored", "uploaded", "uploaded_in_parts")
         return "\n".join(str(e) for e in self.events if e.get("event") not in quiet)
 
     def problems(self) -> list[dict[str, Any]]:

@@ -56,7 +56,7 @@ def bus() -> Iterator[TestBus]:
 
 def settled(log: LogCounter, readings: int) -> bool:
     stored = log.count("reading_stored")
-    return stored >= readings and log.count("uploaded", "items") >= stored
+    return stored >= readings and log.uploaded_items() >= stored
 
 
 def reread_settled(log: LogCounter, first_run: int) -> bool:
@@ -130,7 +130,7 @@ def two_gateways(
                         "all again",
                     )
                 except AssertionError as exc:
-                    counts = (log.count("reading_stored"), log.count("uploaded", "items"))
+                    counts = (log.count("reading_stored"), log.uploaded_items())
                     raise AssertionError(f"{exc}: {counts} of {stored}\n{log.summary()}") from None
             assert daemon.stop(signal.SIGTERM) == 0
             assert log.problems() == []

@@ -133,13 +133,14 @@ def finish(daemon: Daemon, log: LogCounter, base_url: str, count: int) -> None:
     try:
         until(lambda: glucose_on_server(base_url) >= count, FINISH_TIMEOUT, f"{count} readings")
     except AssertionError as exc:
-        notable = [e for e in log.events if e.get("event") not in ("reading_stored", "uploaded")]
+        quiet = ("reading_stored", "uploaded", "uploaded_in_parts")
+        notable = [e for e in log.events if e.get("event") not in quiet]
         raise AssertionError(
             f"{exc}: {glucose_on_server(base_url)} on the server, "
             f"{log.count('reading_stored')} stored by this run; log: {notable[-40:]}"
         ) from None
     until(
-        lambda: log.count("reading_stored") <= log.count("uploaded", "items"),
+        lambda: log.count("reading_stored") <= log.uploaded_items(),
         FINISH_TIMEOUT,
         "the outbox drained",
     )

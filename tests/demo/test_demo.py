@@ -176,6 +176,17 @@ def test_demo_uploads_shows_the_page_and_stops_cleanly_on_sigterm(
     assert [p for p in children if alive(p)] == []
 
 
+def stop(demo: Demo) -> None:
+    """SIGTERM (the demo then stops what it started), SIGKILL only if it hangs."""
+    if demo.proc.poll() is None:
+        demo.proc.send_signal(signal.SIGTERM)
+        try:
+            demo.proc.wait(60)
+        except subprocess.TimeoutExpired:
+            demo.proc.kill()
+            demo.proc.wait(10)
+
+
 def readings_counts(status: str) -> dict[str, float]:
     """The demo gateway's reading counters (``stored``, ``uploaded``, ``quarantined``)."""
     _, samples = parse(httpx.get(f"{status}metrics", timeout=10).text)
@@ -216,9 +227,7 @@ def test_demo_against_medplum_uploads_every_reading() -> None:
         started.proc.send_signal(signal.SIGTERM)
         assert started.proc.wait(60) == 0
     finally:
-        if started.proc.poll() is None:
-            started.proc.kill()
-            started.proc.wait(10)
+        stop(started)
 
 
 def test_demo_duration_exits_by_itself() -> None:

@@ -205,8 +205,10 @@ REDIRECTS: Final = {Mode.REDIRECT_301: 301, Mode.REDIRECT_302: 302, Mode.REDIREC
 
 
 class _Listener(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
+    # stop() waits for the requests in progress: whatever they forward has reached the upstream
+    # server when stop() returns (a ``slow`` answer takes SLOW_SECONDS more).
+    daemon_threads = False
+    block_on_close = True
     hostile: HostileServer
 
     def get_request(self) -> tuple[socket.socket, Any]:
@@ -231,7 +233,8 @@ class _Listener(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Listener
-    protocol_version = "HTTP/1.0"
+    protocol_version = "HTTP/1.0"  # one request per connection
+    timeout = 30  # seconds: a client that connects and sends nothing cannot hold stop() up
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet: the tests report what matters

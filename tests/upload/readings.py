@@ -39,8 +39,8 @@ def mixed_readings() -> list[Mapped]:
     """One connection's readings of different kinds, as the daemon maps them: a blood pressure
     reading with a device time stamp and one without (Observations without the IG's
     identifier), a heart rate (no identifier), a battery level (a device observation), and a
-    glucose measurement with its context (context first: it waits and joins the measurement).
-    All share one coincident time stamp."""
+    glucose measurement followed by its context (which derives from it and is stored as a
+    reading of its own). All share one coincident time stamp."""
     from profiles.battery import BatteryLevel
     from profiles.glucose import (
         GlucoseConcentration,
@@ -64,7 +64,7 @@ def mixed_readings() -> list[Mapped]:
         m.map(bp(systolic=Decimal(132), timestamp=None), at[1]),
         m.map(HeartRateMeasurement(64), at[2]),
         m.map(BatteryLevel(80), at[3]),
-        m.map(GlucoseMeasurementContext(7, meal=Meal.FASTING), at[4]),
-        m.map(glucose, at[5]),
+        m.map(glucose, at[4]),
+        m.map(GlucoseMeasurementContext(7, meal=Meal.FASTING), at[5]),
     ]
     return [r for r in results if isinstance(r, Mapped)]

