@@ -270,10 +270,10 @@ def test_the_three_demo_devices_are_three_phd_devices_on_the_server(demo: Demo) 
     """Each simulated device has its own System ID (G6/G7), so the blood pressure monitor, the
     glucose meter and the weight scale are three PhdDevices, not one merged Device."""
     fhir = demo.wait_for(r"FHIR server:\s+(http://\S+/fhir)").group(1)
-    waiting = {"blood-pressure-measurement", "glucose-measurement", "weight-measurement"}
+    waiting = {"Blood pressure", "Glucose", "Weight"}
     while waiting:
-        kind = demo.wait_for(r"uploaded .*?(blood-pressure|glucose|weight)-measurement -> ")
-        waiting.discard(f"{kind.group(1)}-measurement")
+        kind = demo.wait_for(r"uploaded +\S+ (Blood pressure|Glucose|Weight)\b.* -> ")
+        waiting.discard(kind.group(1))
     found = phd_devices(fhir)
     assert len(found) == 3, found
     sysids = {
