@@ -81,6 +81,14 @@ INDEX: Final[Mapping[str, tuple[int, str]]] = MappingProxyType(
         "cgm-session-run-time": (0x2AAB, "profiles.cgm"),
         "user-index": (0x2A9A, "profiles.user_data"),
         "user-control-point": (0x2A9F, "profiles.user_data"),
+        "current-elapsed-time": (0x2BF2, "profiles.elapsed_time"),
+        "live-health-observations": (0x2B8B, "profiles.ghs.health_observations"),
+        "stored-health-observations": (0x2BDD, "profiles.ghs.health_observations"),
+        "health-sensor-features": (0x2BF3, "profiles.ghs.service"),
+        "ghs-control-point": (0x2BF4, "profiles.ghs.service"),
+        "observation-schedule-changed": (0x2BF1, "profiles.ghs.service"),
+        "observation-schedule": (0x2910, "profiles.ghs.service"),
+        "valid-range-and-accuracy": (0x2911, "profiles.ghs.service"),
     }
 )
 _NAME_BY_UUID16: Final = MappingProxyType({uuid16: name for name, (uuid16, _) in INDEX.items()})
