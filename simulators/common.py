@@ -4,6 +4,7 @@ Current Time, plus the device's own clock (which may be off by a configured offs
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from profiles import battery, date_time
@@ -18,6 +19,7 @@ SERIAL_NUMBER = 0x2A25
 FIRMWARE_REVISION = 0x2A26
 SYSTEM_ID = 0x2A23
 CURRENT_TIME_SERVICE_UUID16 = 0x1805
+CURRENT_TIME_UUID16 = 0x2A2B
 
 
 @dataclass(frozen=True)
@@ -87,10 +89,17 @@ def current_time_bytes(clock: DeviceClock) -> bytes:
     )
 
 
-def current_time_service(clock: DeviceClock) -> Service:
-    """Current Time Service (0x1805) with Current Time (0x2A2B) readable and writable."""
+def current_time_service(
+    clock: DeviceClock,
+    accept_write: Callable[[], bool] | None = None,
+    on_written: Callable[[], None] | None = None,
+) -> Service:
+    """Current Time Service (0x1805) with Current Time (0x2A2B) readable and writable
+    (``accept_write`` False refuses a write with Write Not Permitted)."""
 
     def on_write(value: bytes) -> None:
+        if accept_write is not None and not accept_write():
+            raise GattError(bluez.ERROR_NOT_PERMITTED, "clock write refused")
         try:
             written = date_time.decode_current_time(value).date_time.to_datetime()
         except DecodeError as e:
@@ -98,6 +107,8 @@ def current_time_service(clock: DeviceClock) -> Service:
         if written is None:
             raise GattError(bluez.ERROR_FAILED, "date unknown")
         clock.set(written)
+        if on_written is not None:
+            on_written()
 
     return Service(
         bluez.uuid16(CURRENT_TIME_SERVICE_UUID16),

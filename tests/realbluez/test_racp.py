@@ -1,0 +1,58 @@
+"""A glucose meter's stored records over RACP and indications, through real bluetoothd."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from pathlib import Path
+
+from simulators.glucose import GlucoseMeterSimulator
+from tests.realbluez.stack import (
+    DEVICE,
+    Device,
+    Gateway,
+    captured_logs,
+    dump,
+    forget_all,
+    set_powered,
+    until,
+)
+
+GLUCOSE = "glucose-measurement"
+RECORDS = 12
+
+
+def test_racp_transfer_over_indications_survives_a_link_loss_exactly_once(
+    tmp_path: Path,
+) -> None:
+    """Records are indicated one by one; after 4 the meter's controller is powered off (the
+    link is lost without a disconnect exchange); after power on the gateway asks for the rest
+    (">= high-water mark") and every record arrives exactly once."""
+
+    async def scenario() -> None:
+        await forget_all()
+        meter = Device(
+            GlucoseMeterSimulator, records=RECORDS, extra={"indicate": True, "pace": 0.4}
+        )
+        async with meter:
+            with captured_logs() as logs:
+                async with Gateway(meter.address, tmp_path) as gw:
+                    detail = lambda: dump(gw, meter, logs)  # noqa: E731
+                    await until(lambda: len(gw.measurements(GLUCOSE)) >= 4, 90, "4", detail)
+                    await set_powered(DEVICE, False)
+                    await asyncio.sleep(2)
+                    await set_powered(DEVICE, True)
+                    await until(
+                        lambda: len({m.sequence_number for m in gw.measurements(GLUCOSE)})
+                        >= RECORDS,
+                        120,
+                        "all records",
+                        detail,
+                    )
+            counts = collections.Counter(m.sequence_number for m in gw.measurements(GLUCOSE))
+            assert counts == dict.fromkeys(range(1, RECORDS + 1), 1), detail()
+            transfers = [e for e in gw.events if type(e).__name__ == "RecordTransferEvent"]
+            assert transfers[-1].outcome == "complete", detail()
+            assert len(transfers) >= 2 and transfers[-1].requested_from not in (None, 1), detail()
+
+    asyncio.run(scenario())
