@@ -11,6 +11,7 @@ daemon), there is only one default agent for both sides, see docs/real-bluez.md.
 # No ``from __future__ import annotations``: dbus-fast reads the D-Bus signatures from the
 # annotations of the decorated methods.
 
+import contextlib
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -44,7 +45,7 @@ class _Agent1(ServiceInterface):
         pass
 
     @method(name="RequestPinCode")
-    def request_pin_code(self, device: DBusObjectPath) -> DBusStr:
+    def request_pin_code(self, device: DBusObjectPath) -> DBusStr:  # noqa: ARG002
         if self.passkey is None:
             raise DBusError(REJECTED, "no passkey")
         return f"{self.passkey:06d}"
@@ -57,7 +58,12 @@ class _Agent1(ServiceInterface):
         return self.passkey
 
     @method(name="DisplayPasskey")
-    def display_passkey(self, device: DBusObjectPath, passkey: DBusUInt32, entered: DBusUInt16):  # type: ignore[no-untyped-def]
+    def display_passkey(  # type: ignore[no-untyped-def]
+        self,
+        device: DBusObjectPath,
+        passkey: DBusUInt32,
+        entered: DBusUInt16,  # noqa: ARG002
+    ):
         self.emit({"event": "passkey", "device": device, "passkey": f"{passkey:06d}"})
 
     @method(name="DisplayPinCode")
@@ -65,7 +71,7 @@ class _Agent1(ServiceInterface):
         self.emit({"event": "passkey", "device": device, "passkey": pincode})
 
     @method(name="RequestConfirmation")
-    def request_confirmation(self, device: DBusObjectPath, passkey: DBusUInt32) -> None:
+    def request_confirmation(self, device: DBusObjectPath, passkey: DBusUInt32) -> None:  # noqa: ARG002
         self.emit({"event": "pairing-confirmed", "device": device})
 
     @method(name="RequestAuthorization")
@@ -98,7 +104,12 @@ class DeviceAgent:
     async def start(self, bus: MessageBus) -> None:
         bus.export(AGENT_PATH, self._agent)
         await bluez.call(
-            bus, "/org/bluez", AGENT_MANAGER, "RegisterAgent", "os", [AGENT_PATH, CAPABILITY[self.mode]]
+            bus,
+            "/org/bluez",
+            AGENT_MANAGER,
+            "RegisterAgent",
+            "os",
+            [AGENT_PATH, CAPABILITY[self.mode]],
         )
         await bluez.call(bus, "/org/bluez", AGENT_MANAGER, "RequestDefaultAgent", "o", [AGENT_PATH])
         self._bus = bus
@@ -107,8 +118,6 @@ class DeviceAgent:
         bus, self._bus = self._bus, None
         if bus is None or not bus.connected:
             return
-        try:
+        with contextlib.suppress(DBusError):
             await bluez.call(bus, "/org/bluez", AGENT_MANAGER, "UnregisterAgent", "o", [AGENT_PATH])
-        except DBusError:
-            pass
         bus.unexport(AGENT_PATH)

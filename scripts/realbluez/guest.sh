@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Inside the real-BlueZ VM (started by scripts/real-bluez.sh): the system D-Bus, btvirt's two
-# linked LE controllers (hci0 for the gateway, hci1 for the simulated devices) and bluetoothd,
+# Inside the real-BlueZ VM (started by scripts/real-bluez.sh): the system D-Bus, btvirt's three
+# linked LE controllers (hci0 and hci2 for the gateway, hci1 for the simulated devices) and
+# bluetoothd,
 # then pytest on tests/realbluez/. Writes pytest.log and rc to /phg-results for the host.
 set -uo pipefail
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -26,7 +27,7 @@ objects() {
     dbus-send --system --print-reply --dest=org.bluez / \
         org.freedesktop.DBus.ObjectManager.GetManagedObjects 2>/dev/null
 }
-adapters() { objects | grep -cE 'object path "/org/bluez/hci[01]"'; }
+adapters() { objects | grep -cE 'object path "/org/bluez/hci[012]"'; }
 # wait_for SECONDS COMMAND...: poll COMMAND (every 0.5 s) until it succeeds or time is up.
 wait_for() {
     local end=$((SECONDS + $1))
@@ -36,25 +37,29 @@ wait_for() {
         sleep 0.5
     done
 }
-both_controllers() { [ -e /sys/class/bluetooth/hci0 ] && [ -e /sys/class/bluetooth/hci1 ]; }
-both_adapters() { [ "$(adapters)" = 2 ]; }
+all_controllers() { [ -e /sys/class/bluetooth/hci0 ] && [ -e /sys/class/bluetooth/hci2 ]; }
+all_adapters() { [ "$(adapters)" = 3 ]; }
+hci_timeouts() { dmesg | grep -c 'Opcode 0x0c03 failed'; }
+ready_or_failed() { all_adapters || [ "$(hci_timeouts)" -gt "$timeouts_before" ]; }
 # Under software emulation on a loaded host the kernel's 2 s HCI command timeout can expire
 # while btvirt answers the first HCI Reset ("hci0: Opcode 0x0c03 failed: -110"): that
 # controller never becomes usable. Then start btvirt and bluetoothd again (3 attempts).
-for attempt in 1 2 3; do
-    btvirt -L -l2 >>/tmp/btvirt.log 2>&1 &
+for attempt in 1 2 3 4; do
+    timeouts_before=$(hci_timeouts)
+    btvirt -L -l3 >>/tmp/btvirt.log 2>&1 &
     btvirt_pid=$!
-    wait_for 20 both_controllers || fail "btvirt gave no two controllers"
+    wait_for 20 all_controllers || fail "btvirt gave no three controllers"
     /usr/libexec/bluetooth/bluetoothd -n -d >>"$PHG_BLUETOOTHD_LOG" 2>&1 &
     bluetoothd_pid=$!
-    wait_for 30 both_adapters && break
-    mark "attempt $attempt: bluetoothd has $(adapters) of 2 adapters; restarting btvirt and it"
+    wait_for 30 ready_or_failed
+    all_adapters && break
+    mark "attempt $attempt: bluetoothd has $(adapters) of 3 adapters; restarting btvirt and it"
     kill "$bluetoothd_pid" "$btvirt_pid"
     wait "$bluetoothd_pid" "$btvirt_pid"
     wait_for 10 eval '! [ -e /sys/class/bluetooth/hci0 ]'
 done
-both_adapters || fail "bluetoothd lacks an adapter"
-mark "bluetoothd up with hci0 and hci1"
+all_adapters || fail "bluetoothd lacks an adapter"
+mark "bluetoothd up with hci0, hci1 and hci2"
 cd "$PHG_ROOT"
 PYTHONPATH=$PHG_ROOT timeout 840 "$PHG_VENV/bin/python" -m pytest -p no:cacheprovider \
     tests/realbluez -v -rA "$@" 2>&1 | tee "$out/pytest.log"

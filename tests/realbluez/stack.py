@@ -21,8 +21,8 @@ from gateway.ble.agent import PairingAgent
 from gateway.ble.allowlist import Allowlist
 from gateway.ble.backoff import Backoff
 from gateway.ble.events import BleEvent, MeasurementEvent, SessionState, SessionStateEvent
-from gateway.daemon.bluetooth import BleRuntime, BleSettings
 from gateway.ble.session import SessionConfig
+from gateway.daemon.bluetooth import BleRuntime, BleSettings
 from simulators import bluez
 from simulators.base import DeviceSimulator, SimulatorOptions
 
@@ -95,6 +95,38 @@ async def set_powered(adapter: str, on: bool) -> None:
         bus.disconnect()
 
 
+async def restart_bluetoothd() -> None:
+    """Stop bluetoothd (by the PID D-Bus knows for ``org.bluez``) and start it again."""
+    import os
+    import signal
+
+    from tests.realbluez.conftest import restart_bluetoothd as start
+
+    bus = await system_bus()
+    try:
+        body = await bluez.call(
+            bus,
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus",
+            "GetConnectionUnixProcessID",
+            "s",
+            ["org.bluez"],
+            destination="org.freedesktop.DBus",
+        )
+    finally:
+        bus.disconnect()
+    pid = int(body[0])
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        await asyncio.sleep(0.2)
+    await asyncio.to_thread(start)
+
+
 async def adapter_address(adapter: str) -> str:
     bus = await system_bus()
     try:
@@ -123,7 +155,9 @@ class Device:
     def __init__(self, cls: type[DeviceSimulator], **options: Any) -> None:
         extra = options.pop("extra", {})
         self.events: list[dict[str, Any]] = []
-        self.simulator = cls(SimulatorOptions(adapter=DEVICE, extra=extra, **options), self.events.append)
+        self.simulator = cls(
+            SimulatorOptions(adapter=DEVICE, extra=extra, **options), self.events.append
+        )
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -135,10 +169,10 @@ class Device:
         return str(self.of("ready")[0]["address"])
 
     async def __aenter__(self) -> Device:
-        self._task = asyncio.create_task(self.simulator.run(self._stop))
-        await until(lambda: bool(self.of("ready")) or self._task.done(), 30, "simulator ready")
-        if self._task.done():
-            self._task.result()
+        task = self._task = asyncio.create_task(self.simulator.run(self._stop))
+        await until(lambda: bool(self.of("ready")) or task.done(), 30, "simulator ready")
+        if task.done():
+            task.result()
         errors = self.of("error")
         assert not errors, errors
         return self
@@ -162,6 +196,7 @@ class Gateway:
         bonded_only: bool = False,
         adapters: tuple[str, ...] = (GATEWAY,),
         session: SessionConfig = SESSION,
+        agent: Any = None,
     ) -> None:
         self.events: list[BleEvent] = []
         self.settings = BleSettings(
@@ -173,7 +208,7 @@ class Gateway:
             pair=pair or passkey is not None,
             passkey=passkey,
         )
-        self.agent = PairingAgent(passkey) if self.settings.pair else None
+        self.agent = agent or (PairingAgent(passkey) if self.settings.pair else None)
         self.runtime = BleRuntime(self.settings, self._consume, agent=self.agent)
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -206,13 +241,13 @@ class Gateway:
 
 
 @contextlib.contextmanager
-def captured_logs() -> Iterator[list[dict[str, Any]]]:
+def captured_logs() -> Iterator[list[Any]]:
     """Every structlog entry while the block runs (the agent's calls among them)."""
     with structlog.testing.capture_logs() as logs:
         yield logs
 
 
-def agent_calls(logs: list[dict[str, Any]]) -> list[str]:
+def agent_calls(logs: list[Any]) -> list[str]:
     """The gateway agent's calls from BlueZ (``agent_*`` log events but registration)."""
     return [
         str(e["event"])
@@ -226,7 +261,9 @@ def logged(logs: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
     return [e for e in logs if e.get("event") == name]
 
 
-def dump(gateway: Gateway, device: Device | None = None, logs: list[dict[str, Any]] | None = None) -> str:
+def dump(
+    gateway: Gateway, device: Device | None = None, logs: list[dict[str, Any]] | None = None
+) -> str:
     """Everything that happened, for an assertion message."""
     lines = ["gateway events:"]
     for e in gateway.events:

@@ -6,6 +6,7 @@ import asyncio
 import collections
 from pathlib import Path
 
+from gateway.ble.events import RecordTransferEvent
 from simulators.glucose import GlucoseMeterSimulator
 from tests.realbluez.stack import (
     DEVICE,
@@ -19,6 +20,12 @@ from tests.realbluez.stack import (
 )
 
 GLUCOSE = "glucose-measurement"
+
+
+def transfers(gw: Gateway) -> list[RecordTransferEvent]:
+    return [e for e in gw.events if isinstance(e, RecordTransferEvent)]
+
+
 RECORDS = 12
 
 
@@ -37,22 +44,33 @@ def test_racp_transfer_over_indications_survives_a_link_loss_exactly_once(
         async with meter:
             with captured_logs() as logs:
                 async with Gateway(meter.address, tmp_path) as gw:
-                    detail = lambda: dump(gw, meter, logs)  # noqa: E731
+
+                    def detail() -> str:
+                        return dump(gw, meter, logs)
+
                     await until(lambda: len(gw.measurements(GLUCOSE)) >= 4, 90, "4", detail)
                     await set_powered(DEVICE, False)
                     await asyncio.sleep(2)
                     await set_powered(DEVICE, True)
                     await until(
-                        lambda: len({m.sequence_number for m in gw.measurements(GLUCOSE)})
-                        >= RECORDS,
+                        lambda: (
+                            len({m.sequence_number for m in gw.measurements(GLUCOSE)}) >= RECORDS
+                        ),
                         120,
                         "all records",
                         detail,
                     )
+                    await until(
+                        lambda: any(t.outcome == "complete" for t in transfers(gw)),
+                        60,
+                        "a complete transfer",
+                        detail,
+                    )
             counts = collections.Counter(m.sequence_number for m in gw.measurements(GLUCOSE))
             assert counts == dict.fromkeys(range(1, RECORDS + 1), 1), detail()
-            transfers = [e for e in gw.events if type(e).__name__ == "RecordTransferEvent"]
-            assert transfers[-1].outcome == "complete", detail()
-            assert len(transfers) >= 2 and transfers[-1].requested_from not in (None, 1), detail()
+            done = transfers(gw)
+            assert done[0].outcome == "disconnected", detail()
+            assert done[-1].outcome == "complete", detail()
+            assert done[-1].requested_from not in (None, 1), detail()
 
     asyncio.run(scenario())
