@@ -9,6 +9,7 @@ import os
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -74,3 +75,12 @@ def restart_bluetoothd() -> None:
             pytest.fail("bluetoothd did not come back within 60 s")
         time.sleep(0.5)
     time.sleep(2)  # the adapters register right after the name
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """In the VM: each failure's report right away in /phg-results/failures.log (the host can
+    follow it while the suite runs; pytest prints failures only at the end)."""
+    results = Path("/phg-results")
+    if IN_VM and report.failed and results.is_dir():
+        with (results / "failures.log").open("a", encoding="utf-8") as out:
+            out.write(f"=== {report.nodeid} ({report.when})\n{report.longreprtext}\n")
