@@ -4,7 +4,7 @@
 # bluetoothd and BlueZ's controller emulator (btvirt, two linked LE controllers on /dev/vhci).
 # Installs what it needs (Debian packages; PHG's venv), uses KVM when it works, else QEMU's
 # software emulation, prints pytest's summary line and exits with pytest's status.
-# Extra arguments go to pytest inside the VM. PHG_VM_TIMEOUT (default 900 s) bounds the VM;
+# Extra arguments go to pytest inside the VM. PHG_VM_TIMEOUT (default 1200 s) bounds the VM;
 # PHG_VM_KVM=auto|on|off (default auto) chooses the accelerator.
 set -euo pipefail
 source "$(dirname "$0")/bootstrap.sh"
@@ -22,7 +22,7 @@ ensure_venv test,bench,testbus
 
 kernel=$(ls /boot/vmlinuz-*-amd64 | sort -V | tail -n1)
 kver=${kernel#/boot/vmlinuz-}
-timeout_s=${PHG_VM_TIMEOUT:-900}
+timeout_s=${PHG_VM_TIMEOUT:-1200}
 
 work=$(mktemp -d /tmp/phg-realbluez.XXXXXX)
 qemu_pid=""
@@ -78,7 +78,8 @@ if [ "$kvm_mode" != off ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 fi
 log "booting the VM ($kver, accelerator $accel, timeout ${timeout_s}s)"
 
-guest="PHG_ROOT=$PHG_ROOT PHG_VENV=$PHG_VENV bash $PHG_ROOT/scripts/realbluez/guest.sh $*"
+
+guest="PHG_ROOT=$PHG_ROOT PHG_VENV=$PHG_VENV PHG_PYTEST_TIMEOUT=${PHG_PYTEST_TIMEOUT:-1080} bash $PHG_ROOT/scripts/realbluez/guest.sh $*"
 printf '%s\n' "$guest" >"$work/results/command"
 started=$(date +%s)
 timeout "$timeout_s" qemu-system-x86_64 \
@@ -104,5 +105,6 @@ log "logs of the VM run (pytest, bluetoothd, btvirt) in $logs"
 rc=$(cat "$work/results/rc")
 summary=$(grep -E '^=+ .*(passed|failed|error|skipped|no tests ran).* =+$' \
     "$work/results/pytest.log" | tail -n1 || true)
+[ -f "$work/results/timings.log" ] && sed 's/^/real BlueZ timing: /' "$work/results/timings.log"
 echo "real BlueZ: ${summary:-no pytest summary line}"
 exit "$rc"

@@ -63,7 +63,7 @@ mark "bluetoothd up with hci0, hci1 and hci2"
 cd "$PHG_ROOT"
 # Test paths given: those; else (only options, or nothing) the whole real-BlueZ suite.
 case " $* " in *" tests/"*) ;; *) set -- tests/realbluez "$@" ;; esac
-PYTHONPATH=$PHG_ROOT timeout 840 "$PHG_VENV/bin/python" -m pytest -p no:cacheprovider \
+PYTHONPATH=$PHG_ROOT timeout $(( ${PHG_PYTEST_TIMEOUT:-1080} )) "$PHG_VENV/bin/python" -m pytest -p no:cacheprovider \
     -v -rA "$@" 2>&1 | tee "$out/pytest.log"
 rc=${PIPESTATUS[0]}
 mark "pytest exited $rc"

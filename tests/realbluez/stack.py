@@ -58,6 +58,16 @@ async def device_paths(bus: MessageBus, adapter: str | None = None) -> dict[str,
     return found
 
 
+def record_timing(name: str, seconds: float | None) -> None:
+    """Print a measured duration and keep it for the run's summary (/phg-results/timings)."""
+    line = f"{name}: {'-' if seconds is None else f'{seconds:.2f} s'}"
+    print(line)
+    results = Path("/phg-results")
+    if results.is_dir():
+        with (results / "timings.log").open("a", encoding="utf-8") as out:
+            out.write(line + "\n")
+
+
 async def forget_all() -> None:
     """Remove every device (and so every bond) from both adapters: tests start unpaired."""
     bus = await system_bus()
@@ -199,6 +209,7 @@ class Gateway:
         agent: Any = None,
     ) -> None:
         self.events: list[BleEvent] = []
+        self.times: list[float] = []
         self.settings = BleSettings(
             adapters=adapters,
             allowlist=Allowlist.of([address]),
@@ -215,6 +226,21 @@ class Gateway:
 
     async def _consume(self, event: BleEvent) -> None:
         self.events.append(event)
+        self.times.append(time.monotonic())
+
+    def connect_to_first_reading(self) -> float | None:
+        """Seconds from the first CONNECTING state to the first measurement delivered."""
+        start = None
+        for at, event in zip(self.times, self.events, strict=True):
+            if (
+                start is None
+                and isinstance(event, SessionStateEvent)
+                and event.state is SessionState.CONNECTING
+            ):
+                start = at
+            if start is not None and isinstance(event, MeasurementEvent):
+                return at - start
+        return None
 
     def measurements(self, characteristic: str | None = None) -> list[MeasurementEvent]:
         return [

@@ -15,6 +15,7 @@ from tests.realbluez.stack import (
     device_property,
     dump,
     forget_all,
+    record_timing,
     restart_bluetoothd,
     until,
 )
@@ -47,6 +48,10 @@ def test_bond_survives_a_gateway_restart(tmp_path: Path) -> None:
                         lambda: dump(second, meter, logs),
                     )
                 assert len(agent_calls(logs)) == paired, agent_calls(logs)
+                record_timing(
+                    "connect to first reading, bonded (re-encryption)",
+                    second.connect_to_first_reading(),
+                )
 
     asyncio.run(scenario())
 

@@ -17,6 +17,7 @@ from tests.realbluez.stack import (
     device_property,
     dump,
     forget_all,
+    record_timing,
     until,
 )
 
@@ -69,5 +70,8 @@ def test_just_works_pairs_then_reuses_the_bond(tmp_path: Path) -> None:
             sequences = sorted(m.sequence_number or 0 for m in gateway.measurements(GLUCOSE))
             assert sequences == [1, 2, 3, 4, 5], dump(gateway, meter, logs)
             print(f"first reading {first_reading:.1f} s after start, agent: {first_calls}")
+            record_timing(
+                "connect to first reading, Just Works pairing", gateway.connect_to_first_reading()
+            )
 
     asyncio.run(scenario())

@@ -15,6 +15,7 @@ from tests.realbluez.stack import (
     captured_logs,
     dump,
     forget_all,
+    record_timing,
     set_powered,
     until,
 )
@@ -68,6 +69,7 @@ def test_racp_transfer_over_indications_survives_a_link_loss_exactly_once(
                     )
             counts = collections.Counter(m.sequence_number for m in gw.measurements(GLUCOSE))
             assert counts == dict.fromkeys(range(1, RECORDS + 1), 1), detail()
+            record_timing("connect to first reading, no pairing", gw.connect_to_first_reading())
             done = transfers(gw)
             assert done[0].outcome == "disconnected", detail()
             assert done[-1].outcome == "complete", detail()
