@@ -40,9 +40,18 @@ def test_device_that_disconnects_right_after_bonding(tmp_path: Path) -> None:
                     def detail() -> str:
                         return dump(gw, meter, logs)
 
+                    await until(
+                        lambda: any(
+                            e.get("reason") == "bonded" for e in meter.of("device-disconnect")
+                        ),
+                        60,
+                        "the device's drop after bonding",
+                        detail,
+                    )
                     await until(lambda: sequences(gw) == [1, 2, 3], 120, "3 records", detail)
-                    assert [e for e in meter.of("device-disconnect") if e["reason"] == "bonded"]
-                    assert gw.state_count(SessionState.CONNECTED) >= 2, detail()
+                    await until(
+                        lambda: gw.state_count(SessionState.CONNECTED) >= 2, 60, "reconnect", detail
+                    )
                     pairings = [c for c in agent_calls(logs) if c != "agent_authorize_service"]
                     assert len(pairings) == 1, detail()
 

@@ -1,4 +1,10 @@
-"""Passkey pairing (the gateway's configured passkey against the device's fixed one), right and
+"""NOT COLLECTED (not a ``test_*.py`` file): work in progress, see docs/real-bluez.md, "Not
+done". In the last VM run both tests failed the same way: bluetoothd asked only the device side
+(``hci1``) for a passkey, three times (bleak-retry-connector's attempts), never the gateway side,
+and the pairing failed with ``org.bluez.Error.AuthenticationFailed``: the split default agent
+below does not yet get the initiator's request. Move back to ``test_passkey.py`` once it does.
+
+Passkey pairing (the gateway's configured passkey against the device's fixed one), right and
 wrong, through the kernel's Security Manager.
 
 One bluetoothd serves both controllers here and asks its one default agent for both sides of a
