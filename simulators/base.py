@@ -134,7 +134,9 @@ class DeviceSimulator(abc.ABC):
         for service in services:
             for characteristic in service.characteristics:
                 flags = list(characteristic.flags)
-                if not (NOTIFY in flags or INDICATE in flags or characteristic.uuid == current_time):
+                if not (
+                    NOTIFY in flags or INDICATE in flags or characteristic.uuid == current_time
+                ):
                     continue
                 extra = [f"{level}-{f}" for f in (READ, WRITE, NOTIFY, INDICATE) if f in flags]
                 characteristic.flags = [*flags, *extra]
