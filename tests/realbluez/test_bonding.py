@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 
 from gateway.ble.events import SessionState
@@ -10,6 +11,7 @@ from simulators import bluez
 from simulators.glucose import GlucoseMeterSimulator
 from tests.realbluez.stack import (
     GATEWAY,
+    SESSION,
     Device,
     Gateway,
     captured_logs,
@@ -78,14 +80,18 @@ def test_encrypted_device_without_pairing_is_reported_as_needing_pairing(tmp_pat
         await forget_all()
         async with Device(GlucoseMeterSimulator, records=2, security="encrypt") as meter:
             with captured_logs() as logs:
-                async with Gateway(meter.address, tmp_path, pair=False) as gw:
+                # bluetoothd holds the read until its own security elevation has failed, which
+                # can take up to the kernel's 30 s SMP timeout: a shorter step timeout sees only
+                # a timeout (docs/real-bluez.md, finding 2).
+                session = dataclasses.replace(SESSION, step_timeout=45.0)
+                async with Gateway(meter.address, tmp_path, pair=False, session=session) as gw:
 
                     def detail() -> str:
                         return dump(gw, meter, logs)
 
                     await until(
                         lambda: any("pairing" in s.detail for s in gw.states()),
-                        90,
+                        150,
                         "a 'needs pairing' report",
                         detail,
                     )
