@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import pytest
-
 from gateway.ble.events import SessionState
 from simulators.glucose import GlucoseMeterSimulator
 from tests.realbluez.stack import (
@@ -60,12 +58,6 @@ def test_device_that_disconnects_right_after_bonding(tmp_path: Path) -> None:
     asyncio.run(scenario())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="observed in the VM: the session connects through hci2, then no GATT step of the "
-    "connection completes (no subscription, no RACP request); not investigated yet, see "
-    "docs/real-bluez.md, 'Not done'",
-)
 def test_gateway_on_two_controllers(tmp_path: Path) -> None:
     """Scanning on hci0 and hci2, the session connects through the adapter that heard the
     device best and gets the records."""
