@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs all of PHG's checks on a fresh Debian machine: installs what it needs (Debian packages,
 # the venv, the two test FHIR servers), then ruff, mypy and pytest. Extra arguments go to pytest.
+# The real-BlueZ suite in a VM (scripts/real-bluez.sh) runs only with PHG_WITH_REAL_BLUEZ=1: it is not
+# yet reliable (docs/real-bluez.md).
 set -euo pipefail
 source "$(dirname "$0")/bootstrap.sh"
 cd "$PHG_ROOT"
@@ -18,3 +20,9 @@ log "mypy"
 "$PHG_VENV/bin/mypy"
 log "pytest"
 "$PHG_VENV/bin/pytest" -n "${PHG_TEST_WORKERS:-auto}" "$@"
+# The real-BlueZ suite (tests/realbluez/, not collected above): in a VM with bluetoothd and
+# virtual controllers. Opt-in until it passes reliably (issue 12; docs/real-bluez.md).
+if [ "${PHG_WITH_REAL_BLUEZ:-0}" = 1 ]; then
+    log "real BlueZ (VM)"
+    bash "$PHG_ROOT/scripts/real-bluez.sh"
+fi

@@ -28,8 +28,11 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from profiles import battery
-from simulators import common, dbus_fast_fix
-from simulators.peripheral import Peripheral, Service
+from simulators import bluez, common, dbus_fast_fix
+from simulators.agent import MODES, DeviceAgent
+from simulators.peripheral import INDICATE, NOTIFY, READ, WRITE, Peripheral, Service
+
+SECURITY_LEVELS = ("none", "encrypt", "encrypt-authenticated")
 
 Event = dict[str, Any]
 UNSET_CLOCK_START = dt.datetime(2000, 1, 1)
@@ -55,6 +58,17 @@ class SimulatorOptions:
     battery_percent: int = 90
     serial: str | None = None
     malformed: int = 0
+    security: str = "none"
+    """``encrypt`` or ``encrypt-authenticated``: measurements, RACP and Current Time need an
+    encrypted (or an encrypted and authenticated, i.e. passkey-paired) link."""
+    pairing: str | None = None
+    """``just-works``, ``passkey`` (fixed) or ``display``: register the device's pairing agent
+    (:mod:`simulators.agent`); None leaves pairing to whatever agent BlueZ has."""
+    passkey: int | None = None
+    disconnect_after_bonding: bool = False
+    """Quirk: the device drops the link as soon as it is bonded (the central reconnects)."""
+    clock_write_once: bool = False
+    """Quirk: Current Time accepts a write only during the first connection."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -80,6 +94,9 @@ class DeviceSimulator(abc.ABC):
         self.peripheral: Peripheral | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.failed = asyncio.Event()
+        self._connections = 0
+        self._connected: set[str] = set()
+        self._bonded_dropped: set[str] = set()
 
     # -- what a device type provides -------------------------------------------------------
 
@@ -94,12 +111,44 @@ class DeviceSimulator(abc.ABC):
     # -- shared behaviour ------------------------------------------------------------------
 
     def services(self) -> list[Service]:
-        return [
+        services = [
             *self.device_services(),
             common.device_information_service(self.info),
             common.battery_service(battery.BatteryLevel(self.options.battery_percent)),
-            common.current_time_service(self.clock),
+            common.current_time_service(
+                self.clock, accept_write=self._accept_clock_write, on_written=self._clock_written
+            ),
         ]
+        self._secure(services)
+        return services
+
+    def _secure(self, services: list[Service]) -> None:
+        """Add BlueZ's security flags to measurements (everything that notifies or indicates,
+        RACP included) and Current Time: bluetoothd then answers an unencrypted access with
+        ATT "Insufficient Authentication"/"Insufficient Encryption", as a real device does."""
+        level = self.options.security
+        if level == "none":
+            return
+        if level not in SECURITY_LEVELS:
+            raise ValueError(f"security {level!r} (known: {', '.join(SECURITY_LEVELS)})")
+        current_time = bluez.uuid16(common.CURRENT_TIME_UUID16)
+        for service in services:
+            for characteristic in service.characteristics:
+                flags = list(characteristic.flags)
+                if not (
+                    NOTIFY in flags or INDICATE in flags or characteristic.uuid == current_time
+                ):
+                    continue
+                extra = [f"{level}-{f}" for f in (READ, WRITE, NOTIFY, INDICATE) if f in flags]
+                characteristic.flags = [*flags, *extra]
+
+    def _accept_clock_write(self) -> bool:
+        if not self.options.clock_write_once:
+            return True
+        return self._connections <= 1
+
+    def _clock_written(self) -> None:
+        self.emit({"event": "clock-written", "connection": self._connections})
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run ``coro`` in the background; a failure is reported as an ``error`` event."""
@@ -154,7 +203,13 @@ class DeviceSimulator(abc.ABC):
             advertised_uuids=[services[0].uuid],
             appearance=self.appearance,
         )
+        agent = None
         await self.peripheral.start()
+        if self.options.pairing is not None:
+            assert self.peripheral.bus is not None
+            agent = DeviceAgent(self.options.pairing, self.options.passkey, self.emit)
+            await agent.start(self.peripheral.bus)
+        self.spawn(self._watch_centrals())
         try:
             self.emit(
                 {
@@ -170,7 +225,43 @@ class DeviceSimulator(abc.ABC):
         finally:
             for task in list(self._tasks):
                 task.cancel()
+            if agent is not None:
+                await agent.stop()
             await self.peripheral.stop()
+
+    async def _watch_centrals(self) -> None:
+        """Count connections (``connected`` events) and, for the quirk, drop a central as soon
+        as it is bonded. Polls BlueZ's objects (a few per second; works on BlueZoo too)."""
+        assert self.peripheral is not None
+        quirk = self.options.disconnect_after_bonding
+        while True:
+            try:
+                objects = await bluez.managed_objects(self.peripheral._bus())
+            except Exception:  # the bus went away: the run is ending
+                return
+            prefix = self.peripheral.adapter_path + "/"
+            now = set()
+            for path, interfaces in objects.items():
+                device = interfaces.get(bluez.DEVICE) if path.startswith(prefix) else None
+                if device is None or not _true(device, "Connected"):
+                    continue
+                now.add(path)
+                if path not in self._connected:
+                    self._connections += 1
+                    self.emit({"event": "connected", "device": path, "count": self._connections})
+                bonded = _true(device, "Bonded") or _true(device, "Paired")
+                if quirk and bonded and path not in self._bonded_dropped:
+                    self._bonded_dropped.add(path)
+                    with contextlib.suppress(Exception):
+                        await bluez.call(self.peripheral._bus(), path, bluez.DEVICE, "Disconnect")
+                    self.emit({"event": "device-disconnect", "reason": "bonded"})
+            self._connected = now
+            await asyncio.sleep(0.2)
+
+
+def _true(properties: dict[str, Any], name: str) -> bool:
+    value = properties.get(name)
+    return bool(value is not None and value.value)
 
 
 def argument_parser(cls: type[DeviceSimulator]) -> argparse.ArgumentParser:
@@ -198,6 +289,27 @@ def argument_parser(cls: type[DeviceSimulator]) -> argparse.ArgumentParser:
     )
     parser.add_argument("--battery", type=int, default=90, help="battery level, percent")
     parser.add_argument("--serial", help="serial number (default: from the seed)")
+    security = parser.add_argument_group("security (real BlueZ; BlueZoo cannot pair)")
+    security.add_argument(
+        "--security",
+        choices=SECURITY_LEVELS,
+        default="none",
+        help="measurements, RACP and Current Time need an encrypted (and authenticated) link",
+    )
+    security.add_argument(
+        "--pairing", choices=MODES, help="register the device's pairing agent with this method"
+    )
+    security.add_argument("--passkey", type=int, help="the fixed passkey (--pairing passkey)")
+    security.add_argument(
+        "--disconnect-after-bonding",
+        action="store_true",
+        help="quirk: drop the link as soon as the central is bonded",
+    )
+    security.add_argument(
+        "--clock-write-once",
+        action="store_true",
+        help="quirk: Current Time is writable only during the first connection",
+    )
     return parser
 
 
@@ -236,6 +348,11 @@ def options_from_args(args: argparse.Namespace) -> SimulatorOptions:
         battery_percent=args.battery,
         serial=args.serial,
         malformed=getattr(args, "malformed", 0),
+        security=args.security,
+        pairing=args.pairing,
+        passkey=args.passkey,
+        disconnect_after_bonding=args.disconnect_after_bonding,
+        clock_write_once=args.clock_write_once,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -33,6 +34,7 @@ def system_id_for(*identity: object) -> bytes:
     text = "|".join(str(part) for part in identity)
     device_part = hashlib.sha256(text.encode()).digest()[:5]
     return bytes(reversed(SIMULATOR_OUI + device_part))
+CURRENT_TIME_UUID16 = 0x2A2B
 
 
 @dataclass(frozen=True)
@@ -102,10 +104,17 @@ def current_time_bytes(clock: DeviceClock) -> bytes:
     )
 
 
-def current_time_service(clock: DeviceClock) -> Service:
-    """Current Time Service (0x1805) with Current Time (0x2A2B) readable and writable."""
+def current_time_service(
+    clock: DeviceClock,
+    accept_write: Callable[[], bool] | None = None,
+    on_written: Callable[[], None] | None = None,
+) -> Service:
+    """Current Time Service (0x1805) with Current Time (0x2A2B) readable and writable
+    (``accept_write`` False refuses a write with Write Not Permitted)."""
 
     def on_write(value: bytes) -> None:
+        if accept_write is not None and not accept_write():
+            raise GattError(bluez.ERROR_NOT_PERMITTED, "clock write refused")
         try:
             written = date_time.decode_current_time(value).date_time.to_datetime()
         except DecodeError as e:
@@ -113,6 +122,8 @@ def current_time_service(clock: DeviceClock) -> Service:
         if written is None:
             raise GattError(bluez.ERROR_FAILED, "date unknown")
         clock.set(written)
+        if on_written is not None:
+            on_written()
 
     return Service(
         bluez.uuid16(CURRENT_TIME_SERVICE_UUID16),

@@ -22,6 +22,9 @@ Behaviours a gateway must survive (all off by default):
   after the first (reported in a ``records-added`` event);
 - ``--contour``: identifies as an Ascensia Contour and drops the link on "report all records"
   (the quirk ``gateway.ble.quirks`` works around by asking ">= 0");
+- ``--indicate``: measurements and contexts are indications (each confirmed by the central)
+  instead of notifications; a stack that queues indications apart from notifications
+  (BlueZ's) then cannot let the RACP response overtake the last records;
 - ``--memory PATH``: the record memory lives in a JSON file, as a meter's flash does: a meter
   killed and restarted with the same file still has its records.
 
@@ -200,6 +203,7 @@ class GlucoseMeterSimulator(DeviceSimulator):
         self.pace: float = float(extra.get("pace", 0.0))
         self.add_per_connection: int = int(extra.get("add_records_per_connection", 0))
         self.first_sequence: int = int(extra.get("first_sequence", 1))
+        self.record_flag = INDICATE if extra.get("indicate") else NOTIFY
         memory = extra.get("memory")
         self.memory: Path | None = Path(memory) if memory else None
         self.measurements_sent = 0
@@ -263,9 +267,11 @@ class GlucoseMeterSimulator(DeviceSimulator):
                 bluez.uuid16(gl.SERVICE_UUID16),
                 [
                     Characteristic(
-                        MEASUREMENT, [NOTIFY], on_subscribe=self.on_subscribe(MEASUREMENT)
+                        MEASUREMENT, [self.record_flag], on_subscribe=self.on_subscribe(MEASUREMENT)
                     ),
-                    Characteristic(CONTEXT, [NOTIFY], on_subscribe=self.on_subscribe(CONTEXT)),
+                    Characteristic(
+                        CONTEXT, [self.record_flag], on_subscribe=self.on_subscribe(CONTEXT)
+                    ),
                     Characteristic(FEATURE, [READ], gl.encode_glucose_feature(FEATURES)),
                     Characteristic(
                         RACP,
@@ -349,6 +355,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="M",
         help="new measurements taken before every connection after the first",
     )
+    add(
+        "--indicate",
+        action="store_true",
+        help="send measurements and contexts as indications (each confirmed) instead of "
+        "notifications",
+    )
     add("--contour", action="store_true", help="Contour quirk: drop the link on 'report all'")
     add("--memory", metavar="PATH", help="keep the record memory in this JSON file")
     return parser
@@ -370,6 +382,7 @@ def _extra(args: argparse.Namespace) -> dict[str, Any]:
         "add_records_per_connection": args.add_records_per_connection,
         "contour": args.contour,
         "memory": args.memory,
+        "indicate": args.indicate,
     }
 
 

@@ -73,6 +73,8 @@ class Characteristic:
     on_read: ReadHandler | None = None
     on_write: WriteHandler | None = None
     on_subscribe: SubscribeHandler | None = None
+    mtu: int | None = None
+    """The ATT MTU bluetoothd reported with the last read or write (real BlueZ only)."""
 
     @property
     def indicate_only(self) -> bool:
@@ -118,6 +120,8 @@ class _GattCharacteristic(ServiceInterface):
         if not self._flags_allow(READ):
             raise DBusError(bluez.ERROR_NOT_PERMITTED, "Read not permitted")
         c = self.characteristic
+        if "mtu" in options:
+            c.mtu = int(options["mtu"].value)
         try:
             value = c.on_read() if c.on_read is not None else c.value
         except GattError as e:

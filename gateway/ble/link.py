@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from bleak import BleakClient
 from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.device import BLEDevice
-from bleak.exc import BleakError
+from bleak.exc import BleakDBusError, BleakError, BleakGATTProtocolError
 
 from gateway.ble.uuids import full, short
 
@@ -24,6 +24,45 @@ NotificationHandler = Callable[[bytes], None]
 
 class LinkError(Exception):
     """A GATT operation failed (the session logs it and decides whether to go on)."""
+
+
+# ATT errors that mean "this link is not secure enough": Insufficient Authentication,
+# Authorization, Encryption Key Size, Encryption.
+_SECURITY_ATT_ERRORS = frozenset((0x05, 0x08, 0x0C, 0x0F))
+# BlueZ 5.66 answers a request with Unlikely Error (0x0E) when the security elevation it starts
+# itself (after 0x05/0x0F from the device) fails: then it means "pairing failed".
+_UNLIKELY_ERROR = 0x0E
+_SECURITY_DBUS_ERRORS = frozenset(
+    (
+        "org.bluez.Error.AuthenticationFailed",
+        "org.bluez.Error.AuthenticationRejected",
+        "org.bluez.Error.AuthenticationCanceled",
+        "org.bluez.Error.AuthenticationTimeout",
+    )
+)
+
+
+def security_failure(exc: BaseException, paired: bool) -> str | None:
+    """Why a GATT or connect error means the device needs (another) pairing, else None.
+
+    Real BlueZ (docs/real-bluez.md) reports a characteristic that needs encryption as ATT
+    0x05/0x0F (bleak: BleakGATTProtocolError), as ``org.bluez.Error.NotPermitted: Not paired``,
+    or, after its own pairing attempt failed, as ATT 0x0E; a failed pairing as
+    ``org.bluez.Error.Authentication*``."""
+    if isinstance(exc, BleakGATTProtocolError):
+        code = int(exc.code)
+        if code in _SECURITY_ATT_ERRORS:
+            return f"ATT error 0x{code:02X} ({exc.code.name.lower().replace('_', ' ')})"
+        if code == _UNLIKELY_ERROR and not paired:
+            return "ATT error 0x0E after BlueZ's own pairing attempt failed"
+        return None
+    if isinstance(exc, BleakDBusError):
+        name = exc.dbus_error
+        if name in _SECURITY_DBUS_ERRORS:
+            return f"{name}: {exc.dbus_error_details or ''}".strip()
+        if name == "org.bluez.Error.NotPermitted" and "paired" in str(exc).lower():
+            return f"{name}: {exc.dbus_error_details or 'Not paired'}"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +111,29 @@ class Connector(Protocol):
         ...
 
 
+def connect_security_failure(exc: BaseException) -> str | None:
+    """Why a failed connect (with ``pair=True``) was a failed pairing, else None."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, BleakDBusError) and current.dbus_error in _SECURITY_DBUS_ERRORS:
+            return f"{current.dbus_error}: {current.dbus_error_details or ''}".strip(": ")
+        text = str(current)
+        for name in _SECURITY_DBUS_ERRORS:
+            if name in text:
+                return name
+        current = current.__cause__ or current.__context__
+    return None
+
+
 class BleakLink:
     """A :class:`GattLink` over a connected bleak client."""
 
     def __init__(self, client: BleakClient) -> None:
         self._client = client
+        self.security_failure: str | None = None
+        """Set when an operation failed for lack of pairing (see :func:`security_failure`)."""
         services = client.services
         self._services = frozenset(u for u in (short(s.uuid) for s in services) if u is not None)
         self._characteristics = frozenset(
@@ -97,17 +154,28 @@ class BleakLink:
             raise LinkError(f"no characteristic 0x{uuid16:04X}")
         return found
 
+    def _failed(self, what: str, exc: BleakError) -> LinkError:
+        reason = security_failure(exc, self._paired())
+        if reason is not None and self.security_failure is None:
+            self.security_failure = f"{what}: {reason}"
+        return LinkError(f"{what}: {exc}")
+
+    def _paired(self) -> bool:
+        # bleak's BlueZ backend keeps the Device1 properties; other backends: assume unpaired.
+        properties = getattr(getattr(self._client, "_backend", None), "_properties", None)
+        return bool(isinstance(properties, dict) and properties.get("Paired"))
+
     async def read(self, uuid16: int) -> bytes:
         try:
             return bytes(await self._client.read_gatt_char(self._char(uuid16)))
         except BleakError as exc:
-            raise LinkError(f"read 0x{uuid16:04X}: {exc}") from exc
+            raise self._failed(f"read 0x{uuid16:04X}", exc) from exc
 
     async def write(self, uuid16: int, data: bytes, *, response: bool = True) -> None:
         try:
             await self._client.write_gatt_char(self._char(uuid16), data, response=response)
         except BleakError as exc:
-            raise LinkError(f"write 0x{uuid16:04X}: {exc}") from exc
+            raise self._failed(f"write 0x{uuid16:04X}", exc) from exc
 
     async def subscribe(self, uuid16: int, handler: NotificationHandler) -> None:
         def callback(_: BleakGATTCharacteristic, data: bytearray) -> None:
@@ -116,7 +184,7 @@ class BleakLink:
         try:
             await self._client.start_notify(self._char(uuid16), callback)
         except BleakError as exc:
-            raise LinkError(f"subscribe 0x{uuid16:04X}: {exc}") from exc
+            raise self._failed(f"subscribe 0x{uuid16:04X}", exc) from exc
 
     async def disconnect(self) -> None:
         try:

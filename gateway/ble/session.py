@@ -71,7 +71,7 @@ from gateway.ble.events import (
     SessionStateEvent,
 )
 from gateway.ble.highwater import HighWaterStore
-from gateway.ble.link import Connector, GattLink, LinkError, Sighting
+from gateway.ble.link import Connector, GattLink, LinkError, Sighting, connect_security_failure
 from gateway.ble.profile_table import PROFILES, Decoder, ProfileSpec, StoredRecords
 from gateway.ble.racp_fetch import FetchOutcome, RacpFetch
 from gateway.ble.reassembly import Incomplete, PacketAssembler
@@ -83,6 +83,8 @@ from profiles.registry_types import AnyCharacteristic
 _log = structlog.get_logger("gateway.ble.session")
 
 _STOP: Final = object()
+NEEDS_PAIRING: Final = "device needs pairing"
+"""How a session's FAILED state starts when the device refused for lack of pairing."""
 _T = TypeVar("_T")
 
 
@@ -116,8 +118,15 @@ class SessionConfig:
     """High-water store key; the normalized address by default."""
     bonded_only: bool = False
     """Connect only when ``bond_check`` says the device is bonded (real BlueZ only)."""
+    pairing_retry: float = 600.0
+    """After the device refused for lack of pairing, or a pairing failed (a wrong passkey),
+    wait this long before the next attempt instead of the backoff: retrying a wrong passkey
+    every few seconds only piles up failed pairings on the device."""
     drain_timeout: float = 30.0
     """After a disconnect, how long the consumer may take for the values already received."""
+    late_record_quiet: float = 0.3
+    """After a complete transfer, records arriving until the link was quiet this long still
+    count as stored ones (a stack may send the RACP response before the last records)."""
     announced_value_grace: float = 2.0
     """After a complete transfer, how long to wait for values a record announced (a glucose
     context) that have not arrived yet; a device sends them before its RACP response, but a
@@ -179,6 +188,8 @@ class _Connection:
     consumer_failed: bool = False
     clock_write_pending: bool = False
     transfer_done: bool = False
+    accept_late_records: bool = False
+    last_value_at: float = 0.0
 
 
 class DeviceSession:
@@ -208,6 +219,7 @@ class DeviceSession:
         self.device_key = self.config.device_key or self.address
         self._stopping = asyncio.Event()
         self._link_lost_at: float | None = None
+        self._needs_pairing = False
         self._log = _log.bind(address=self.address)
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -236,6 +248,8 @@ class DeviceSession:
                     newer_than = self._link_lost_at or time.monotonic()
                     continue
                 delay = backoff.next_delay()
+                if self._needs_pairing:
+                    delay = max(delay, self.config.pairing_retry)
                 self._log.info("reconnect_backoff", delay=round(delay, 3))
                 if await self._until_stopped(_sleep_true(delay)) is None:
                     break
@@ -260,6 +274,7 @@ class DeviceSession:
 
     async def _attempt(self, sighting: Sighting) -> bool:
         """One connection; True when it counts as stable (resets the backoff)."""
+        self._needs_pairing = False
         if self.config.bonded_only:
             bonded = self.bond_check is not None and await self.bond_check(sighting)
             if not bonded:
@@ -283,12 +298,14 @@ class DeviceSession:
             )
         except Exception as exc:  # any connect failure means: back off, retry
             self.stats.connect_failures += 1
-            self._log.warning(
-                "connect_failed", adapter=sighting.adapter, error=str(exc) or type(exc).__name__
-            )
-            await self._emit(
-                SessionStateEvent(self.address, SessionState.FAILED, str(exc) or type(exc).__name__)
-            )
+            error = str(exc) or type(exc).__name__
+            pairing = connect_security_failure(exc)
+            if pairing is not None:
+                # A failed pairing (wrong passkey, rejected): one clear state, then a long wait.
+                error = f"{NEEDS_PAIRING}: pairing failed ({pairing})"
+                self._needs_pairing = True
+            self._log.warning("connect_failed", adapter=sighting.adapter, error=error)
+            await self._emit(SessionStateEvent(self.address, SessionState.FAILED, error))
             return False
         started = time.monotonic()
         self.stats.connections += 1
@@ -296,13 +313,30 @@ class DeviceSession:
         try:
             conn = await self._connected(link, sighting, disconnected)
         finally:
-            if not disconnected.is_set():
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(link.disconnect(), self.config.step_timeout)
+            # Also after the device dropped the link: on real BlueZ the client's D-Bus
+            # connection (bleak opens one per client) keeps its notification sessions, which
+            # bluetoothd restores on the next connection, so every value would then arrive
+            # twice (docs/real-bluez.md). bleak's disconnect closes that connection.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(link.disconnect(), self.config.step_timeout)
             self.stats.disconnects += 1
             await self._emit(
                 SessionStateEvent(self.address, SessionState.DISCONNECTED, adapter=sighting.adapter)
             )
+        security = getattr(link, "security_failure", None)
+        if isinstance(security, str):
+            self._log.warning("needs_pairing", adapter=sighting.adapter, reason=security)
+            self._needs_pairing = True
+            await self._emit(
+                SessionStateEvent(
+                    self.address,
+                    SessionState.FAILED,
+                    f"{NEEDS_PAIRING}: {security}; set [ble] pair = true (with pairing_passkey "
+                    "for a passkey device) or pair it once with bluetoothctl",
+                    adapter=sighting.adapter,
+                )
+            )
+            return False
         lasted = time.monotonic() - started
         return lasted >= self.config.stable_after or (conn is not None and conn.transfer_done)
 
@@ -463,6 +497,7 @@ class DeviceSession:
 
         def on_value(data: bytes) -> None:
             self.stats.notifications += 1
+            conn.last_value_at = time.monotonic()
             queue.put_nowait((uuid16, data, self.now()))
             if conn.fetch is not None:
                 conn.fetch.touch()
@@ -540,6 +575,8 @@ class DeviceSession:
         # The response is processed by the worker after every record before it: wait for the
         # records it ended to be acknowledged, then store the mark.
         try:
+            if outcome is FetchOutcome.COMPLETE:
+                await self._late_records(conn)
             await self._drained(conn)
             if outcome is FetchOutcome.COMPLETE and conn.awaiting:
                 await self._await_announced(conn)
@@ -556,6 +593,24 @@ class DeviceSession:
                     self.address, outcome.value, fetch.records, fetch.start, conn.mark
                 )
             )
+
+    async def _late_records(self, conn: _Connection) -> None:
+        """Records that arrive just after the RACP success response still belong to the
+        transfer: real BlueZ (as a device's stack) sends a queued indication before queued
+        notifications, so the response can overtake the last notified records
+        (docs/real-bluez.md). Until the link has been quiet for ``late_record_quiet`` (at most
+        ``announced_value_grace``), such records count as stored ones."""
+        conn.accept_late_records = True
+        try:
+            deadline = time.monotonic() + self.config.announced_value_grace
+            quiet = self.config.late_record_quiet
+            while time.monotonic() < deadline and not conn.disconnected.is_set():
+                if time.monotonic() - conn.last_value_at >= quiet:
+                    break
+                await asyncio.sleep(quiet / 4)
+            await self._drained(conn)
+        finally:
+            conn.accept_late_records = False
 
     async def _drained(self, conn: _Connection) -> None:
         """Wait until the worker has handled everything queued so far."""
@@ -669,7 +724,11 @@ class DeviceSession:
         records = route.records
         sequence = records.key_of(decoded) if records is not None else None
         fetch = conn.fetch
-        stored = records is not None and fetch is not None and not fetch.done
+        stored = (
+            records is not None
+            and fetch is not None
+            and (not fetch.done or conn.accept_late_records)
+        )
         if stored and fetch is not None and not fetch.on_record(sequence):
             return
         event = MeasurementEvent(

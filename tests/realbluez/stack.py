@@ -1,0 +1,309 @@
+"""Scaffolding for tests on real BlueZ (in the VM of scripts/real-bluez.sh): BlueZ's state, the
+simulated device as an asyncio task on ``hci1``, and the gateway's own Bluetooth runtime
+(:class:`~gateway.daemon.bluetooth.BleRuntime`: agent, scanner, sessions) on ``hci0``, all in
+the test's process and event loop, talking to one real bluetoothd."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import structlog
+from dbus_fast import BusType, Variant
+from dbus_fast.aio import MessageBus
+
+from gateway.ble.agent import PairingAgent
+from gateway.ble.allowlist import Allowlist
+from gateway.ble.backoff import Backoff
+from gateway.ble.events import BleEvent, MeasurementEvent, SessionState, SessionStateEvent
+from gateway.ble.session import SessionConfig
+from gateway.daemon.bluetooth import BleRuntime, BleSettings
+from simulators import bluez
+from simulators.base import DeviceSimulator, SimulatorOptions
+
+GATEWAY = "hci0"
+DEVICE = "hci1"
+PROPS = "org.freedesktop.DBus.Properties"
+
+# Generous bounds: the VM runs under software emulation on a shared 2-core machine.
+SESSION = SessionConfig(
+    step_timeout=20.0,
+    connect_timeout=60.0,
+    racp_idle_timeout=20.0,
+    backoff=lambda: Backoff(initial=0.5, maximum=2.0, jitter=0),
+    stable_after=30.0,
+    fresh_sighting=30.0,
+)
+
+
+async def system_bus() -> MessageBus:
+    return await MessageBus(bus_type=BusType.SYSTEM).connect()
+
+
+async def device_paths(bus: MessageBus, adapter: str | None = None) -> dict[str, dict[str, Any]]:
+    objects = await bluez.managed_objects(bus)
+    found = {}
+    for path, interfaces in objects.items():
+        device = interfaces.get(bluez.DEVICE)
+        if device is None:
+            continue
+        if adapter is not None and not path.startswith(f"/org/bluez/{adapter}/"):
+            continue
+        found[path] = {k: v.value for k, v in device.items()}
+    return found
+
+
+def record_timing(name: str, seconds: float | None) -> None:
+    """Print a measured duration and keep it for the run's summary (/phg-results/timings)."""
+    line = f"{name}: {'-' if seconds is None else f'{seconds:.2f} s'}"
+    print(line)
+    results = Path("/phg-results")
+    if results.is_dir():
+        with (results / "timings.log").open("a", encoding="utf-8") as out:
+            out.write(line + "\n")
+
+
+async def forget_all() -> None:
+    """Remove every device (and so every bond) from both adapters: tests start unpaired."""
+    bus = await system_bus()
+    try:
+        for path in await device_paths(bus):
+            adapter = path.rsplit("/", 1)[0]
+            with contextlib.suppress(Exception):
+                await bluez.call(bus, adapter, bluez.ADAPTER, "RemoveDevice", "o", [path])
+    finally:
+        bus.disconnect()
+
+
+async def device_property(adapter: str, address: str, name: str) -> Any:
+    bus = await system_bus()
+    path = f"/org/bluez/{adapter}/dev_{address.replace(':', '_')}"
+    try:
+        body = await bluez.call(bus, path, PROPS, "Get", "ss", [bluez.DEVICE, name])
+        return body[0].value
+    finally:
+        bus.disconnect()
+
+
+async def set_powered(adapter: str, on: bool) -> None:
+    bus = await system_bus()
+    try:
+        await bluez.call(
+            bus,
+            f"/org/bluez/{adapter}",
+            PROPS,
+            "Set",
+            "ssv",
+            [bluez.ADAPTER, "Powered", Variant("b", on)],
+        )
+    finally:
+        bus.disconnect()
+
+
+async def restart_bluetoothd() -> None:
+    """Stop bluetoothd (by the PID D-Bus knows for ``org.bluez``) and start it again."""
+    import os
+    import signal
+
+    from tests.realbluez.conftest import restart_bluetoothd as start
+
+    bus = await system_bus()
+    try:
+        body = await bluez.call(
+            bus,
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus",
+            "GetConnectionUnixProcessID",
+            "s",
+            ["org.bluez"],
+            destination="org.freedesktop.DBus",
+        )
+    finally:
+        bus.disconnect()
+    pid = int(body[0])
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        await asyncio.sleep(0.2)
+    await asyncio.to_thread(start)
+
+
+async def adapter_address(adapter: str) -> str:
+    bus = await system_bus()
+    try:
+        return await bluez.adapter_address(bus, adapter)
+    finally:
+        bus.disconnect()
+
+
+async def until(
+    predicate: Callable[[], bool],
+    timeout: float,
+    what: str,
+    detail: Callable[[], str] | None = None,
+) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            extra = f"\n{detail()}" if detail is not None else ""
+            raise TimeoutError(f"not within {timeout} s: {what}{extra}")
+        await asyncio.sleep(0.05)
+
+
+class Device:
+    """A simulated device running in this event loop (its events collected in ``events``)."""
+
+    def __init__(self, cls: type[DeviceSimulator], **options: Any) -> None:
+        extra = options.pop("extra", {})
+        self.events: list[dict[str, Any]] = []
+        self.simulator = cls(
+            SimulatorOptions(adapter=DEVICE, extra=extra, **options), self.events.append
+        )
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def of(self, name: str) -> list[dict[str, Any]]:
+        return [e for e in self.events if e["event"] == name]
+
+    @property
+    def address(self) -> str:
+        return str(self.of("ready")[0]["address"])
+
+    async def __aenter__(self) -> Device:
+        task = self._task = asyncio.create_task(self.simulator.run(self._stop))
+        await until(lambda: bool(self.of("ready")) or task.done(), 30, "simulator ready")
+        if task.done():
+            task.result()
+        errors = self.of("error")
+        assert not errors, errors
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await asyncio.wait_for(self._task, 20)
+
+
+class Gateway:
+    """The gateway's Bluetooth runtime as the daemon builds it, collecting every event."""
+
+    def __init__(
+        self,
+        address: str,
+        tmp: Path,
+        *,
+        pair: bool = False,
+        passkey: int | None = None,
+        bonded_only: bool = False,
+        adapters: tuple[str, ...] = (GATEWAY,),
+        session: SessionConfig = SESSION,
+        agent: Any = None,
+    ) -> None:
+        self.events: list[BleEvent] = []
+        self.times: list[float] = []
+        self.settings = BleSettings(
+            adapters=adapters,
+            allowlist=Allowlist.of([address]),
+            session=dataclasses.replace(session, bonded_only=bonded_only),
+            pinned={},
+            highwater_path=tmp / "highwater.json",
+            pair=pair or passkey is not None,
+            passkey=passkey,
+        )
+        self.agent = agent or (PairingAgent(passkey) if self.settings.pair else None)
+        self.runtime = BleRuntime(self.settings, self._consume, agent=self.agent)
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def _consume(self, event: BleEvent) -> None:
+        self.events.append(event)
+        self.times.append(time.monotonic())
+
+    def connect_to_first_reading(self) -> float | None:
+        """Seconds from the first CONNECTING state to the first measurement delivered."""
+        start = None
+        for at, event in zip(self.times, self.events, strict=True):
+            if (
+                start is None
+                and isinstance(event, SessionStateEvent)
+                and event.state is SessionState.CONNECTING
+            ):
+                start = at
+            if start is not None and isinstance(event, MeasurementEvent):
+                return at - start
+        return None
+
+    def measurements(self, characteristic: str | None = None) -> list[MeasurementEvent]:
+        return [
+            e
+            for e in self.events
+            if isinstance(e, MeasurementEvent)
+            and (characteristic is None or e.characteristic == characteristic)
+        ]
+
+    def states(self) -> list[SessionStateEvent]:
+        return [e for e in self.events if isinstance(e, SessionStateEvent)]
+
+    def state_count(self, state: SessionState) -> int:
+        return sum(1 for e in self.states() if e.state is state)
+
+    async def __aenter__(self) -> Gateway:
+        self._task = asyncio.create_task(self.runtime.run(self._stop))
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await asyncio.wait_for(self._task, 60)
+
+
+@contextlib.contextmanager
+def captured_logs() -> Iterator[list[Any]]:
+    """Every structlog entry while the block runs (the agent's calls among them)."""
+    with structlog.testing.capture_logs() as logs:
+        yield logs
+
+
+def agent_calls(logs: list[Any]) -> list[str]:
+    """The gateway agent's calls from BlueZ (``agent_*`` log events but registration)."""
+    return [
+        str(e["event"])
+        for e in logs
+        if str(e.get("event", "")).startswith("agent_")
+        and e["event"] not in ("agent_registered", "agent_unregister_failed")
+    ]
+
+
+def logged(logs: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    return [e for e in logs if e.get("event") == name]
+
+
+def dump(
+    gateway: Gateway, device: Device | None = None, logs: list[dict[str, Any]] | None = None
+) -> str:
+    """Everything that happened, for an assertion message."""
+    lines = ["gateway events:"]
+    for e in gateway.events:
+        if isinstance(e, MeasurementEvent):
+            lines.append(
+                f"  {e.received_at.time()} {e.characteristic} seq={e.sequence_number} "
+                f"stored={e.stored} conn={e.connection.connection_number}"
+            )
+        else:
+            lines.append(f"  {e!r}"[:300])
+    if device is not None:
+        lines.append("device events:")
+        lines += [f"  {e}"[:300] for e in device.events]
+    if logs is not None:
+        lines.append("logs:")
+        lines += [f"  {e}"[:300] for e in logs]
+    return "\n".join(lines)

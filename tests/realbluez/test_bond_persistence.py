@@ -1,0 +1,85 @@
+"""A bond outlives the gateway process and bluetoothd itself."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from simulators.glucose import GlucoseMeterSimulator
+from tests.realbluez.stack import (
+    GATEWAY,
+    Device,
+    Gateway,
+    agent_calls,
+    captured_logs,
+    device_property,
+    dump,
+    forget_all,
+    record_timing,
+    restart_bluetoothd,
+    until,
+)
+
+GLUCOSE = "glucose-measurement"
+
+
+def sequences(gw: Gateway) -> list[int]:
+    return sorted(m.sequence_number or 0 for m in gw.measurements(GLUCOSE))
+
+
+def test_bond_survives_a_gateway_restart(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        await forget_all()
+        meter = Device(GlucoseMeterSimulator, records=2, security="encrypt", disconnect_after=0.5)
+        async with meter:
+            with captured_logs() as logs:
+                async with Gateway(meter.address, tmp_path, pair=True) as first:
+                    await until(
+                        lambda: sequences(first) == [1, 2], 90, "2", lambda: dump(first, meter)
+                    )
+                paired = len(agent_calls(logs))
+                assert paired >= 1
+                meter.simulator.add_records(2)  # type: ignore[attr-defined]
+                async with Gateway(meter.address, tmp_path, pair=True) as second:
+                    await until(
+                        lambda: sequences(second) == [3, 4],
+                        90,
+                        "records 3 and 4",
+                        lambda: dump(second, meter, logs),
+                    )
+                assert len(agent_calls(logs)) == paired, agent_calls(logs)
+                record_timing(
+                    "connect to first reading, bonded (re-encryption)",
+                    second.connect_to_first_reading(),
+                )
+
+    asyncio.run(scenario())
+
+
+def test_bond_survives_a_bluetoothd_restart_bonded_only_without_agent(tmp_path: Path) -> None:
+    """Paired once; bluetoothd restarts (keys reloaded from /var/lib/bluetooth); a gateway with
+    ``bonded_only`` and no agent at all connects and reads encrypted values."""
+
+    async def scenario() -> None:
+        await forget_all()
+        async with Device(
+            GlucoseMeterSimulator, records=1, security="encrypt", disconnect_after=0.5
+        ) as meter:
+            address = meter.address
+            async with Gateway(address, tmp_path, pair=True) as first:
+                await until(lambda: sequences(first) == [1], 90, "1", lambda: dump(first, meter))
+        await restart_bluetoothd()
+        assert await device_property(GATEWAY, address, "Bonded")
+        meter = Device(GlucoseMeterSimulator, records=3, security="encrypt", seed=1)
+        async with meter:
+            with captured_logs() as logs:
+                async with Gateway(address, tmp_path, bonded_only=True) as second:
+                    await until(
+                        lambda: sequences(second) == [2, 3],
+                        90,
+                        "records 2 and 3",
+                        lambda: dump(second, meter, logs),
+                    )
+            assert not agent_calls(logs)
+
+    asyncio.run(scenario())

@@ -1,0 +1,78 @@
+"""A glucose meter's stored records over RACP and indications, through real bluetoothd."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from pathlib import Path
+
+from gateway.ble.events import RecordTransferEvent
+from simulators.glucose import GlucoseMeterSimulator
+from tests.realbluez.stack import (
+    DEVICE,
+    Device,
+    Gateway,
+    captured_logs,
+    dump,
+    forget_all,
+    record_timing,
+    set_powered,
+    until,
+)
+
+GLUCOSE = "glucose-measurement"
+
+
+def transfers(gw: Gateway) -> list[RecordTransferEvent]:
+    return [e for e in gw.events if isinstance(e, RecordTransferEvent)]
+
+
+RECORDS = 12
+
+
+def test_racp_transfer_over_indications_survives_a_link_loss_exactly_once(
+    tmp_path: Path,
+) -> None:
+    """Records are indicated one by one; after 4 the meter's controller is powered off (the
+    link is lost without a disconnect exchange); after power on the gateway asks for the rest
+    (">= high-water mark") and every record arrives exactly once."""
+
+    async def scenario() -> None:
+        await forget_all()
+        meter = Device(
+            GlucoseMeterSimulator, records=RECORDS, extra={"indicate": True, "pace": 0.4}
+        )
+        async with meter:
+            with captured_logs() as logs:
+                async with Gateway(meter.address, tmp_path) as gw:
+
+                    def detail() -> str:
+                        return dump(gw, meter, logs)
+
+                    await until(lambda: len(gw.measurements(GLUCOSE)) >= 4, 90, "4", detail)
+                    await set_powered(DEVICE, False)
+                    await asyncio.sleep(2)
+                    await set_powered(DEVICE, True)
+                    await until(
+                        lambda: (
+                            len({m.sequence_number for m in gw.measurements(GLUCOSE)}) >= RECORDS
+                        ),
+                        120,
+                        "all records",
+                        detail,
+                    )
+                    await until(
+                        lambda: any(t.outcome == "complete" for t in transfers(gw)),
+                        60,
+                        "a complete transfer",
+                        detail,
+                    )
+            counts = collections.Counter(m.sequence_number for m in gw.measurements(GLUCOSE))
+            assert counts == dict.fromkeys(range(1, RECORDS + 1), 1), detail()
+            record_timing("connect to first reading, no pairing", gw.connect_to_first_reading())
+            done = transfers(gw)
+            assert done[0].outcome == "disconnected", detail()
+            assert done[-1].outcome == "complete", detail()
+            assert done[-1].requested_from not in (None, 1), detail()
+
+    asyncio.run(scenario())
