@@ -34,6 +34,8 @@ def system_id_for(*identity: object) -> bytes:
     text = "|".join(str(part) for part in identity)
     device_part = hashlib.sha256(text.encode()).digest()[:5]
     return bytes(reversed(SIMULATOR_OUI + device_part))
+
+
 CURRENT_TIME_UUID16 = 0x2A2B
 
 
