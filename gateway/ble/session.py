@@ -124,9 +124,6 @@ class SessionConfig:
     every few seconds only piles up failed pairings on the device."""
     drain_timeout: float = 30.0
     """After a disconnect, how long the consumer may take for the values already received."""
-    late_record_quiet: float = 0.3
-    """After a complete transfer, records arriving until the link was quiet this long still
-    count as stored ones (a stack may send the RACP response before the last records)."""
     announced_value_grace: float = 2.0
     """After a complete transfer, how long to wait for values a record announced (a glucose
     context) that have not arrived yet; a device sends them before its RACP response, but a
@@ -188,8 +185,6 @@ class _Connection:
     consumer_failed: bool = False
     clock_write_pending: bool = False
     transfer_done: bool = False
-    accept_late_records: bool = False
-    last_value_at: float = 0.0
 
 
 class DeviceSession:
@@ -497,7 +492,6 @@ class DeviceSession:
 
         def on_value(data: bytes) -> None:
             self.stats.notifications += 1
-            conn.last_value_at = time.monotonic()
             queue.put_nowait((uuid16, data, self.now()))
             if conn.fetch is not None:
                 conn.fetch.touch()
@@ -575,8 +569,6 @@ class DeviceSession:
         # The response is processed by the worker after every record before it: wait for the
         # records it ended to be acknowledged, then store the mark.
         try:
-            if outcome is FetchOutcome.COMPLETE:
-                await self._late_records(conn)
             await self._drained(conn)
             if outcome is FetchOutcome.COMPLETE and conn.awaiting:
                 await self._await_announced(conn)
@@ -593,24 +585,6 @@ class DeviceSession:
                     self.address, outcome.value, fetch.records, fetch.start, conn.mark
                 )
             )
-
-    async def _late_records(self, conn: _Connection) -> None:
-        """Records that arrive just after the RACP success response still belong to the
-        transfer: real BlueZ (as a device's stack) sends a queued indication before queued
-        notifications, so the response can overtake the last notified records
-        (docs/real-bluez.md). Until the link has been quiet for ``late_record_quiet`` (at most
-        ``announced_value_grace``), such records count as stored ones."""
-        conn.accept_late_records = True
-        try:
-            deadline = time.monotonic() + self.config.announced_value_grace
-            quiet = self.config.late_record_quiet
-            while time.monotonic() < deadline and not conn.disconnected.is_set():
-                if time.monotonic() - conn.last_value_at >= quiet:
-                    break
-                await asyncio.sleep(quiet / 4)
-            await self._drained(conn)
-        finally:
-            conn.accept_late_records = False
 
     async def _drained(self, conn: _Connection) -> None:
         """Wait until the worker has handled everything queued so far."""
@@ -724,11 +698,7 @@ class DeviceSession:
         records = route.records
         sequence = records.key_of(decoded) if records is not None else None
         fetch = conn.fetch
-        stored = (
-            records is not None
-            and fetch is not None
-            and (not fetch.done or conn.accept_late_records)
-        )
+        stored = records is not None and fetch is not None and not fetch.done
         if stored and fetch is not None and not fetch.on_record(sequence):
             return
         event = MeasurementEvent(
