@@ -107,9 +107,7 @@ def alive(pid: int) -> bool:
 def demo() -> Iterator[Demo]:
     started = Demo()
     yield started
-    if started.proc.poll() is None:
-        started.proc.kill()
-        started.proc.wait(10)
+    stop(started)  # SIGTERM: a SIGKILLed demo would leave its simulators and servers running
 
 
 def chromium(url: str, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
