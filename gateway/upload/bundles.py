@@ -29,7 +29,6 @@ class PreparedEntry:
 
 @dataclass(frozen=True, slots=True)
 class PreparedBundle:
-    items: tuple[OutboxItem, ...]
     entries: tuple[PreparedEntry, ...]
     rewritten: frozenset[str]
     """The cache keys of the known server ids it refers to instead of sending them."""
@@ -37,10 +36,6 @@ class PreparedBundle:
     @property
     def body(self) -> str:
         return bundle_text(self.entries)
-
-    @property
-    def cache_keys(self) -> tuple[str | None, ...]:
-        return tuple(e.cache_key for e in self.entries)
 
 
 def bundle_text(entries: Sequence[PreparedEntry]) -> str:
@@ -87,7 +82,7 @@ def prepare(items: Sequence[OutboxItem], known: Mapping[str, str]) -> PreparedBu
         PreparedEntry(url, rewrite_references(text, rewrite), key)
         for url, (text, key) in chosen.items()
     )
-    return PreparedBundle(tuple(items), entries, frozenset(used))
+    return PreparedBundle(entries, frozenset(used))
 
 
 def rewrite_references(text: str, references: Mapping[str, str]) -> str:

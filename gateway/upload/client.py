@@ -38,13 +38,18 @@ class ServerConfig:
             raise ValueError(f"the FHIR base URL {self.base_url!r} must be an http(s) URL")
 
 
-def error_text(exc: BaseException) -> str:
-    """``Type: message`` of a request failure, fit to keep and show. A request httpx could not
-    even build (``LocalProtocolError``: an illegal header value) may quote a header, which can
-    carry a credential (field finding U7): only its type is given."""
+def error_detail(exc: BaseException) -> str:
+    """``": message"`` of a request failure, fit to keep and show, or ``""``. A request httpx
+    could not even build (``LocalProtocolError``: an illegal header value) may quote a header,
+    which can carry a credential (field finding U7): its message is never given."""
     if isinstance(exc, httpx.LocalProtocolError) or not str(exc):
-        return type(exc).__name__
-    return f"{type(exc).__name__}: {exc}"
+        return ""
+    return f": {exc}"
+
+
+def error_text(exc: BaseException) -> str:
+    """``Type: message`` of a request failure (see :func:`error_detail`)."""
+    return type(exc).__name__ + error_detail(exc)
 
 
 def _may_use_tls(base_url: str, auth: httpx.Auth | None) -> bool:

@@ -60,7 +60,7 @@ from gateway.upload.bundles import (
     rewrite_references,
     take_items,
 )
-from gateway.upload.client import FhirClient, error_text
+from gateway.upload.client import FhirClient, error_detail
 
 DEFAULT_MAX_ENTRIES: Final = 200
 
@@ -168,8 +168,9 @@ class Uploader:
         except httpx.TimeoutException as exc:
             raise RetryLaterError(f"timeout ({type(exc).__name__})") from exc
         except httpx.TransportError as exc:
-            detail = error_text(exc).removeprefix(type(exc).__name__)
-            raise RetryLaterError(f"connection failed ({type(exc).__name__})", detail) from exc
+            raise RetryLaterError(
+                f"connection failed ({type(exc).__name__})", error_detail(exc)
+            ) from exc
         except TokenError as exc:
             raise RetryLaterError(
                 "no access token", f": {exc}", problem=Problem.CREDENTIALS

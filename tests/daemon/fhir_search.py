@@ -13,7 +13,6 @@ from typing import Any, Final
 
 MDC: Final = "urn:iso:std:iso:11073:10101"
 LOINC: Final = "http://loinc.org"
-COINCIDENT_TIME_STAMP: Final = "67975"  # posted per connection without a condition (PHD IG)
 PAGE: Final = 500
 
 Resource = dict[str, Any]
@@ -56,11 +55,6 @@ def identifier(resource: Resource) -> str | None:
 def duplicate_identifiers(resources: list[Resource]) -> list[str]:
     counts = collections.Counter(identifier(r) for r in resources)
     return sorted(v for v, n in counts.items() if v is not None and n > 1)
-
-
-def without_identifier(resources: list[Resource]) -> list[Resource]:
-    """Observations that have no conditional-create identifier, except coincident stamps."""
-    return [r for r in resources if identifier(r) is None and COINCIDENT_TIME_STAMP not in codes(r)]
 
 
 def quantity(resource: Resource) -> tuple[Decimal, str]:

@@ -104,7 +104,7 @@ def test_clock_not_set_is_noted() -> None:
     assert all("clock was not set" in r["note"][-1]["text"] for r in out)
 
 
-def test_continuous_modalities_without_identifier() -> None:
+def test_continuous_modalities_have_only_an_upload_identifier() -> None:
     m = PlxContinuousMeasurement(
         SpO2PR(Decimal(97), Decimal(60)),
         fast=SpO2PR(Decimal(96), Decimal(61)),

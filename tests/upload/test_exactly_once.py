@@ -27,7 +27,7 @@ from profiles.battery import BatteryLevel
 from profiles.heart_rate import HeartRateMeasurement
 from tests.fhir.helpers import bp, mapper
 from tests.fhir.test_map_body_composition import FULL as FULL_BODY_COMPOSITION
-from tests.upload.fake_server import BASE, FakeFhirServer, metadata, outcome
+from tests.upload.fake_server import BASE, FakeFhirServer, outcome
 from tests.upload.harness import Sleeps
 from tests.upload.readings import DEVICE, bp_readings
 
@@ -276,10 +276,6 @@ def test_a_cached_id_the_server_lost_is_forgotten_not_quarantined(tmp_path: Path
     server.reject = reject
     state, _ = run(tmp_path, server, bp_readings(1, first=1))
     assert state == {ItemState.PENDING: 0, ItemState.DONE: 2, ItemState.QUARANTINED: 0}
-
-
-def test_metadata_helper_is_a_capability_statement() -> None:
-    assert metadata()["resourceType"] == "CapabilityStatement"
 
 
 def _references(value: Any) -> list[str]:
