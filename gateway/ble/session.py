@@ -185,6 +185,9 @@ class _Connection:
     consumer_failed: bool = False
     clock_write_pending: bool = False
     transfer_done: bool = False
+    # Set when the stored-records transfer failed while the link stayed up: the connection
+    # then ends, so the reconnect loop (with its backoff) asks for the records again.
+    retry_transfer: bool = False
 
 
 class DeviceSession:
@@ -387,7 +390,9 @@ class DeviceSession:
                 await asyncio.wait((setup, ended, stopping), return_when=asyncio.FIRST_COMPLETED)
                 if setup.done() and not setup.cancelled() and setup.exception() is not None:
                     self._log.error("setup_failed", error=repr(setup.exception()))
-                if not disconnected.is_set() and not self._stopping.is_set():
+                if conn.retry_transfer and not disconnected.is_set():
+                    self._log.info("transfer_retry_on_reconnect")
+                elif not disconnected.is_set() and not self._stopping.is_set():
                     await asyncio.wait((ended, stopping), return_when=asyncio.FIRST_COMPLETED)
             finally:
                 ended.cancel()
@@ -552,6 +557,7 @@ class DeviceSession:
             ),
         )
         if not await self._step("subscribe racp", link.subscribe(racp, self._handler(conn, racp))):
+            conn.retry_transfer = True
             return
         conn.fetch = fetch
 
@@ -566,6 +572,7 @@ class DeviceSession:
             self._log.warning("fetch_failed", error=str(exc) or type(exc).__name__)
             fetch.disconnected()
             outcome = FetchOutcome.FAILED
+            conn.retry_transfer = True
         # The response is processed by the worker after every record before it: wait for the
         # records it ended to be acknowledged, then store the mark.
         try:

@@ -103,8 +103,10 @@ class FakeGlucoseMeter:
         supports_ge: bool = True,
         drop_on_all: bool = False,
         extra_reads: dict[int, bytes] | None = None,
+        failed_racp_writes: int = 0,
     ) -> None:
         self.sequences = sequences
+        self.failed_racp_writes = failed_racp_writes
         self.supports_ge = supports_ge
         self.drop_on_all = drop_on_all
         self.requests: list[RacpRequest] = []
@@ -129,6 +131,10 @@ class FakeGlucoseMeter:
         request = decode_record_access_control_point(data)
         assert isinstance(request, RacpRequest)
         self.requests.append(request)
+        if self.failed_racp_writes:
+            # The write is lost on a busy radio: the gateway's write times out.
+            self.failed_racp_writes -= 1
+            raise TimeoutError
         asyncio.get_running_loop().call_soon(self._answer, link, request)
 
     def _answer(self, link: FakeLink, request: RacpRequest) -> None:

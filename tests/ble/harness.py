@@ -6,8 +6,11 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from gateway.ble.backoff import Backoff
-from gateway.ble.events import BleEvent, MeasurementEvent
+from gateway.ble.events import BleEvent, MeasurementEvent, RecordTransferEvent
+from gateway.ble.highwater import HighWaterStore
+from gateway.ble.link import Connector
 from gateway.ble.session import DeviceSession, SessionConfig
+from tests.ble.fakes import FakeSource
 
 ADDRESS = "AA:BB:CC:DD:EE:01"
 CONFIG = SessionConfig(
@@ -52,3 +55,21 @@ async def run_session(session: DeviceSession, body: Callable[[], Awaitable[None]
     finally:
         session.stop()
         await asyncio.wait_for(task, 3)
+
+
+def run_transfers(
+    connector: Connector, sink: Collector, store: HighWaterStore, transfers: int = 1
+) -> DeviceSession:
+    """Run a session against ``connector``'s device until ``transfers`` record transfers
+    have ended; returns the stopped session."""
+
+    async def scenario() -> DeviceSession:
+        session = DeviceSession(ADDRESS, FakeSource(ADDRESS), connector, sink, store, CONFIG)
+
+        async def body() -> None:
+            await until(lambda: len(sink.of(RecordTransferEvent)) == transfers)
+
+        await run_session(session, body)
+        return session
+
+    return asyncio.run(scenario())

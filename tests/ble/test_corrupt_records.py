@@ -5,12 +5,9 @@ keeping it failed, the mark does not pass it."""
 
 from __future__ import annotations
 
-import asyncio
-
 from gateway.ble import uuids
-from gateway.ble.events import BleEvent, DecodeFailureEvent, RecordTransferEvent
+from gateway.ble.events import BleEvent, DecodeFailureEvent
 from gateway.ble.highwater import MemoryHighWaterStore
-from gateway.ble.session import DeviceSession
 from profiles.racp import (
     RacpOperator,
     RacpRequest,
@@ -23,10 +20,9 @@ from tests.ble.fakes import (
     FakeConnector,
     FakeGlucoseMeter,
     FakeLink,
-    FakeSource,
     glucose_record,
 )
-from tests.ble.harness import ADDRESS, CONFIG, Collector, run_session, until
+from tests.ble.harness import ADDRESS, Collector, run_transfers
 
 
 class CorruptingMeter(FakeGlucoseMeter):
@@ -64,16 +60,7 @@ class FailingToKeep(Collector):
 
 
 def fetch(meter: CorruptingMeter, sink: Collector, store: MemoryHighWaterStore) -> None:
-    async def scenario() -> None:
-        connector = FakeConnector(meter.link)
-        session = DeviceSession(ADDRESS, FakeSource(ADDRESS), connector, sink, store, CONFIG)
-
-        async def body() -> None:
-            await until(lambda: len(sink.of(RecordTransferEvent)) == 1)
-
-        await run_session(session, body)
-
-    asyncio.run(scenario())
+    run_transfers(FakeConnector(meter.link), sink, store)
 
 
 def test_kept_corrupt_record_lets_the_mark_pass_after_an_interrupted_transfer() -> None:

@@ -28,7 +28,7 @@ from tests.ble.fakes import (
     FakeLink,
     FakeSource,
 )
-from tests.ble.harness import ADDRESS, CONFIG, Collector
+from tests.ble.harness import ADDRESS, CONFIG, Collector, run_transfers
 from tests.ble.harness import run_session as _run
 from tests.ble.harness import until as _until
 
@@ -64,6 +64,22 @@ def test_glucose_fetch_delivers_records_and_advances_mark_after_ack() -> None:
     facts = sink.measurements()[0].connection
     assert facts.device_information.manufacturer == "ACME"
     assert facts.adapter == "hci0"
+
+
+def test_failed_transfer_on_a_link_that_stays_up_is_asked_again_on_a_new_connection() -> None:
+    # Twenty meters on a loaded machine: a RACP write timed out while the meter stayed
+    # connected, and its records were never asked for again (CI, 2026-12-04).
+    meter = FakeGlucoseMeter([0, 1, 2], failed_racp_writes=1)
+    store = MemoryHighWaterStore()
+    sink = Collector()
+
+    connector = FakeConnector(meter.link)
+    session = run_transfers(connector, sink, store, transfers=2)
+    assert not connector.links[0].connected
+    assert [t.outcome for t in sink.of(RecordTransferEvent)] == ["failed", "complete"]
+    assert [m.sequence_number for m in sink.measurements()] == [0, 1, 2]
+    assert store.marks == {ADDRESS: 3}
+    assert session.stats.connections == 2
 
 
 def test_consumer_failure_keeps_the_mark() -> None:
