@@ -20,9 +20,10 @@ from urllib.parse import urlsplit
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
-    SecretStr,
+    PlainValidator,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -36,10 +37,30 @@ from gateway.config.zone import host_zone, zone_named
 from gateway.fhir.identifiers import IdentifierError, parse_hex_bytes
 from gateway.fhir.patient import Patient, PatientBinding
 from gateway.fhir.phg_device import PhgConfig
-from gateway.upload.secrets import ONE_LINE, control_character
+from gateway.upload.secrets import ONE_LINE, Secret, control_character
 
 _ADAPTER: Final = re.compile(r"hci[0-9]+")
 UNKNOWN_USER: Final = 0xFF
+
+
+def _secret(value: object, info: ValidationInfo) -> Secret:
+    """A secret setting's value (from the environment; files are read by
+    :mod:`gateway.config.secrets`): one line of printable text, never empty."""
+    if isinstance(value, Secret):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("Input should be a valid string")
+    found = control_character(value)
+    if found is not None:
+        raise ValueError(f"contains {found}; {ONE_LINE}")
+    return Secret(value, info.field_name or "secret")
+
+
+def _blank_is_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+ConfigSecret = Annotated[Secret, PlainValidator(_secret)]
 
 
 def _resolve_path(value: Path | None, info: ValidationInfo) -> Path | None:
@@ -119,12 +140,12 @@ AuthKind = Literal["none", "bearer", "client-credentials", "smart-backend"]
 
 class AuthSection(_Section):
     kind: AuthKind = "none"
-    token: SecretStr | None = None
+    token: ConfigSecret | None = None
     """Bearer token: only from PHG_FHIR_AUTH_TOKEN or ``token_file``, never the file itself."""
     token_file: ConfigPath | None = None
     token_url: str | None = None
     client_id: str | None = None
-    client_secret: SecretStr | None = None
+    client_secret: ConfigSecret | None = None
     """Only from PHG_FHIR_AUTH_CLIENT_SECRET or ``client_secret_file``."""
     client_secret_file: ConfigPath | None = None
     client_secret_in_body: bool = False
@@ -138,14 +159,6 @@ class AuthSection(_Section):
     @classmethod
     def _token_url(cls, value: str | None) -> str | None:
         return None if value is None else _http_url(value)
-
-    @field_validator("token", "client_secret")
-    @classmethod
-    def _one_line(cls, value: SecretStr | None) -> SecretStr | None:
-        found = None if value is None else control_character(value.get_secret_value())
-        if found is not None:
-            raise ValueError(f"contains {found}; {ONE_LINE}")
-        return value
 
     @model_validator(mode="after")
     def _complete(self) -> AuthSection:
@@ -275,15 +288,9 @@ class StatusSection(_Section):
     """Address to listen on; keep the loopback default unless a token is set."""
     port: int = Field(default=8088, ge=0, le=65535)
     """0: any free port (logged)."""
-    token: SecretStr | None = None
-    """When set, every path but ``/healthz`` needs ``Authorization: Bearer`` or ``?token=``."""
-
-    @field_validator("token")
-    @classmethod
-    def _token(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not value.get_secret_value().strip():
-            return None
-        return value
+    token: Annotated[ConfigSecret | None, BeforeValidator(_blank_is_none)] = None
+    """When set (not blank), every path but ``/healthz`` needs ``Authorization: Bearer`` or
+    ``?token=``."""
 
     @model_validator(mode="after")
     def _token_off_loopback(self) -> StatusSection:

@@ -1,5 +1,5 @@
 """Secrets of the FHIR authentication: from the environment or from files, never from the
-configuration file itself, and never shown (``SecretStr`` prints ``**********``).
+configuration file itself, and never shown (a :class:`~gateway.upload.secrets.Secret`).
 
 A secret file holds the secret alone. A token or client secret is one line: the file's final
 line ending and surrounding spaces are removed, and any other control character (an embedded
@@ -15,10 +15,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from pydantic import SecretStr
-
 from gateway.config.model import AuthSection
-from gateway.upload import secrets as upload_secrets
+from gateway.upload.secrets import Secret, SecretError, one_line
+
+__all__ = ["FORBIDDEN_IN_FILE", "SecretError", "check_readable", "client_secret", "private_key"]
 
 FORBIDDEN_IN_FILE: Final = {
     "token": "PHG_FHIR_AUTH_TOKEN or token_file",
@@ -26,30 +26,24 @@ FORBIDDEN_IN_FILE: Final = {
 }
 
 
-class SecretError(ValueError):
-    """A secret file that cannot be used; the message names the setting, never the secret."""
-
-
-def read_secret(path: Path, setting: str, *, one_line: bool = True) -> SecretStr:
-    """The secret in ``path``; ``one_line`` (tokens, client secrets): no control characters."""
+def read_secret(path: Path, setting: str, *, single_line: bool = True) -> Secret:
+    """The secret in ``path``; ``single_line`` (tokens, client secrets): no control
+    characters. :class:`SecretError` names the setting and the file, never the secret."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SecretError(f"{setting}: cannot read {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise SecretError(f"{setting}: {path} is not UTF-8 text") from None
-    if one_line:
-        try:
-            text = upload_secrets.one_line(text, f"{setting}: {path}", final_line_end=True)
-        except upload_secrets.SecretError as exc:
-            raise SecretError(str(exc)) from None
+    if single_line:
+        text = one_line(text, f"{setting}: {path}", final_line_end=True)
     text = text.strip()
     if not text:
         raise SecretError(f"{setting}: {path} is empty")
-    return SecretStr(text)
+    return Secret(text, setting)
 
 
-def token(auth: AuthSection) -> SecretStr | None:
+def token(auth: AuthSection) -> Secret | None:
     """The bearer token (environment first, then the file)."""
     if auth.token is not None:
         return auth.token
@@ -58,7 +52,7 @@ def token(auth: AuthSection) -> SecretStr | None:
     return None
 
 
-def client_secret(auth: AuthSection) -> SecretStr | None:
+def client_secret(auth: AuthSection) -> Secret | None:
     if auth.client_secret is not None:
         return auth.client_secret
     if auth.client_secret_file is not None:
@@ -66,11 +60,11 @@ def client_secret(auth: AuthSection) -> SecretStr | None:
     return None
 
 
-def private_key(auth: AuthSection) -> SecretStr | None:
+def private_key(auth: AuthSection) -> Secret | None:
     """The PEM private key of SMART Backend Services."""
     if auth.private_key_file is None:
         return None
-    return read_secret(auth.private_key_file, "fhir.auth.private_key_file", one_line=False)
+    return read_secret(auth.private_key_file, "fhir.auth.private_key_file", single_line=False)
 
 
 def check_readable(auth: AuthSection) -> None:

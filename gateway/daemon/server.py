@@ -6,7 +6,6 @@ for a private key that does not fit the algorithm."""
 from __future__ import annotations
 
 import httpx
-from pydantic import SecretStr
 
 from gateway.config import secrets
 from gateway.config.model import AuthSection, FhirSection
@@ -16,10 +15,10 @@ from gateway.upload.client import ServerConfig
 from gateway.upload.secrets import Secret
 
 
-def _secret(value: SecretStr | None, source: str) -> Secret:
+def _secret(value: Secret | None, source: str) -> Secret:
     if value is None:
         raise ValueError(f"{source}: no secret")
-    return Secret(value.get_secret_value(), source)
+    return value
 
 
 def auth_of(auth: AuthSection) -> httpx.Auth | None:

@@ -224,7 +224,7 @@ class Daemon:
         settings = self.config.status
         if not settings.enabled:
             return
-        token = None if settings.token is None else settings.token.get_secret_value()
+        token = None if settings.token is None else settings.token.reveal()
         server = StatusServer(source, settings.host, settings.port, token)
         try:
             await server.start()

@@ -1,7 +1,9 @@
-"""Secrets (tokens, client secrets, private keys) read from the environment or a file.
+"""The one secret type of the gateway (tokens, client secrets, private keys, the status
+page's token): the configuration holds them as :class:`Secret` (read by
+:mod:`gateway.config.secrets`) and the uploader's authentication uses them as they are.
 
-A :class:`Secret` never shows its value in ``repr``/``str`` (so neither logs nor tracebacks
-carry it); code that needs the value calls :meth:`Secret.reveal`.
+A :class:`Secret` never shows its value in ``repr``/``str`` (so neither logs, tracebacks nor a
+dump of the configuration carry it); code that needs the value calls :meth:`Secret.reveal`.
 
 Secrets that travel in an HTTP header or form (bearer tokens, client secrets, access tokens)
 must be one line: :func:`one_line` rejects control characters (an embedded newline would make
@@ -11,9 +13,7 @@ logs and the outbox). Only a single line ending at the very end of a file is rem
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 from typing import Final
 
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
@@ -47,6 +47,8 @@ def one_line(value: str, source: str, *, final_line_end: bool = False) -> str:
 
 
 class Secret:
+    """A non-empty secret value; ``source`` (a setting, a file) names it in messages."""
+
     __slots__ = ("_value", "source")
 
     def __init__(self, value: str, source: str = "value") -> None:
@@ -68,26 +70,3 @@ class Secret:
 
     def __hash__(self) -> int:
         return hash(self._value)
-
-
-def from_env(name: str) -> Secret:
-    value = os.environ.get(name)
-    if value is None:
-        raise SecretError(f"environment variable {name} is not set")
-    return Secret(value.strip(), f"environment variable {name}")
-
-
-def from_file(path: Path) -> Secret:
-    """The file's text without surrounding white space (a PEM key is kept whole)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SecretError(f"cannot read the secret file {path}: {exc.strerror}") from exc
-    return Secret(text.strip(), f"file {path}")
-
-
-def load(*, env: str | None = None, file: Path | None = None) -> Secret:
-    """From exactly one of ``env`` (a variable name) and ``file``."""
-    if (env is None) == (file is None):
-        raise SecretError("give a secret as exactly one of an environment variable or a file")
-    return from_env(env) if env is not None else from_file(file)  # type: ignore[arg-type]

@@ -193,7 +193,7 @@ def test_token_from_the_environment_is_never_shown() -> None:
         with_(fhir={"auth": {"kind": "bearer"}}), {"PHG_FHIR_AUTH_TOKEN": "tok-123456789"}
     )
     assert config.fhir.auth.token is not None
-    assert config.fhir.auth.token.get_secret_value() == "tok-123456789"
+    assert config.fhir.auth.token.reveal() == "tok-123456789"
     assert "tok-123456789" not in repr(config)
     assert "tok-123456789" not in str(config.model_dump())
 
@@ -253,7 +253,7 @@ def test_secret_files_use_credentials_directory(tmp_path: Path, monkeypatch: Any
 
     token = secrets.token(config.fhir.auth)
     assert token is not None
-    assert token.get_secret_value() == "abc.def"
+    assert token.reveal() == "abc.def"
 
 
 def test_undefined_variable_in_a_path_is_an_error(tmp_path: Path, monkeypatch: Any) -> None:

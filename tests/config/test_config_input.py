@@ -198,7 +198,7 @@ def test_one_final_line_ending_of_a_secret_file_is_removed(tmp_path: Path, conte
 
     token = secrets.token(config.fhir.auth)
     assert token is not None
-    assert token.get_secret_value() == SECRET
+    assert token.reveal() == SECRET
 
 
 @pytest.mark.parametrize(
@@ -238,7 +238,7 @@ def test_a_pem_private_key_keeps_its_lines(tmp_path: Path) -> None:
     )
     key = secrets.private_key(config.fhir.auth)
     assert key is not None
-    assert key.get_secret_value().count("\n") == 2
+    assert key.reveal().count("\n") == 2
 
 
 # --- the status server ----------------------------------------------------------------------
@@ -259,6 +259,20 @@ def test_the_status_server_on_loopback_or_disabled_needs_no_token() -> None:
     base = fhir("https://fhir.example.org/r4")
     assert parse(base | {"status": {"enabled": True, "host": "::1"}}, {}).status.token is None
     assert parse(base | {"status": {"host": "0.0.0.0"}}, {}).status.enabled is False
+
+
+def test_the_status_token_is_one_secret_like_the_others() -> None:
+    data = fhir("https://fhir.example.org/r4") | {"status": {"enabled": True, "host": "0.0.0.0"}}
+    config = parse(data, {"PHG_STATUS_TOKEN": SECRET})
+    assert config.status.token is not None
+    assert config.status.token.reveal() == SECRET
+    assert SECRET not in repr(config)
+    # A blank PHG_STATUS_TOKEN (a unit file's empty Environment=) means no token.
+    assert problems(data, {"PHG_STATUS_TOKEN": "  "})[0].startswith("status: host '0.0.0.0'")
+    assert problems(data, {"PHG_STATUS_TOKEN": f"{SECRET}\nX: y"}) == (
+        f"status.token: contains a control character (0x0a at character {len(SECRET) + 1}); "
+        "a secret must be one line of printable text (from PHG_STATUS_TOKEN)",
+    )
 
 
 def test_the_status_server_start_log_shows_no_masked_token_when_there_is_none() -> None:

@@ -18,7 +18,6 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from gateway.outbox import ItemState
-from gateway.upload import secrets
 from gateway.upload.auth import (
     ASSERTION_TYPE,
     BearerToken,
@@ -26,7 +25,7 @@ from gateway.upload.auth import (
     SmartBackendServices,
     TokenError,
 )
-from gateway.upload.secrets import Secret, SecretError
+from gateway.upload.secrets import Secret
 from tests.upload.fake_server import FakeFhirServer
 from tests.upload.harness import Sleeps, run_upload
 from tests.upload.readings import bp_readings
@@ -252,22 +251,3 @@ def test_smart_backend_services_rejects_a_key_of_the_wrong_kind() -> None:
         SmartBackendServices(TOKEN_URL, "c", Secret(pem), "ES384")
     with pytest.raises(ValueError, match="RSA"):
         SmartBackendServices(TOKEN_URL, "c", Secret(pem), "RS384")
-
-
-def test_secrets_come_from_env_or_file_and_hide_their_value(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PHG_TEST_TOKEN", f" {TOKEN}\n")
-    from_env = secrets.load(env="PHG_TEST_TOKEN")
-    assert from_env.reveal() == TOKEN
-    assert TOKEN not in repr(from_env)
-    assert TOKEN not in f"{from_env}"
-    path = tmp_path / "token"
-    path.write_text(TOKEN + "\n")
-    assert secrets.load(file=path) == from_env
-    with pytest.raises(SecretError, match="PHG_MISSING"):
-        secrets.load(env="PHG_MISSING")
-    with pytest.raises(SecretError, match="cannot read"):
-        secrets.load(file=tmp_path / "nope")
-    with pytest.raises(SecretError, match="exactly one"):
-        secrets.load(env="A", file=path)
