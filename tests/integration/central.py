@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from bleak import BleakClient, BleakScanner
 from bleak.backends.device import BLEDevice
+
+from profiles.date_time import DateTime
 
 ADAPTER = "hci0"
 BLUEZ = {"adapter": ADAPTER}
@@ -28,3 +32,15 @@ async def find_device(name: str, service_uuid: str | None = None) -> BLEDevice:
 
 def client(device: BLEDevice, **kwargs: object) -> BleakClient:
     return BleakClient(device, bluez=BLUEZ, **kwargs)  # type: ignore[arg-type]
+
+
+def newest_record_time(newest: DateTime | None, ready_time: str) -> dt.datetime:
+    """The device time of a simulator's newest stored record, checked against the device time in
+    its ready event: the records are made when the simulator starts, a moment before it is ready
+    (a loaded machine can put a second between the two), and their stamps have whole seconds."""
+    assert newest is not None
+    taken = newest.to_datetime()
+    assert taken is not None
+    lag = dt.datetime.fromisoformat(ready_time) - taken
+    assert dt.timedelta(0) <= lag < dt.timedelta(minutes=1)
+    return taken

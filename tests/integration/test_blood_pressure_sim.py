@@ -17,7 +17,7 @@ from simulators import common
 from simulators.blood_pressure import FEATURES, generate_measurements
 from simulators.runner import SimulatorProcess
 
-from .central import STEP_TIMEOUT, client, find_device, uuid16
+from .central import STEP_TIMEOUT, client, find_device, newest_record_time, uuid16
 from .conftest import StartSimulator
 
 pytestmark = pytest.mark.integration
@@ -70,7 +70,6 @@ def test_reads_device_information_and_receives_exactly_the_stored_measurements(
 ) -> None:
     seed, count = 7, 3
     sim = start_simulator(MODULE, ["--seed", str(seed), "--records", str(count)])
-    device_time = dt.datetime.fromisoformat(sim.ready["device_time"])
 
     async def scenario() -> tuple[dict[str, bytes], list[bytes]]:
         device = await find_device(sim.ready["name"], BPS)
@@ -103,7 +102,8 @@ def test_reads_device_information_and_receives_exactly_the_stored_measurements(
     # Exactly what the simulator encoded and reported as delivered, in order, no duplicates.
     assert received == stored_records(sim) == sim.sent(BPM)
     decoded = [bp.decode_blood_pressure_measurement(v) for v in received]
-    assert decoded == generate_measurements(random.Random(seed), count, device_time)
+    newest = newest_record_time(decoded[-1].timestamp, sim.ready["device_time"])
+    assert decoded == generate_measurements(random.Random(seed), count, newest)
 
 
 def test_reconnect_and_rescan_reach_the_same_device(start_simulator: StartSimulator) -> None:

@@ -14,7 +14,7 @@ from profiles import health_thermometer as hts
 from profiles.units import TemperatureUnit
 from simulators.thermometer import generate_measurements
 
-from .central import STEP_TIMEOUT, client, find_device, uuid16
+from .central import STEP_TIMEOUT, client, find_device, newest_record_time, uuid16
 from .conftest import StartSimulator
 
 pytestmark = pytest.mark.integration
@@ -53,7 +53,6 @@ def test_site_intermediate_readings_and_stored_measurements(
             *("--site", "mouth", "--fahrenheit", "--intermediate-steps", str(steps)),
         ],
     )
-    device_time = dt.datetime.fromisoformat(sim.ready["device_time"])
 
     async def scenario() -> tuple[bytes, list[bytes], list[bytes]]:
         device = await find_device(sim.ready["name"], HTS)
@@ -71,8 +70,9 @@ def test_site_intermediate_readings_and_stored_measurements(
     assert hts.decode_temperature_type(site).temperature_type is hts.TemperatureType.MOUTH
     assert measurements == [bytes.fromhex(h) for h in sim.ready["records"]] == sim.sent(TM)
     decoded = [hts.decode_temperature_measurement(v) for v in measurements]
+    newest = newest_record_time(decoded[-1].timestamp, sim.ready["device_time"])
     assert decoded == generate_measurements(
-        random.Random(seed), count, device_time, TemperatureUnit.FAHRENHEIT
+        random.Random(seed), count, newest, TemperatureUnit.FAHRENHEIT
     )
     # The site is in Temperature Type, so no measurement repeats it (HTS).
     assert all(m.temperature_type is None and m.unit is TemperatureUnit.FAHRENHEIT for m in decoded)
