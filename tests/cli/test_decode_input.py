@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from gateway.cli import main
-from gateway.cli.decode import ECHO_LIMIT, shorten
+from profiles.capture_log import ECHO_LIMIT, shorten
 
 BP_HEX = "1e780050005d00ea070b16081e2d4800022d00"
 
