@@ -1,6 +1,6 @@
 """Decode speed per characteristic: PHG versus the `bluetooth-sig` package, in the same run.
 
-Payloads come from the capture corpus in tests/corpus/*.log (lines ``CHARACTERISTIC HEX``).
+Payloads come from the capture corpus, gateway/corpus/<profile>/*.log (:mod:`profiles.capture_log`).
 For each characteristic it prints PHG's decode time in microseconds per payload, the time of
 bluetooth-sig's public entry point (``BluetoothSIGTranslator.parse_characteristic``) and of its
 characteristic class called directly (``parse_value``), and the ratios (theirs / ours). Ratios
@@ -18,26 +18,23 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
+from gateway import corpus
+from profiles.capture_log import read_lines
 from profiles.errors import DecodeError
 from profiles.registry import lookup
 from profiles.registry_types import AnyCharacteristic
 
-CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus"
-
 
 def load_corpus() -> dict[AnyCharacteristic, list[bytes]]:
     payloads: dict[AnyCharacteristic, list[bytes]] = defaultdict(list)
-    for path in sorted(CORPUS.glob("*.log")):
-        for line in path.read_text().splitlines():
-            text = line.strip()
-            if not text or text.startswith(("#", "!")):
-                continue  # comments, and payloads that must be refused
-            key, _, hex_text = text.partition(" ")
-            characteristic = lookup(key)
-            data = bytes.fromhex(hex_text.replace(" ", ""))
+    for _, log in corpus.log_files(corpus.root()):
+        for line in read_lines(log.read_text().splitlines()):
+            if line.refused:
+                continue  # payloads that must be refused
+            characteristic = lookup(line.characteristic)
+            data = line.payload()
             try:
                 characteristic.decode(data)
             except DecodeError:
@@ -115,9 +112,9 @@ def main() -> int:
     parser.add_argument("--min-time", type=float, default=0.2)
     args = parser.parse_args()
     logging.disable(logging.CRITICAL)  # bluetooth-sig logs every payload it rejects
-    corpus = load_corpus()
-    if not corpus:
-        print(f"no payloads in {CORPUS}", file=sys.stderr)
+    by_characteristic = load_corpus()
+    if not by_characteristic:
+        print(f"no payloads in {corpus.root()}", file=sys.stderr)
         return 1
     header = (
         f"{'characteristic':<52} {'n':>3} {'phg us':>8} {'bsig us':>9} {'ratio':>6}"
@@ -125,7 +122,7 @@ def main() -> int:
     )
     print(header)
     print("-" * len(header))
-    for characteristic, payloads in sorted(corpus.items(), key=lambda kv: kv[0].uuid16):
+    for characteristic, payloads in sorted(by_characteristic.items(), key=lambda kv: kv[0].uuid16):
         ours = per_payload_us(characteristic.decode, payloads, args)
         public, direct = bluetooth_sig_decoders(characteristic.uuid16)
         cells = []

@@ -7,6 +7,9 @@ one key per field, in declaration order, absent optional fields as null; exact n
 names of the bits that are set; other enumerations become their UCUM/text value, or the
 lower-case member name for numeric ones; a Date Time becomes ``YYYY-MM-DDThh:mm:ss`` (unknown
 year, month or day print as zeros); bytes become lower-case hex.
+
+:func:`decode_line` is the one JSON form of a decoded capture line: what ``phg decode -``
+prints, what the demo shows and what the corpus's expected ``*.json`` files hold.
 """
 
 from __future__ import annotations
@@ -16,8 +19,12 @@ import enum
 from decimal import Decimal
 from typing import Any
 
+from profiles.capture_log import CaptureLine, shorten
 from profiles.date_time import DateTime
+from profiles.errors import DecodeError
 from profiles.ieee11073 import SpecialValue
+from profiles.registry import UnknownCharacteristicError, lookup
+from profiles.registry_types import AnyCharacteristic
 
 
 def to_jsonable(value: Any) -> Any:
@@ -49,3 +56,42 @@ def to_jsonable(value: Any) -> Any:
             for field in dataclasses.fields(value)
         }
     raise TypeError(f"cannot convert {type(value).__name__} to JSON")
+
+
+def lookup_characteristic(key: str) -> AnyCharacteristic:
+    """:func:`profiles.registry.lookup`, quoting at most
+    :data:`~profiles.capture_log.ECHO_LIMIT` characters of ``key`` when it is unknown."""
+    try:
+        return lookup(key)
+    except UnknownCharacteristicError:
+        raise UnknownCharacteristicError(
+            f"unknown characteristic {shorten(key)!r} (see `phg decode --list`)"
+        ) from None
+
+
+def decode_to_json(characteristic: AnyCharacteristic, data: bytes) -> dict[str, Any]:
+    """The decoded value with the characteristic's name and UUID and the value's type."""
+    value = characteristic.decode(data)
+    return {
+        "characteristic": characteristic.name,
+        "uuid": f"{characteristic.uuid16:04X}",
+        "type": type(value).__name__,
+        "value": to_jsonable(value),
+    }
+
+
+DECODE_ERRORS = (DecodeError, UnknownCharacteristicError, ValueError)
+"""What decoding a line can raise: a refused value, an unknown characteristic, bad hex."""
+
+
+def error_message(exc: Exception) -> str:
+    """The message of a :data:`DECODE_ERRORS` exception (a LookupError's without quotes)."""
+    return str(exc.args[0]) if isinstance(exc, LookupError) and exc.args else str(exc)
+
+
+def decode_line(line: CaptureLine) -> dict[str, Any]:
+    """:func:`decode_to_json` of a capture line, or ``{"error": "line N: ..."}``."""
+    try:
+        return decode_to_json(lookup_characteristic(line.characteristic), line.payload())
+    except DECODE_ERRORS as exc:
+        return {"error": f"line {line.number}: {error_message(exc)}"}

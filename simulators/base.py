@@ -24,11 +24,11 @@ import random
 import signal
 import sys
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar
 
 from profiles import battery
-from simulators import bluez, common, dbus_fast_fix
+from simulators import bluez, common, dbus_fast_fix, options
 from simulators.agent import MODES, DeviceAgent
 from simulators.peripheral import INDICATE, NOTIFY, READ, WRITE, Peripheral, Service
 
@@ -38,6 +38,7 @@ Event = dict[str, Any]
 UNSET_CLOCK_START = dt.datetime(2000, 1, 1)
 """Where the clock of a device that was never set starts (many reset to 2000-01-01)."""
 EventSink = Callable[[Event], None]
+T = TypeVar("T")
 
 
 def print_event(event: Event) -> None:
@@ -69,7 +70,8 @@ class SimulatorOptions:
     """Quirk: the device drops the link as soon as it is bonded (the central reconnects)."""
     clock_write_once: bool = False
     """Quirk: Current Time accepts a write only during the first connection."""
-    extra: dict[str, Any] = field(default_factory=dict)
+    device: object = None
+    """The simulator's own options (its :attr:`DeviceSimulator.options_type`; None: defaults)."""
 
 
 class DeviceSimulator(abc.ABC):
@@ -79,6 +81,10 @@ class DeviceSimulator(abc.ABC):
     default_name: ClassVar[str] = "PHG-SIM"
     model: ClassVar[str] = "SIM-1"
     appearance: ClassVar[int] = 0
+    options_type: ClassVar[type[Any]] = options.NoOptions
+    """The frozen dataclass of the device's own options (:mod:`simulators.options`)."""
+    fault_flags: ClassVar[bool] = False
+    """Whether ``--clock-unset`` and ``--malformed`` apply (:func:`add_fault_arguments`)."""
 
     def __init__(self, options: SimulatorOptions, emit: EventSink = print_event) -> None:
         self.options = options
@@ -97,6 +103,15 @@ class DeviceSimulator(abc.ABC):
         self._connections = 0
         self._connected: set[str] = set()
         self._bonded_dropped: set[str] = set()
+
+    def device_options(self, cls: type[T]) -> T:
+        """The device's own options (``cls``, its :attr:`options_type`), defaults if none."""
+        given = self.options.device
+        if given is None:
+            return cls()
+        if not isinstance(given, cls):
+            raise TypeError(f"{type(self).__name__} takes {cls.__name__}, not {given!r}")
+        return given
 
     # -- what a device type provides -------------------------------------------------------
 
@@ -371,20 +386,22 @@ async def _serve(simulator: DeviceSimulator) -> None:
             await waiter
 
 
-def main(
-    cls: type[DeviceSimulator],
-    argv: Sequence[str] | None = None,
-    parser: argparse.ArgumentParser | None = None,
-    extra: Callable[[argparse.Namespace], dict[str, Any]] | None = None,
-) -> int:
+def command_parser(cls: type[DeviceSimulator]) -> argparse.ArgumentParser:
+    """All of a simulator's flags: the common ones, the faults if it has them, its own."""
+    parser = argument_parser(cls)
+    if cls.fault_flags:
+        add_fault_arguments(parser)
+    options.add_arguments(parser, cls.options_type)
+    return parser
+
+
+def main(cls: type[DeviceSimulator], argv: Sequence[str] | None = None) -> int:
     """Command-line entry of a simulator process (applies the dbus-fast EAGAIN fix)."""
-    parser = parser or argument_parser(cls)
-    args = parser.parse_args(argv)
-    options = options_from_args(args)
-    if extra is not None:
-        options.extra = extra(args)
+    args = command_parser(cls).parse_args(argv)
+    simulator_options = options_from_args(args)
+    simulator_options.device = options.from_args(cls.options_type, args)
     dbus_fast_fix.apply()  # simulator process only
-    simulator = cls(options)
+    simulator = cls(simulator_options)
     try:
         asyncio.run(_serve(simulator))
     except Exception as e:  # report, then fail

@@ -11,18 +11,19 @@ ramp. Records are encoded with ``profiles.blood_pressure``.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import random
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from profiles import blood_pressure as bp
 from profiles.date_time import DateTime
 from simulators import bluez
-from simulators.base import DeviceSimulator, Event, argument_parser, main
+from simulators.base import DeviceSimulator, Event, main
+from simulators.options import option
 from simulators.peripheral import INDICATE, NOTIFY, READ, Characteristic, Service
 
 FEATURES = (
@@ -76,8 +77,16 @@ def cuff_ramp(measurement: bp.BloodPressureMeasurement, steps: int) -> list[byte
     return values
 
 
+@dataclass(frozen=True)
+class BloodPressureOptions:
+    cuff_steps: int = option(
+        0, "Intermediate Cuff Pressure notifications before the records (if subscribed)"
+    )
+
+
 class BloodPressureSimulator(DeviceSimulator):
     default_name: ClassVar[str] = "PHG-BP"
+    options_type: ClassVar[type[Any]] = BloodPressureOptions
     model: ClassVar[str] = "BP-SIM-1"
     appearance: ClassVar[int] = 0x0381  # Blood Pressure: Arm
 
@@ -88,7 +97,7 @@ class BloodPressureSimulator(DeviceSimulator):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.records = generate_measurements(self.rng, self.options.records, self.clock.now())
-        self.cuff_steps: int = int(self.options.extra.get("cuff_steps", 0))
+        self.cuff_steps = self.device_options(BloodPressureOptions).cuff_steps
         self._transferring = False
 
     def device_services(self) -> list[Service]:
@@ -151,24 +160,8 @@ class BloodPressureSimulator(DeviceSimulator):
         await self.disconnect_after_transfer()
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argument_parser(BloodPressureSimulator)
-    parser.add_argument(
-        "--cuff-steps",
-        type=int,
-        default=0,
-        help="Intermediate Cuff Pressure notifications before the records (if subscribed)",
-    )
-    return parser
-
-
 def run(argv: Sequence[str] | None = None) -> int:
-    return main(
-        BloodPressureSimulator,
-        argv,
-        parser=_parser(),
-        extra=lambda args: {"cuff_steps": args.cuff_steps},
-    )
+    return main(BloodPressureSimulator, argv)
 
 
 if __name__ == "__main__":

@@ -18,12 +18,12 @@ calibration) is not simulated.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import datetime as dt
 import random
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -32,7 +32,8 @@ from profiles.date_time import DateTime, DstOffset
 from profiles.errors import DecodeError
 from profiles.racp import RECORD_ACCESS_CONTROL_POINT
 from simulators import bluez
-from simulators.base import DeviceSimulator, Event, argument_parser, main
+from simulators.base import DeviceSimulator, Event, main
+from simulators.options import option
 from simulators.peripheral import (
     INDICATE,
     NOTIFY,
@@ -100,17 +101,25 @@ def record_event(record: StoredRecord) -> Event:
     return {"time_offset": record.key, "value": record.values[0][1].hex()}
 
 
+@dataclass(frozen=True)
+class CgmOptions:
+    e2e_crc: bool = option(False, "support and send E2E-CRCs")
+    live: int = option(2, "readings notified after the central subscribes")
+    live_interval: float = option(0.1, "seconds between live readings")
+
+
 class CgmSimulator(DeviceSimulator):
     default_name: ClassVar[str] = "PHG-CGM"
+    options_type: ClassVar[type[Any]] = CgmOptions
     model: ClassVar[str] = "CGM-SIM-1"
     appearance: ClassVar[int] = 0x0D40  # Continuous Glucose Monitor (generic)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        extra = self.options.extra
-        self.e2e_crc = bool(extra.get("e2e_crc"))
-        self.live: int = int(extra.get("live", 2))
-        self.live_interval: float = float(extra.get("live_interval", 0.1))
+        own = self.device_options(CgmOptions)
+        self.e2e_crc = own.e2e_crc
+        self.live = own.live
+        self.live_interval = own.live_interval
         self.feature = features(self.e2e_crc)
         count = self.options.records
         start = self.clock.now() - dt.timedelta(minutes=INTERVAL_MINUTES * max(count - 1, 0))
@@ -206,29 +215,8 @@ class CgmSimulator(DeviceSimulator):
             await self.send(uuid, value)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argument_parser(CgmSimulator)
-    parser.add_argument("--e2e-crc", action="store_true", help="support and send E2E-CRCs")
-    parser.add_argument(
-        "--live", type=int, default=2, help="readings notified after the central subscribes (2)"
-    )
-    parser.add_argument(
-        "--live-interval", type=float, default=0.1, help="seconds between live readings (0.1)"
-    )
-    return parser
-
-
 def run(argv: Sequence[str] | None = None) -> int:
-    return main(
-        CgmSimulator,
-        argv,
-        parser=_parser(),
-        extra=lambda args: {
-            "e2e_crc": args.e2e_crc,
-            "live": args.live,
-            "live_interval": args.live_interval,
-        },
-    )
+    return main(CgmSimulator, argv)
 
 
 if __name__ == "__main__":

@@ -33,13 +33,13 @@ Behaviours a gateway must survive (all off by default):
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import datetime as dt
 import json
 import random
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
@@ -48,7 +48,8 @@ from profiles import glucose as gl
 from profiles.date_time import DateTime
 from profiles.racp import RECORD_ACCESS_CONTROL_POINT, RacpFilterType, RacpOperator, RacpRequest
 from simulators import bluez, common
-from simulators.base import DeviceSimulator, Event, argument_parser, main
+from simulators.base import DeviceSimulator, Event, main
+from simulators.options import flag_name, option
 from simulators.peripheral import INDICATE, NOTIFY, READ, WRITE, Characteristic, Service
 from simulators.racp_server import (
     RacpServer,
@@ -178,17 +179,44 @@ def corrupt(value: bytes) -> bytes:
     return value[:6]
 
 
+@dataclass(frozen=True)
+class GlucoseMeterOptions:
+    first_sequence: int = option(1, "sequence number of the oldest record")
+    clock_unset: bool = option(False, "device clock reset to 2000-01-01 00:00")
+    drop_after: int | None = option(None, "drop the link after K records of a report", metavar="K")
+    drop_times: int = option(1, "reports dropped", metavar="T")
+    fail_after: int | None = option(None, "'procedure not completed' after K records", metavar="K")
+    malformed_every: int | None = option(None, "corrupt every N-th measurement sent", metavar="N")
+    pace: float = option(0.0, "seconds between records", metavar="S")
+    add_records_per_connection: int = option(
+        0, "new measurements taken before every connection after the first", metavar="M"
+    )
+    indicate: bool = option(
+        False,
+        "send measurements and contexts as indications (each confirmed) instead of notifications",
+    )
+    contour: bool = option(False, "Contour quirk: drop the link on 'report all'")
+    memory: str | None = option(None, "keep the record memory in this JSON file", metavar="PATH")
+
+    def __post_init__(self) -> None:
+        for name in ("drop_after", "fail_after", "malformed_every"):
+            value = getattr(self, name)
+            if value is not None and value < (1 if name == "malformed_every" else 0):
+                raise ValueError(f"{flag_name(name)} must not be {value}")
+
+
 class GlucoseMeterSimulator(DeviceSimulator):
     default_name: ClassVar[str] = "PHG-GLUCOSE"
+    options_type: ClassVar[type[Any]] = GlucoseMeterOptions
     model: ClassVar[str] = "GL-SIM-1"
     appearance: ClassVar[int] = 0x0400  # Generic Glucose Meter
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        extra = self.options.extra
-        if extra.get("clock_unset"):
+        own = self.device_options(GlucoseMeterOptions)
+        if own.clock_unset:
             self.clock.set(UNSET_CLOCK)
-        self.contour = bool(extra.get("contour"))
+        self.contour = own.contour
         if self.contour:
             self.info = common.DeviceInformation(
                 manufacturer="Ascensia Diabetes Care",
@@ -196,16 +224,15 @@ class GlucoseMeterSimulator(DeviceSimulator):
                 serial=self.info.serial,
                 system_id=self.info.system_id,
             )
-        self.drop_after: int | None = extra.get("drop_after")
-        self.drops_left: int = int(extra.get("drop_times", 1))
-        self.fail_after: int | None = extra.get("fail_after")
-        self.malformed_every: int | None = extra.get("malformed_every")
-        self.pace: float = float(extra.get("pace", 0.0))
-        self.add_per_connection: int = int(extra.get("add_records_per_connection", 0))
-        self.first_sequence: int = int(extra.get("first_sequence", 1))
-        self.record_flag = INDICATE if extra.get("indicate") else NOTIFY
-        memory = extra.get("memory")
-        self.memory: Path | None = Path(memory) if memory else None
+        self.drop_after = own.drop_after
+        self.drops_left = own.drop_times
+        self.fail_after = own.fail_after
+        self.malformed_every = own.malformed_every
+        self.pace = own.pace
+        self.add_per_connection = own.add_records_per_connection
+        self.first_sequence = own.first_sequence
+        self.record_flag = INDICATE if own.indicate else NOTIFY
+        self.memory: Path | None = Path(own.memory) if own.memory else None
         self.measurements_sent = 0
         self.connections = 0
         self.store = RecordStore(self._load() or self._generate())
@@ -338,56 +365,8 @@ class GlucoseMeterSimulator(DeviceSimulator):
             await asyncio.sleep(self.pace)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argument_parser(GlucoseMeterSimulator)
-    add = parser.add_argument
-    add("--first-sequence", type=int, default=1, help="sequence number of the oldest record (1)")
-    add("--clock-unset", action="store_true", help="device clock reset to 2000-01-01 00:00")
-    add("--drop-after", type=int, metavar="K", help="drop the link after K records of a report")
-    add("--drop-times", type=int, default=1, metavar="T", help="reports dropped (1)")
-    add("--fail-after", type=int, metavar="K", help="'procedure not completed' after K records")
-    add("--malformed-every", type=int, metavar="N", help="corrupt every N-th measurement sent")
-    add("--pace", type=float, default=0.0, metavar="S", help="seconds between records (0)")
-    add(
-        "--add-records-per-connection",
-        type=int,
-        default=0,
-        metavar="M",
-        help="new measurements taken before every connection after the first",
-    )
-    add(
-        "--indicate",
-        action="store_true",
-        help="send measurements and contexts as indications (each confirmed) instead of "
-        "notifications",
-    )
-    add("--contour", action="store_true", help="Contour quirk: drop the link on 'report all'")
-    add("--memory", metavar="PATH", help="keep the record memory in this JSON file")
-    return parser
-
-
-def _extra(args: argparse.Namespace) -> dict[str, Any]:
-    for name in ("drop_after", "fail_after", "malformed_every", "records"):
-        value = getattr(args, name)
-        if value is not None and value < (1 if name == "malformed_every" else 0):
-            raise SystemExit(f"--{name.replace('_', '-')} must not be {value}")
-    return {
-        "first_sequence": args.first_sequence,
-        "clock_unset": args.clock_unset,
-        "drop_after": args.drop_after,
-        "drop_times": args.drop_times,
-        "fail_after": args.fail_after,
-        "malformed_every": args.malformed_every,
-        "pace": args.pace,
-        "add_records_per_connection": args.add_records_per_connection,
-        "contour": args.contour,
-        "memory": args.memory,
-        "indicate": args.indicate,
-    }
-
-
 def run(argv: Sequence[str] | None = None) -> int:
-    return main(GlucoseMeterSimulator, argv, parser=_parser(), extra=_extra)
+    return main(GlucoseMeterSimulator, argv)
 
 
 if __name__ == "__main__":

@@ -13,17 +13,18 @@ records: each connection gets a fresh stream.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import random
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from profiles import heart_rate as hrs
 from simulators import bluez
-from simulators.base import DeviceSimulator, Event, add_fault_arguments, argument_parser, main
+from simulators.base import DeviceSimulator, Event, main
+from simulators.options import option
 from simulators.peripheral import NOTIFY, READ, WRITE, Characteristic, GattError, Service
 
 CONTROL_POINT_UUID16 = 0x2A39
@@ -71,8 +72,26 @@ class HeartRateStream:
         )
 
 
+@dataclass(frozen=True)
+class HeartRateOptions:
+    location: hrs.BodySensorLocation = option(
+        hrs.BodySensorLocation.CHEST, "body sensor location", choices=LOCATIONS
+    )
+    interval: float = option(1.0, "time between measurements (0 = a burst)", metavar="SECONDS")
+    energy_every: int = option(
+        10, "include the energy expended in every Nth measurement (0 = never)", metavar="N"
+    )
+    uint16: bool = option(False, "send the heart rate as uint16")
+
+    def __post_init__(self) -> None:
+        if self.interval < 0 or self.energy_every < 0:
+            raise ValueError("--interval and --energy-every must not be negative")
+
+
 class HeartRateSimulator(DeviceSimulator):
     default_name: ClassVar[str] = "PHG-HR"
+    options_type: ClassVar[type[Any]] = HeartRateOptions
+    fault_flags: ClassVar[bool] = True
     model: ClassVar[str] = "HR-SIM-1"
     appearance: ClassVar[int] = 0x0341  # Heart Rate Sensor: Belt
 
@@ -82,14 +101,10 @@ class HeartRateSimulator(DeviceSimulator):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        extra = self.options.extra
-        self.location: hrs.BodySensorLocation = extra.get("location", hrs.BodySensorLocation.CHEST)
-        self.interval = float(extra.get("interval", 1.0))
-        self.stream = HeartRateStream(
-            self.rng,
-            uint16=bool(extra.get("uint16", False)),
-            energy_every=int(extra.get("energy_every", 10)),
-        )
+        own = self.device_options(HeartRateOptions)
+        self.location = own.location
+        self.interval = own.interval
+        self.stream = HeartRateStream(self.rng, uint16=own.uint16, energy_every=own.energy_every)
         self._streaming = False
 
     def device_services(self) -> list[Service]:
@@ -147,43 +162,8 @@ class HeartRateSimulator(DeviceSimulator):
         await self.disconnect_after_transfer()
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argument_parser(HeartRateSimulator)
-    add_fault_arguments(parser)
-    parser.add_argument(
-        "--location", choices=sorted(LOCATIONS), default="chest", help="body sensor location"
-    )
-    parser.add_argument(
-        "--interval",
-        type=float,
-        default=1.0,
-        metavar="SECONDS",
-        help="time between measurements (1.0; 0 = a burst)",
-    )
-    parser.add_argument(
-        "--energy-every",
-        type=int,
-        default=10,
-        metavar="N",
-        help="include the energy expended in every Nth measurement (10; 0 = never)",
-    )
-    parser.add_argument("--uint16", action="store_true", help="send the heart rate as uint16")
-    return parser
-
-
-def _extra(args: argparse.Namespace) -> dict[str, Any]:
-    if args.interval < 0 or args.energy_every < 0:
-        raise SystemExit("--interval and --energy-every must not be negative")
-    return {
-        "location": LOCATIONS[args.location],
-        "interval": args.interval,
-        "energy_every": args.energy_every,
-        "uint16": args.uint16,
-    }
-
-
 def run(argv: Sequence[str] | None = None) -> int:
-    return main(HeartRateSimulator, argv, parser=_parser(), extra=_extra)
+    return main(HeartRateSimulator, argv)
 
 
 if __name__ == "__main__":

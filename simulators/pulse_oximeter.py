@@ -17,12 +17,12 @@ spot-check indications. Live spot-checks are not added to the storage.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import datetime as dt
 import random
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -30,7 +30,8 @@ from profiles import pulse_oximeter as plx
 from profiles.date_time import DateTime
 from profiles.racp import RECORD_ACCESS_CONTROL_POINT, RacpOperator
 from simulators import bluez
-from simulators.base import DeviceSimulator, Event, argument_parser, main
+from simulators.base import DeviceSimulator, Event, main
+from simulators.options import option
 from simulators.peripheral import INDICATE, NOTIFY, READ, WRITE, Characteristic, Service
 from simulators.racp_server import RacpServer, RacpSupport, RecordStore, StoredRecord
 
@@ -86,17 +87,25 @@ def generate_continuous(rng: random.Random) -> plx.PlxContinuousMeasurement:
     )
 
 
+@dataclass(frozen=True)
+class PulseOximeterOptions:
+    spot_checks: int = option(1, "spot-checks indicated on subscription")
+    continuous: int = option(3, "continuous values notified on subscription")
+    interval: float = option(0.05, "seconds between continuous values")
+
+
 class PulseOximeterSimulator(DeviceSimulator):
     default_name: ClassVar[str] = "PHG-PLX"
+    options_type: ClassVar[type[Any]] = PulseOximeterOptions
     model: ClassVar[str] = "PLX-SIM-1"
     appearance: ClassVar[int] = 0x0C41  # Pulse Oximeter: Fingertip
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        extra = self.options.extra
-        self.spot_checks: int = int(extra.get("spot_checks", 1))
-        self.continuous: int = int(extra.get("continuous", 3))
-        self.interval: float = float(extra.get("interval", 0.05))
+        own = self.device_options(PulseOximeterOptions)
+        self.spot_checks = own.spot_checks
+        self.continuous = own.continuous
+        self.interval = own.interval
         count = self.options.records
         newest = self.clock.now() - dt.timedelta(minutes=5)
         self.store = RecordStore(
@@ -187,31 +196,8 @@ class PulseOximeterSimulator(DeviceSimulator):
             await self.send(uuid, value)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argument_parser(PulseOximeterSimulator)
-    parser.add_argument(
-        "--spot-checks", type=int, default=1, help="spot-checks indicated on subscription (1)"
-    )
-    parser.add_argument(
-        "--continuous", type=int, default=3, help="continuous values notified on subscription"
-    )
-    parser.add_argument(
-        "--interval", type=float, default=0.05, help="seconds between continuous values (0.05)"
-    )
-    return parser
-
-
 def run(argv: Sequence[str] | None = None) -> int:
-    return main(
-        PulseOximeterSimulator,
-        argv,
-        parser=_parser(),
-        extra=lambda args: {
-            "spot_checks": args.spot_checks,
-            "continuous": args.continuous,
-            "interval": args.interval,
-        },
-    )
+    return main(PulseOximeterSimulator, argv)
 
 
 if __name__ == "__main__":

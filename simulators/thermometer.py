@@ -12,11 +12,11 @@ too it first sends ``--intermediate-steps`` rising readings (the reading in prog
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import random
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -24,7 +24,8 @@ from profiles import health_thermometer as hts
 from profiles.date_time import DateTime
 from profiles.units import TemperatureUnit
 from simulators import bluez
-from simulators.base import DeviceSimulator, Event, add_fault_arguments, argument_parser, main
+from simulators.base import DeviceSimulator, Event, main
+from simulators.options import option
 from simulators.peripheral import INDICATE, NOTIFY, READ, Characteristic, Service
 
 RECORD_INTERVAL = dt.timedelta(hours=8)
@@ -68,8 +69,25 @@ def rising_readings(
     ]
 
 
+@dataclass(frozen=True)
+class ThermometerOptions:
+    site: hts.TemperatureType = option(hts.TemperatureType.EAR, "measurement site", choices=SITES)
+    fahrenheit: bool = option(False, "readings in °F (default °C)")
+    intermediate_steps: int = option(
+        0,
+        "Intermediate Temperature notifications before the records (if subscribed)",
+        metavar="N",
+    )
+
+    def __post_init__(self) -> None:
+        if self.intermediate_steps < 0:
+            raise ValueError("--intermediate-steps must not be negative")
+
+
 class ThermometerSimulator(DeviceSimulator):
     default_name: ClassVar[str] = "PHG-THERMO"
+    options_type: ClassVar[type[Any]] = ThermometerOptions
+    fault_flags: ClassVar[bool] = True
     model: ClassVar[str] = "HT-SIM-1"
     appearance: ClassVar[int] = 0x0301  # Thermometer: Ear
 
@@ -79,11 +97,11 @@ class ThermometerSimulator(DeviceSimulator):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        extra = self.options.extra
-        self.site: hts.TemperatureType = extra.get("site", hts.TemperatureType.EAR)
-        unit = TemperatureUnit.FAHRENHEIT if extra.get("fahrenheit") else TemperatureUnit.CELSIUS
+        own = self.device_options(ThermometerOptions)
+        self.site = own.site
+        unit = TemperatureUnit.FAHRENHEIT if own.fahrenheit else TemperatureUnit.CELSIUS
         self.records = generate_measurements(self.rng, self.options.records, self.clock.now(), unit)
-        self.intermediate_steps = int(extra.get("intermediate_steps", 0))
+        self.intermediate_steps = own.intermediate_steps
         self._transferring = False
 
     def device_services(self) -> list[Service]:
@@ -149,35 +167,8 @@ class ThermometerSimulator(DeviceSimulator):
         await self.disconnect_after_transfer()
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argument_parser(ThermometerSimulator)
-    add_fault_arguments(parser)
-    parser.add_argument(
-        "--site", choices=sorted(SITES), default="ear", help="measurement site (ear)"
-    )
-    parser.add_argument("--fahrenheit", action="store_true", help="readings in °F (default °C)")
-    parser.add_argument(
-        "--intermediate-steps",
-        type=int,
-        default=0,
-        metavar="N",
-        help="Intermediate Temperature notifications before the records (if subscribed)",
-    )
-    return parser
-
-
-def _extra(args: argparse.Namespace) -> dict[str, Any]:
-    if args.intermediate_steps < 0:
-        raise SystemExit("--intermediate-steps must not be negative")
-    return {
-        "site": SITES[args.site],
-        "fahrenheit": args.fahrenheit,
-        "intermediate_steps": args.intermediate_steps,
-    }
-
-
 def run(argv: Sequence[str] | None = None) -> int:
-    return main(ThermometerSimulator, argv, parser=_parser(), extra=_extra)
+    return main(ThermometerSimulator, argv)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ do); by default it sends every user's records, as a gateway that does not speak 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import datetime as dt
 import random
@@ -41,7 +40,8 @@ from profiles import weight_scale as ws
 from profiles.date_time import DateTime
 from profiles.errors import DecodeError
 from simulators import bluez
-from simulators.base import DeviceSimulator, Event, add_fault_arguments, argument_parser, main
+from simulators.base import DeviceSimulator, Event, main
+from simulators.options import option
 from simulators.peripheral import INDICATE, READ, WRITE, Characteristic, GattError, Service
 
 RECORD_INTERVAL = dt.timedelta(hours=24)
@@ -193,8 +193,29 @@ def _op_of(request: uds.UserControlPointRequest) -> int:
     return uds.UserControlPointOpCode.DELETE_USERS
 
 
+@dataclass(frozen=True)
+class WeightScaleOptions:
+    users: int = option(2, f"registered users at start (at most {MAX_USERS})")
+    packet_size: int = option(
+        bc.MIN_PAYLOAD_SIZE,
+        "body composition bytes per indication, ATT_MTU-3 (20: two packets per record)",
+    )
+    require_consent: bool = option(
+        False, "send only the consented user's records, after a UDS Consent on this connection"
+    )
+    body_composition: bool = option(True, "no Body Composition Service")
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.users <= MAX_USERS:
+            raise ValueError(f"--users must be 0..{MAX_USERS}")
+        if self.packet_size < bc.MIN_PAYLOAD_SIZE:
+            raise ValueError(f"--packet-size must be at least {bc.MIN_PAYLOAD_SIZE}")
+
+
 class WeightScaleSimulator(DeviceSimulator):
     default_name: ClassVar[str] = "PHG-SCALE"
+    options_type: ClassVar[type[Any]] = WeightScaleOptions
+    fault_flags: ClassVar[bool] = True
     model: ClassVar[str] = "WS-SIM-1"
     appearance: ClassVar[int] = 0x0C80  # Generic Weight Scale
 
@@ -205,13 +226,13 @@ class WeightScaleSimulator(DeviceSimulator):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        extra = self.options.extra
-        users = make_users(self.rng, int(extra.get("users", 2)))
+        own = self.device_options(WeightScaleOptions)
+        users = make_users(self.rng, own.users)
         self.database = UserDatabase(users, self.rng)
         self.records = generate_records(self.rng, users, self.options.records, self.clock.now())
-        self.packet_size = int(extra.get("packet_size", bc.MIN_PAYLOAD_SIZE))
-        self.require_consent = bool(extra.get("require_consent", False))
-        self.body_composition = bool(extra.get("body_composition", True))
+        self.packet_size = own.packet_size
+        self.require_consent = own.require_consent
+        self.body_composition = own.body_composition
         # Records not yet delivered, per characteristic (each kind has its own transfer).
         self.pending: dict[str, list[Record]] = {self.WEIGHT: list(self.records)}
         if self.body_composition:
@@ -404,44 +425,8 @@ class WeightScaleSimulator(DeviceSimulator):
             await self.disconnect_after_transfer()
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argument_parser(WeightScaleSimulator)
-    add_fault_arguments(parser)
-    parser.add_argument(
-        "--users", type=int, default=2, help=f"registered users at start (2, at most {MAX_USERS})"
-    )
-    parser.add_argument(
-        "--packet-size",
-        type=int,
-        default=bc.MIN_PAYLOAD_SIZE,
-        help="body composition bytes per indication, ATT_MTU-3 (20: two packets per record)",
-    )
-    parser.add_argument(
-        "--require-consent",
-        action="store_true",
-        help="send only the consented user's records, after a UDS Consent on this connection",
-    )
-    parser.add_argument(
-        "--no-body-composition", action="store_true", help="no Body Composition Service"
-    )
-    return parser
-
-
-def _extra(args: argparse.Namespace) -> dict[str, Any]:
-    if not 0 <= args.users <= MAX_USERS:
-        raise SystemExit(f"--users must be 0..{MAX_USERS}")
-    if args.packet_size < bc.MIN_PAYLOAD_SIZE:
-        raise SystemExit(f"--packet-size must be at least {bc.MIN_PAYLOAD_SIZE}")
-    return {
-        "users": args.users,
-        "packet_size": args.packet_size,
-        "require_consent": args.require_consent,
-        "body_composition": not args.no_body_composition,
-    }
-
-
 def run(argv: Sequence[str] | None = None) -> int:
-    return main(WeightScaleSimulator, argv, parser=_parser(), extra=_extra)
+    return main(WeightScaleSimulator, argv)
 
 
 if __name__ == "__main__":

@@ -7,17 +7,18 @@ import sys
 from typing import Any, TextIO
 
 from gateway import exact_json
-from gateway.measurement_json import to_jsonable
+from gateway.measurement_json import (
+    DECODE_ERRORS,
+    decode_line,
+    decode_to_json,
+    error_message,
+    lookup_characteristic,
+)
 from profiles import registry
-from profiles.errors import DecodeError
-from profiles.registry import UnknownCharacteristicError, lookup
-from profiles.registry_types import AnyCharacteristic
+from profiles.capture_log import parse_hex, read_lines
 
 EXIT_BAD_LINES = 1
 EXIT_BAD_INPUT = 2
-ECHO_LIMIT = 80
-"""Most characters of the user's input quoted back in an error message."""
-_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 
 
 def register(subparsers: Any) -> None:
@@ -39,48 +40,6 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
-def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
-    """``text`` cut to ``limit`` characters with an ellipsis, for quoting input in errors."""
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
-
-
-def parse_hex(text: str) -> bytes:
-    cleaned = "".join(text.split()).replace(":", "").replace("-", "")
-    cleaned = cleaned.removeprefix("0x").removeprefix("0X")
-    if not _HEX_DIGITS.issuperset(cleaned):
-        raise ValueError(f"not a hex string: {shorten(text)!r}")
-    if len(cleaned) % 2:
-        raise ValueError(
-            f"odd length: {len(cleaned)} hex digits in {shorten(text)!r} (two per byte)"
-        )
-    return bytes.fromhex(cleaned)
-
-
-def lookup_characteristic(key: str) -> AnyCharacteristic:
-    """:func:`profiles.registry.lookup`, quoting at most :data:`ECHO_LIMIT` characters of
-    ``key`` when it is unknown."""
-    try:
-        return lookup(key)
-    except UnknownCharacteristicError:
-        raise UnknownCharacteristicError(
-            f"unknown characteristic {shorten(key)!r} (see `phg decode --list`)"
-        ) from None
-
-
-def decode_to_json(characteristic: AnyCharacteristic, data: bytes) -> dict[str, Any]:
-    value = characteristic.decode(data)
-    return {
-        "characteristic": characteristic.name,
-        "uuid": f"{characteristic.uuid16:04X}",
-        "type": type(value).__name__,
-        "value": to_jsonable(value),
-    }
-
-
-def _one(key: str, hex_text: str) -> dict[str, Any]:
-    return decode_to_json(lookup_characteristic(key), parse_hex(hex_text))
-
-
 def run(args: argparse.Namespace) -> int:
     out: TextIO = sys.stdout
     if args.list:
@@ -93,33 +52,23 @@ def run(args: argparse.Namespace) -> int:
     if args.characteristic == "-":
         return _batch(sys.stdin, out, args.indent)
     try:
-        result = _one(args.characteristic, " ".join(args.hex))
-    except (DecodeError, UnknownCharacteristicError, ValueError) as exc:
-        print(f"phg decode: {_message(exc)}", file=sys.stderr)
+        result = decode_to_json(
+            lookup_characteristic(args.characteristic), parse_hex(" ".join(args.hex))
+        )
+    except DECODE_ERRORS as exc:
+        print(f"phg decode: {error_message(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     out.write(exact_json.dumps(result, indent=args.indent) + "\n")
     return 0
-
-
-def _message(exc: Exception) -> str:
-    return str(exc.args[0]) if isinstance(exc, LookupError) and exc.args else str(exc)
 
 
 def _batch(lines: TextIO, out: TextIO, indent: int | None) -> int:
     """One JSON object per non-empty, non-comment line; a bad line prints {"error": ...} and
     makes the exit status :data:`EXIT_BAD_LINES`."""
     failed = 0
-    for number, line in enumerate(lines, start=1):
-        text = line.strip()
-        if not text or text.startswith("#"):
-            continue
-        key, _, hex_text = text.partition(" ")
-        result: dict[str, Any]
-        try:
-            result = _one(key, hex_text)
-        except (DecodeError, UnknownCharacteristicError, ValueError) as exc:
-            result = {"error": f"line {number}: {_message(exc)}"}
-            failed += 1
+    for line in read_lines(lines):
+        result = decode_line(line)
+        failed += "error" in result
         out.write(exact_json.dumps(result, indent=indent) + "\n")
         out.flush()
     if failed:

@@ -24,12 +24,13 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Final
 
+from gateway import corpus
 from gateway.config import ConfigError
 from gateway.config.load import load_config
 from gateway.daemon import logs
 from gateway.daemon.server import fhir_client
 from gateway.daemon.service import Daemon
-from gateway.demo.corpus import CORPUS, decode_corpus
+from gateway.demo.corpus import decode_corpus
 from gateway.demo.fhir_server import DemoError
 from gateway.demo.servers import DEFAULT_PORTS, KINDS
 from gateway.demo.stack import DemoStack, port_or_free
@@ -79,7 +80,11 @@ def register(subparsers: Any) -> None:
         help="only decode the bundled capture corpus (no Bluetooth, no server)",
     )
     parser.add_argument(
-        "--corpus", type=Path, default=CORPUS, help="capture logs for --decode-only (*.log)"
+        "--corpus",
+        type=Path,
+        default=None,
+        help="capture logs for --decode-only (*.log, also one folder down; default: the bundled"
+        " corpus)",
     )
     parser.set_defaults(run=run)
 
@@ -104,7 +109,7 @@ def _signals(handler: Any) -> Iterator[None]:
 
 def run(args: argparse.Namespace) -> int:
     if args.decode_only:
-        return decode_corpus(Path(args.corpus))
+        return decode_corpus(corpus.root() if args.corpus is None else Path(args.corpus))
     if args.duration is not None and args.duration <= 0:
         print("phg demo: --duration must be positive", file=sys.stderr)
         return 2

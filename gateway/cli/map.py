@@ -25,7 +25,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gateway import exact_json
-from gateway.cli.decode import lookup_characteristic, parse_hex
 from gateway.cli.map_input import check_device_info, log_to_stderr, parse_patient, parse_user
 from gateway.fhir.connection import ConnectionMapper, HeldBack, Mapped, Skipped
 from gateway.fhir.device_info import PhdDeviceInfo
@@ -33,6 +32,8 @@ from gateway.fhir.patient import Patient, PatientBinding
 from gateway.fhir.phg_device import PhgConfig
 from gateway.fhir.registry import UnmappedMeasurementError
 from gateway.fhir.timeline import DeviceClock, Discarded, WallClockStamp
+from gateway.measurement_json import lookup_characteristic
+from profiles.capture_log import parse_hex
 from profiles.errors import DecodeError
 from profiles.registry import UnknownCharacteristicError
 

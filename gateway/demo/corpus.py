@@ -1,45 +1,33 @@
-"""``phg demo --decode-only``: decode the bundled capture corpus (``tests/corpus/*.log``) and
-print each measurement as JSON; no Bluetooth, no server."""
+"""``phg demo --decode-only``: decode the bundled capture corpus (:mod:`gateway.corpus`, the
+``captures.log`` of each profile) and print each measurement as JSON; no Bluetooth, no
+server."""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-from typing import Final
+from importlib.resources.abc import Traversable
 
 from gateway import exact_json
-from gateway.cli.decode import decode_to_json, parse_hex
-from profiles.errors import DecodeError
-from profiles.registry import lookup
-
-CORPUS: Final = Path(__file__).resolve().parents[2] / "tests" / "corpus"
+from gateway.corpus import log_files
+from gateway.measurement_json import decode_line
+from profiles.capture_log import read_lines
 
 
-def decode_corpus(corpus: Path) -> int:
-    logs = sorted(p for p in corpus.glob("*.log") if not p.name.startswith("samples-"))
+def decode_corpus(corpus: Traversable) -> int:
+    logs = log_files(corpus, samples=False)
     if not logs:
         print(f"phg demo: no capture logs in {corpus}", file=sys.stderr)
         return 2
     shown = 0
-    for path in logs:
-        print(f"\n=== {path.name}")
-        comment = ""
-        for line in path.read_text().splitlines():
-            text = line.strip()
-            if text.startswith("#"):
-                comment = text.lstrip("# ")
-                continue
-            if not text:
-                continue
-            key, _, hex_text = text.lstrip("!").partition(" ")
-            if comment:
-                print(f"\n# {comment}")
-                comment = ""
-            print(f"$ phg decode {key} {hex_text}")
-            try:
-                result = decode_to_json(lookup(key), parse_hex(hex_text))
-            except (DecodeError, LookupError, ValueError) as exc:
-                print(f"error: {exc}")
+    for name, log in logs:
+        print(f"\n=== {name}")
+        for line in read_lines(log.read_text().splitlines()):
+            if line.comment:
+                print(f"\n# {line.comment}")
+            print(f"$ phg decode {line.characteristic} {line.hex}")
+            result = decode_line(line)
+            if "error" in result:
+                print(f"error: {result['error']}")
                 continue
             print(exact_json.dumps(result["value"], indent=2))
             shown += 1

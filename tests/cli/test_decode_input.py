@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 import json
 import sys
+from pathlib import Path
 
 import pytest
 
+from gateway import corpus
 from gateway.cli import main
-from gateway.cli.decode import ECHO_LIMIT, shorten
+from profiles.capture_log import ECHO_LIMIT, shorten
 
 BP_HEX = "1e780050005d00ea070b16081e2d4800022d00"
 
@@ -83,3 +85,27 @@ def test_shorten() -> None:
     assert shorten("abc") == "abc"
     assert shorten("x" * ECHO_LIMIT) == "x" * ECHO_LIMIT
     assert shorten("x" * (ECHO_LIMIT + 1)) == "x" * (ECHO_LIMIT - 1) + "\u2026"
+
+
+def test_a_batch_reads_the_refused_mark_of_the_corpus(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``!`` marks a value a decoder must refuse: the batch decodes the value after it (the
+    error is the decoder's, not an unknown characteristic '!2A35')."""
+    code, lines, _ = batch(capsys, monkeypatch, f"!2A35 10780050005d0000\n!2A35 {BP_HEX}\n")
+    assert code == 1
+    assert lines[0] == {
+        "error": "line 1: blood-pressure-measurement: byte 7: truncated: measurement status"
+        " needs 2 byte(s), 1 left"
+    }
+    assert lines[1]["type"] == "BloodPressureMeasurement"
+
+
+def test_a_batch_prints_the_expected_json_of_a_corpus_log(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = Path(corpus.__file__).parent / "blood_pressure"
+    monkeypatch.setattr(sys, "stdin", io.StringIO((folder / "captures.log").read_text()))
+    code, out, _ = run(capsys, "decode", "-")
+    assert code == 1  # the log holds one value that must be refused
+    assert out == (folder / "captures.json").read_text()

@@ -163,11 +163,8 @@ class Device:
     """A simulated device running in this event loop (its events collected in ``events``)."""
 
     def __init__(self, cls: type[DeviceSimulator], **options: Any) -> None:
-        extra = options.pop("extra", {})
         self.events: list[dict[str, Any]] = []
-        self.simulator = cls(
-            SimulatorOptions(adapter=DEVICE, extra=extra, **options), self.events.append
-        )
+        self.simulator = cls(SimulatorOptions(adapter=DEVICE, **options), self.events.append)
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 

@@ -7,7 +7,7 @@ import collections
 from pathlib import Path
 
 from gateway.ble.events import RecordTransferEvent
-from simulators.glucose import GlucoseMeterSimulator
+from simulators.glucose import GlucoseMeterOptions, GlucoseMeterSimulator
 from tests.realbluez.stack import (
     DEVICE,
     Device,
@@ -40,7 +40,9 @@ def test_racp_transfer_over_indications_survives_a_link_loss_exactly_once(
     async def scenario() -> None:
         await forget_all()
         meter = Device(
-            GlucoseMeterSimulator, records=RECORDS, extra={"indicate": True, "pace": 0.4}
+            GlucoseMeterSimulator,
+            records=RECORDS,
+            device=GlucoseMeterOptions(indicate=True, pace=0.4),
         )
         async with meter:
             with captured_logs() as logs:

@@ -9,12 +9,12 @@ from gateway.demo.stack import DEVICES
 from gateway.fhir.device_facts import PLACEHOLDER_SYSTEM_IDS
 from simulators import common
 from simulators.base import DeviceSimulator, SimulatorOptions
-from simulators.glucose import GlucoseMeterSimulator
+from simulators.glucose import GlucoseMeterOptions, GlucoseMeterSimulator
 
 SHARED_BEFORE = bytes.fromhex("0102030405060708")
 
 
-def simulator(module: str, seed: int, **extra: object) -> DeviceSimulator:
+def simulator(module: str, seed: int) -> DeviceSimulator:
     classes = [
         value
         for value in vars(importlib.import_module(module)).values()
@@ -23,7 +23,7 @@ def simulator(module: str, seed: int, **extra: object) -> DeviceSimulator:
         and value is not DeviceSimulator
     ]
     (cls,) = classes
-    return cls(SimulatorOptions(seed=seed, extra=dict(extra)), emit=lambda _e: None)
+    return cls(SimulatorOptions(seed=seed), emit=lambda _e: None)
 
 
 def test_the_demo_devices_have_distinct_system_ids() -> None:
@@ -45,7 +45,7 @@ def test_same_type_other_seed_is_another_device_same_seed_the_same() -> None:
 def test_contour_quirk_keeps_its_own_system_id() -> None:
     plain = GlucoseMeterSimulator(SimulatorOptions(seed=5), emit=lambda _e: None)
     contour = GlucoseMeterSimulator(
-        SimulatorOptions(seed=5, extra={"contour": True}), emit=lambda _e: None
+        SimulatorOptions(seed=5, device=GlucoseMeterOptions(contour=True)), emit=lambda _e: None
     )
     assert contour.info.model == "Contour Next One"
     assert contour.info.system_id == plain.info.system_id != SHARED_BEFORE
