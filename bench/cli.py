@@ -5,7 +5,7 @@ script does), interleaved with a bare ``python -c pass`` of the same interpreter
 median wall time, the peak RSS of the child, and the ratio to the bare start (target for
 ``decode``: <= 3). Byte-code caches are used as on an installed system (PYTHONDONTWRITEBYTECODE
 is dropped for the children; a warm-up run fills them). The modules each command imports that
-an offline command should not (bleak, dbus_fast, httpx, cryptography, pydantic) are listed.
+an offline command should not (bleak, dbus_fast, httpx, cryptography) are listed.
 
 Run: .venv/bin/python bench/cli.py [--runs 15]
 """
@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BP = "1e780050005d00ea070b16081e2d4800022d00"
-HEAVY = ("bleak", "dbus_fast", "httpx", "cryptography", "pydantic", "structlog", "asyncio")
+HEAVY = ("bleak", "dbus_fast", "httpx", "cryptography", "structlog", "asyncio")
 
 
 def _env() -> dict[str, str]:

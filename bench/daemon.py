@@ -57,7 +57,9 @@ def proc_status(pid: int) -> dict[str, str]:
 
 
 def idle_rss(work: Path, bus: TestBus, server: SekmetServer, settle: float) -> None:
-    config = write_config(work / "idle.toml", server.base_url, ABSENT_DEVICE, default_patient="x")
+    config = write_config(
+        work / "idle.toml", server.base_url, ABSENT_DEVICE, state_dir="idle", default_patient="x"
+    )
     daemon = Daemon(config, bus.env())
     log = LogCounter(daemon)
     until(lambda: log.count("bluetooth_started") > 0, 60, "bluetooth_started")
@@ -121,7 +123,11 @@ def latency(work: Path, bus: TestBus, server: SekmetServer, records: int, pace: 
     del original
     sim.start()
     config = write_config(
-        work / "latency.toml", server.base_url, sim.ready["address"], default_patient="x"
+        work / "latency.toml",
+        server.base_url,
+        sim.ready["address"],
+        state_dir="latency",
+        default_patient="x",
     )
     daemon = Daemon(config, bus.env())
     log = LogCounter(daemon)
@@ -161,8 +167,14 @@ def backlog(work: Path, bus: TestBus, server: SekmetServer, records: int) -> Non
         ready_timeout=60,
     )
     sim.start()
+    # A state directory of its own: the latency run's stored-record marks (same simulated
+    # address) would make the daemon fetch only the records after them.
     config = write_config(
-        work / "backlog.toml", server.base_url, sim.ready["address"], default_patient="x"
+        work / "backlog.toml",
+        server.base_url,
+        sim.ready["address"],
+        state_dir="backlog",
+        default_patient="x",
     )
     started = time.monotonic()
     daemon = Daemon(config, bus.env())

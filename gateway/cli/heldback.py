@@ -28,7 +28,7 @@ from gateway.daemon import heldback
 from gateway.daemon.heldback import KeptRow
 
 if TYPE_CHECKING:
-    from gateway.config.model import GatewayConfig
+    from gateway.config.settings import GatewayConfig
 
 EXIT_NOTHING: Final = 1
 EXIT_BAD_INPUT: Final = 2

@@ -14,6 +14,7 @@ did you mean ``PHG_FHIR_BASE_URL``?), and loading the configuration warns about 
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import types
 import typing
@@ -21,9 +22,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Union
 
-from pydantic import BaseModel
-
-from gateway.config.model import GatewayConfig
+from gateway.config.settings import GatewayConfig
 
 PREFIX: Final = "PHG_"
 _SECTIONS: Final = ("gateway", "fhir", "outbox", "ble", "logging", "status")
@@ -48,8 +47,8 @@ class Variable:
     is_list: bool
 
 
-def _model_of(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+def _table_of(annotation: Any) -> type[Any] | None:
+    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
         return annotation
     return None
 
@@ -61,23 +60,24 @@ def _is_list(annotation: Any) -> bool:
     return origin is list
 
 
-def _walk(model: type[BaseModel], path: tuple[str, ...]) -> Iterator[Variable]:
-    for name, field in model.model_fields.items():
-        sub = _model_of(field.annotation)
+def _walk(table: type[Any], path: tuple[str, ...]) -> Iterator[Variable]:
+    for name, annotation in typing.get_type_hints(table).items():
+        sub = _table_of(annotation)
         if sub is not None:
             yield from _walk(sub, (*path, name))
         else:
             full = (*path, name)
-            yield Variable(PREFIX + "_".join(full).upper(), full, _is_list(field.annotation))
+            yield Variable(PREFIX + "_".join(full).upper(), full, _is_list(annotation))
 
 
 def variables() -> tuple[Variable, ...]:
-    """Every override variable, in model order."""
+    """Every override variable, in the order of the settings' classes."""
+    tables = typing.get_type_hints(GatewayConfig)
     found: list[Variable] = []
     for section in _SECTIONS:
-        model = _model_of(GatewayConfig.model_fields[section].annotation)
-        assert model is not None
-        found += _walk(model, (section,))
+        table = _table_of(tables[section])
+        assert table is not None
+        found += _walk(table, (section,))
     return tuple(found)
 
 

@@ -1,5 +1,5 @@
 """Loading the configuration: read the TOML file (``tomllib``), apply the ``PHG_…`` environment
-overrides (:mod:`gateway.config.env`), validate (:mod:`gateway.config.model`), check the secret
+overrides (:mod:`gateway.config.env`), validate (:mod:`gateway.config.settings`), check the secret
 files (:mod:`gateway.config.secrets`). Every problem becomes one line of a
 :class:`ConfigError`, ``<setting>: <what is wrong>``, naming the environment variable when the
 value came from one, and never quoting a secret."""
@@ -14,16 +14,10 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-from pydantic_core import ErrorDetails
-
 from gateway.config import env, secrets
-from gateway.config.model import GatewayConfig
-
-_MESSAGES = {
-    "missing": "required",
-    "extra_forbidden": "unknown setting (check the spelling)",
-}
+from gateway.config.kinds import Context, Location, problems
+from gateway.config.settings import GatewayConfig
+from gateway.config.tables import read
 
 
 class ConfigError(Exception):
@@ -34,7 +28,7 @@ class ConfigError(Exception):
         super().__init__("\n".join(self.problems))
 
 
-def _location(loc: tuple[int | str, ...]) -> str:
+def _location(loc: Location) -> str:
     text = ""
     for part in loc:
         if isinstance(part, int) and not text.endswith("users"):
@@ -44,26 +38,12 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return text
 
 
-def _setting(error: ErrorDetails) -> str:
-    """The setting path of a pydantic error, without union-member and validator noise."""
-    loc: list[int | str] = []
-    for part in error["loc"]:
-        if isinstance(part, str) and (part in ("id", "identifier") or part.startswith("function-")):
-            continue
-        loc.append(part)
-    return _location(tuple(loc))
-
-
-def _message(error: ErrorDetails) -> str:
-    message = _MESSAGES.get(error["type"], error["msg"])
-    return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
-
-
-def problems_of(exc: ValidationError, sources: Mapping[str, str]) -> list[str]:
+def problems_of(exc: ValueError, sources: Mapping[str, str]) -> list[str]:
+    """One line per problem: ``<setting>: <message>``, and the variable it came from."""
     lines: list[str] = []
-    for error in exc.errors(include_url=False, include_input=False):
-        setting = _setting(error)
-        line = f"{setting or 'configuration'}: {_message(error)}"
+    for loc, message in problems(exc):
+        setting = _location(loc)
+        line = f"{setting or 'configuration'}: {message}"
         if setting in sources:
             line += f" (from {sources[setting]})"
         if line not in lines:
@@ -85,8 +65,8 @@ def parse(
     data = copy.deepcopy(data)
     sources = env.apply(data, environ)
     try:
-        config = GatewayConfig.model_validate(data, context={"base_dir": base_dir})
-    except ValidationError as exc:
+        config = read(GatewayConfig, data, Context(base_dir))
+    except ValueError as exc:
         raise ConfigError(problems_of(exc, sources)) from None
     try:
         secrets.check_readable(config.fhir.auth)

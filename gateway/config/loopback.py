@@ -1,7 +1,7 @@
 """Which hosts are this machine: loopback addresses (127.0.0.0/8, ::1) and ``localhost``.
 
 Credentials may travel over plain ``http://`` only to these, and the status server may listen
-without a token only on these (:mod:`gateway.config.model`).
+without a token only on these (:mod:`gateway.config.settings`).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from gateway.config.model import AuthSection
+from gateway.config.settings import AuthSection
 from gateway.upload.secrets import Secret, SecretError, one_line
 
 __all__ = ["FORBIDDEN_IN_FILE", "SecretError", "check_readable", "client_secret", "private_key"]

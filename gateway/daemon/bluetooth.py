@@ -30,7 +30,7 @@ from gateway.ble.highwater import HighWaterStore, JsonFileHighWaterStore
 from gateway.ble.link import BleakConnector, Connector
 from gateway.ble.scanner import HealthScanner
 from gateway.ble.session import DeviceSession, DeviceSource, SessionConfig
-from gateway.config.model import GatewayConfig
+from gateway.config.settings import GatewayConfig
 
 _log = structlog.get_logger("gateway.daemon.bluetooth")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 
 from gateway.config import secrets
-from gateway.config.model import AuthSection, FhirSection
+from gateway.config.settings import AuthSection, FhirSection
 from gateway.daemon.observed import ObservedFhirClient
 from gateway.upload.auth import BearerToken, ClientCredentials, SmartBackendServices
 from gateway.upload.client import ServerConfig

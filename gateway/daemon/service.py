@@ -25,7 +25,7 @@ from pathlib import Path
 import structlog
 
 from gateway.ble.events import EventConsumer
-from gateway.config.model import GatewayConfig
+from gateway.config.settings import GatewayConfig
 from gateway.daemon.bluetooth import BleRuntime, BleSettings
 from gateway.daemon.heldback import HeldBackStore
 from gateway.daemon.observed import (

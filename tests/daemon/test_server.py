@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from gateway.config import parse
-from gateway.config.model import AuthSection
+from gateway.config.settings import AuthSection
 from gateway.daemon.server import auth_of, fhir_client
 from gateway.upload.auth import BearerToken, ClientCredentials, SmartBackendServices
 
