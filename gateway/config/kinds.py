@@ -215,12 +215,18 @@ def many(item: Kind[T]) -> Kind[list[T]]:
     return many_kind
 
 
+def toml_type(value: object) -> str:
+    """What a configuration value is, in TOML's words, for error messages."""
+    names = {bool: "a boolean", int: "an integer", float: "a number", str: "text", list: "a list"}
+    return next((name for kind, name in names.items() if isinstance(value, kind)), "a value")
+
+
 def mapping(keys: Kind[K], values: Kind[V]) -> Kind[dict[K, V]]:
     """A table of any keys (``keys`` converts each) to ``values``; located by the key as written."""
 
     def mapping_kind(value: object, context: Context) -> dict[K, V]:
         if not isinstance(value, dict):
-            raise ValueError("Input should be a valid dictionary")
+            raise ValueError(f"should be a table, not {toml_type(value)}")
         converted: dict[object, K] = {}
         bad: list[Problem] = []
         for key in value:

@@ -55,10 +55,11 @@ def parse(
     data: dict[str, Any], environ: Mapping[str, str], base_dir: Path | None = None
 ) -> GatewayConfig:
     """Validate already-parsed TOML ``data`` with the overrides of ``environ`` applied."""
+    auth = _table(_table(data, "fhir"), "auth")
     forbidden = [
         f"fhir.auth.{key}: secrets do not belong in the configuration file; use {instead}"
         for key, instead in secrets.FORBIDDEN_IN_FILE.items()
-        if key in data.get("fhir", {}).get("auth", {})
+        if key in auth
     ]
     if forbidden:
         raise ConfigError(forbidden)
@@ -73,6 +74,13 @@ def parse(
     except secrets.SecretError as exc:
         raise ConfigError([str(exc)]) from None
     return config
+
+
+def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """``data[key]`` when it is a table, else an empty one (validation reports a value where a
+    table belongs, with the setting's name)."""
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def _warn(message: str) -> None:

@@ -48,7 +48,8 @@ UNKNOWN_USER: Final = 0xFF
 
 def secret(source: str) -> Kind[Secret]:
     """The kind of a secret setting's value (from the environment; files are read by
-    :mod:`gateway.config.secrets`): one line of printable text, never empty."""
+    :mod:`gateway.config.secrets`): one line of printable text, never blank; surrounding
+    spaces are removed, as they are from a secret file."""
 
     def kind(value: object, context: Context) -> Secret:
         if isinstance(value, Secret):
@@ -57,7 +58,9 @@ def secret(source: str) -> Kind[Secret]:
         found = control_character(value)
         if found is not None:
             raise ValueError(f"contains {found}; {ONE_LINE}")
-        return Secret(value, source)
+        if not value.strip():
+            raise ValueError("is blank; set the secret or leave the setting out")
+        return Secret(value.strip(), source)
 
     return kind
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import MISSING, Field, field, fields
 from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
 
-from gateway.config.kinds import Context, Kind, LocatedError, Problem, located
+from gateway.config.kinds import Context, Kind, LocatedError, Problem, located, toml_type
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -60,7 +60,7 @@ def _required(spec: Field[Any]) -> bool:
 def read(cls: type[D], data: object, context: Context) -> D:
     """``data`` (a table) as a ``cls``; :class:`LocatedError` lists every problem."""
     if not isinstance(data, Mapping):
-        raise ValueError(f"Input should be a valid dictionary or instance of {cls.__name__}")
+        raise ValueError(f"should be a table of settings, not {toml_type(data)}")
     values: dict[str, Any] = {}
     problems: list[Problem] = []
     specs = fields(cls)

@@ -287,3 +287,30 @@ def test_the_status_server_start_log_shows_no_masked_token_when_there_is_none() 
     masked = logs.mask_secrets(None, "info", dict(event))
     assert "***" not in masked.values()
     assert masked["protected"] is False
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"fhir": "x"}, "fhir: should be a table of settings, not text"),
+        (
+            {"fhir": {"base_url": "https://fhir.example.org/r4", "auth": "bearer"}},
+            "fhir.auth: should be a table of settings, not text",
+        ),
+        ({"gateway": 3}, "gateway: should be a table of settings, not an integer"),
+    ],
+)
+def test_a_value_where_a_table_belongs_is_one_line_naming_the_setting(
+    data: dict[str, Any], expected: str
+) -> None:
+    assert expected in problems(data)
+
+
+def test_a_blank_secret_variable_is_refused_without_quoting_it() -> None:
+    found = problems(
+        fhir("https://fhir.example.org/r4", kind="bearer"), {"PHG_FHIR_AUTH_TOKEN": "   "}
+    )
+    assert found == (
+        "fhir.auth.token: is blank; set the secret or leave the setting out "
+        "(from PHG_FHIR_AUTH_TOKEN)",
+    )
