@@ -171,7 +171,7 @@ class Pipeline:
                 failed += 1
                 continue
             if isinstance(again, Mapped):
-                await self._store(event, again, log)
+                await self._store(event, again, log.bind(characteristic=row.characteristic))
                 joined += 1
         if not failed:
             await self.kept.resolve(address, sequence)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import structlog.testing
 
 from gateway.ble.events import DecodeFailureEvent, MeasurementEvent, SessionState, SessionStateEvent
 from gateway.daemon.pipeline import Pipeline
@@ -278,3 +279,19 @@ def test_a_context_before_its_measurement_waits_then_goes_with_it() -> None:
     meals = [o for o in observations(outbox) if has_code(o, "8417864")]
     assert len(meals) == 1
     assert [o for o in observations(outbox) if has_code(o, "160184")]
+
+
+def test_a_waiting_value_stored_with_its_measurement_is_logged_as_itself() -> None:
+    """One ``reading_stored`` line per characteristic stored (what the backlog bench counts):
+    the context that waited is not counted as a second glucose measurement."""
+    measurement, context = _glucose_events()
+    p = pipeline()
+
+    async def scenario() -> None:
+        await p(context)
+        await p(measurement)
+
+    with structlog.testing.capture_logs() as logs:
+        asyncio.run(scenario())
+    stored = [e["characteristic"] for e in logs if e["event"] == "reading_stored"]
+    assert sorted(stored) == sorted([measurement.characteristic, context.characteristic])
