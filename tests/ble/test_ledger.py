@@ -144,6 +144,8 @@ def test_the_mark_never_moves_back() -> None:
     ledger = glucose_ledger(10)
     ack(ledger, measurement(2), measurement(3))
     assert ledger.next_mark(complete=True) is None
+    ack(ledger, measurement(9))  # just below the mark: it would stay where it is
+    assert ledger.next_mark(complete=True) is None
 
 
 # --- properties ---------------------------------------------------------------------------
