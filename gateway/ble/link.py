@@ -14,7 +14,12 @@ from typing import Any, Protocol
 from bleak import BleakClient
 from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.device import BLEDevice
-from bleak.exc import BleakDBusError, BleakError, BleakGATTProtocolError
+from bleak.exc import (
+    BleakDBusError,
+    BleakDeviceNotFoundError,
+    BleakError,
+    BleakGATTProtocolError,
+)
 
 from gateway.ble.uuids import full, short
 
@@ -23,7 +28,110 @@ NotificationHandler = Callable[[bytes], None]
 
 
 class LinkError(Exception):
-    """A GATT operation failed (the session logs it and decides whether to go on)."""
+    """A connect or GATT operation failed (the session logs it and decides whether to go on).
+
+    Failures of bleak/BlueZ are raised as the subclass naming their kind (:func:`link_error`),
+    so the retry policy can tell them apart; a failure of no known kind is a plain LinkError."""
+
+
+class LinkNotFoundError(LinkError):
+    """The device is not there: BlueZ no longer knows it, or it did not answer the connect
+    (out of range, asleep)."""
+
+
+class LinkOutOfSlotsError(LinkError):
+    """The adapter has no free connection slot (its controller's connection limit)."""
+
+
+class LinkAuthError(LinkError):
+    """Pairing or authentication failed, or the device needs a paired (encrypted) link."""
+
+
+class LinkAbortedError(LinkError):
+    """The link was aborted while connecting or in use (interference, range, the device or
+    the controller dropped it): transient."""
+
+
+# What BlueZ (and bleak-retry-connector's typed errors, which carry BlueZ's text) say, by kind;
+# matched, ignoring case, in the text of the error and of the errors it was raised from. The
+# connect error strings are BlueZ's (src/error.h: "le-connection-...", "br-connection-...").
+_AUTH_TEXT = ("connection-key-missing",)
+_OUT_OF_SLOTS_TEXT = (
+    "connection-concurrent-connection-limit",
+    "available connection",
+    "connection slot",
+)
+_NOT_FOUND_TEXT = (
+    "org.freedesktop.dbus.error.unknownobject",
+    "org.bluez.error.doesnotexist",
+    "le-connection-timeout",
+    "br-connection-page-timeout",
+    # bleak's own words (BlueZ backend); not "Characteristic ... was not found!"
+    "device with address",
+    "' not found",  # "device 'dev_AA_BB_...' not found"
+)
+_ABORTED_TEXT = (
+    "le-connection-abort-by-local",
+    "le-connection-abort-by-remote",
+    "br-connection-aborted-by-local",
+    "br-connection-aborted-by-remote",
+    "br-connection-canceled",
+    "le-connection-link-layer-protocol-error",
+    "org.bluez.error.notconnected",
+    "not connected",
+    "esp_gatt_conn_",
+)
+# bleak-retry-connector's typed connect failures, by class name (the package is imported only
+# at the first connection).
+_RETRY_CONNECTOR_KINDS: dict[str, type[LinkError]] = {
+    "BleakNotFoundError": LinkNotFoundError,
+    "BleakOutOfConnectionSlotsError": LinkOutOfSlotsError,
+    "BleakAbortedError": LinkAbortedError,
+}
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and the errors it was raised from (``__cause__`` / ``__context__``)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and all(current is not seen for seen in chain):
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def error_kind(exc: BaseException, *, paired: bool = False) -> type[LinkError]:
+    """The :class:`LinkError` subclass naming what kind of failure ``exc`` is (a bleak or
+    BlueZ error, possibly wrapped); :class:`LinkError` itself when it is of no known kind.
+    ``paired``: the device is paired (see :func:`security_failure`)."""
+    chain = _chain(exc)
+    for current in chain:
+        if isinstance(current, LinkError) and type(current) is not LinkError:
+            return type(current)
+        if security_failure(current, paired) is not None:
+            return LinkAuthError
+    text = " | ".join(str(current) for current in chain).lower()
+    if connect_security_failure(exc) is not None or any(m in text for m in _AUTH_TEXT):
+        return LinkAuthError
+    for current in chain:
+        kind = _RETRY_CONNECTOR_KINDS.get(type(current).__name__)
+        if kind is not None:
+            return kind
+    if any(marker in text for marker in _OUT_OF_SLOTS_TEXT):
+        return LinkOutOfSlotsError
+    if any(isinstance(current, BleakDeviceNotFoundError) for current in chain) or any(
+        marker in text for marker in _NOT_FOUND_TEXT
+    ):
+        return LinkNotFoundError
+    if any(marker in text for marker in _ABORTED_TEXT):
+        return LinkAbortedError
+    return LinkError
+
+
+def link_error(message: str, exc: BaseException, *, paired: bool = False) -> LinkError:
+    """A LinkError of ``exc``'s kind (:func:`error_kind`) saying ``message``; raise it
+    ``from exc``."""
+    return error_kind(exc, paired=paired)(message)
 
 
 # ATT errors that mean "this link is not secure enough": Insufficient Authentication,
@@ -113,17 +221,13 @@ class Connector(Protocol):
 
 def connect_security_failure(exc: BaseException) -> str | None:
     """Why a failed connect (with ``pair=True``) was a failed pairing, else None."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
+    for current in _chain(exc):
         if isinstance(current, BleakDBusError) and current.dbus_error in _SECURITY_DBUS_ERRORS:
             return f"{current.dbus_error}: {current.dbus_error_details or ''}".strip(": ")
         text = str(current)
         for name in _SECURITY_DBUS_ERRORS:
             if name in text:
                 return name
-        current = current.__cause__ or current.__context__
     return None
 
 
@@ -155,10 +259,11 @@ class BleakLink:
         return found
 
     def _failed(self, what: str, exc: BleakError) -> LinkError:
-        reason = security_failure(exc, self._paired())
+        paired = self._paired()
+        reason = security_failure(exc, paired)
         if reason is not None and self.security_failure is None:
             self.security_failure = f"{what}: {reason}"
-        return LinkError(f"{what}: {exc}")
+        return link_error(f"{what}: {exc}", exc, paired=paired)
 
     def _paired(self) -> bool:
         # bleak's BlueZ backend keeps the Device1 properties; other backends: assume unpaired.
@@ -190,7 +295,7 @@ class BleakLink:
         try:
             await self._client.disconnect()
         except BleakError as exc:
-            raise LinkError(f"disconnect: {exc}") from exc
+            raise link_error(f"disconnect: {exc}", exc) from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,14 +322,17 @@ class BleakConnector:
         # loaded at the first connection: an idle gateway waiting for devices needs none of it
         from bleak_retry_connector import BleakClientWithServiceCache, establish_connection
 
-        client = await establish_connection(
-            BleakClientWithServiceCache,
-            device,
-            sighting.name or sighting.address,
-            disconnected_callback=lambda _client: on_disconnect(),
-            max_attempts=self.max_attempts,
-            ble_device_callback=refresh,
-            pair=self.pair,
-            bluez={"adapter": sighting.adapter},
-        )
+        try:
+            client = await establish_connection(
+                BleakClientWithServiceCache,
+                device,
+                sighting.name or sighting.address,
+                disconnected_callback=lambda _client: on_disconnect(),
+                max_attempts=self.max_attempts,
+                ble_device_callback=refresh,
+                pair=self.pair,
+                bluez={"adapter": sighting.adapter},
+            )
+        except BleakError as exc:
+            raise link_error(str(exc), exc) from exc
         return BleakLink(client)

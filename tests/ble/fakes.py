@@ -158,17 +158,27 @@ class FakeGlucoseMeter:
 
 
 class FakeConnector:
-    def __init__(self, make_link: Callable[[], FakeLink], failures: int = 0) -> None:
+    """Connects to links from ``make_link``; the first ``failures`` attempts raise ``error``."""
+
+    def __init__(
+        self,
+        make_link: Callable[[], FakeLink],
+        failures: int = 0,
+        error: type[LinkError] = LinkError,
+    ) -> None:
         self.make_link = make_link
         self.failures = failures
+        self.error = error
         self.attempts = 0
+        self.attempted_at: list[float] = []
         self.links: list[FakeLink] = []
 
     async def connect(self, sighting: Sighting, on_disconnect: Callable[[], None]) -> GattLink:
         self.attempts += 1
+        self.attempted_at.append(time.monotonic())
         if self.failures:
             self.failures -= 1
-            raise LinkError("simulated connect failure")
+            raise self.error("simulated connect failure")
         link = self.make_link()
         link.on_disconnect = on_disconnect
         self.links.append(link)

@@ -4,13 +4,22 @@ malformed values, consumer failures, quirks."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 
 from gateway.ble import uuids
 from gateway.ble.clock import ClockPolicy, ClockSync
-from gateway.ble.events import DecodeFailureEvent, RecordTransferEvent
+from gateway.ble.events import (
+    BleEvent,
+    DecodeFailureEvent,
+    MeasurementEvent,
+    RecordTransferEvent,
+    SessionState,
+    SessionStateEvent,
+)
 from gateway.ble.highwater import MemoryHighWaterStore
-from gateway.ble.session import DeviceSession, SessionConfig
+from gateway.ble.link import LinkAbortedError, LinkAuthError, LinkError, LinkOutOfSlotsError
+from gateway.ble.session import NEEDS_PAIRING, DeviceSession, SessionConfig
 from profiles.blood_pressure import decode_blood_pressure_measurement
 from profiles.date_time import (
     AdjustReason,
@@ -281,3 +290,65 @@ def test_omron_clock_written_only_on_first_notification_and_beyond_ten_minutes()
         asyncio.run(scenario())
         writes = [u for u, _ in link.writes if u == uuids.CURRENT_TIME]
         assert len(writes) == (1 if expect_write else 0), minutes_off
+
+
+def _after_one_connect_failure(
+    error: type[LinkError], config: SessionConfig
+) -> tuple[Collector, float]:
+    """Run a session whose first connect fails with ``error`` until a record is delivered;
+    its events and the wait between the two connect attempts."""
+    meter = FakeGlucoseMeter([0])
+    sink = Collector()
+    connector = FakeConnector(meter.link, failures=1, error=error)
+
+    async def scenario() -> None:
+        session = DeviceSession(
+            ADDRESS, FakeSource(ADDRESS), connector, sink, MemoryHighWaterStore(), config
+        )
+        await _run(session, lambda: _until(lambda: len(sink.measurements()) == 1))
+
+    asyncio.run(scenario())
+    first, second = connector.attempted_at
+    return sink, second - first
+
+
+def test_out_of_connection_slots_waits_longer_than_the_backoff() -> None:
+    config = dataclasses.replace(CONFIG, out_of_slots_retry=0.3)
+    _, waited = _after_one_connect_failure(LinkOutOfSlotsError, config)
+    assert waited >= 0.3  # the backoff alone would wait 0.01 s
+    _, waited = _after_one_connect_failure(LinkAbortedError, config)
+    assert waited < 0.3
+
+
+def test_an_authentication_failure_is_a_failed_pairing_with_a_long_wait() -> None:
+    config = dataclasses.replace(CONFIG, pairing_retry=0.3)
+    sink, waited = _after_one_connect_failure(LinkAuthError, config)
+    failed = [e for e in sink.of(SessionStateEvent) if e.state is SessionState.FAILED]
+    assert [e.detail for e in failed] == [
+        f"{NEEDS_PAIRING}: pairing failed (simulated connect failure)"
+    ]
+    assert waited >= 0.3
+
+
+def test_a_consumer_failing_on_status_events_does_not_stop_the_session() -> None:
+    meter = FakeGlucoseMeter([0, 1])
+    delivered: list[BleEvent] = []
+
+    async def consumer(event: BleEvent) -> None:
+        if isinstance(event, SessionStateEvent):
+            raise RuntimeError("status board down")
+        delivered.append(event)
+
+    async def scenario() -> None:
+        session = DeviceSession(
+            ADDRESS,
+            FakeSource(ADDRESS),
+            FakeConnector(meter.link),
+            consumer,
+            MemoryHighWaterStore(),
+            CONFIG,
+        )
+        await _run(session, lambda: _until(lambda: len(delivered) >= 3))
+
+    asyncio.run(scenario())
+    assert [type(e) for e in delivered] == [MeasurementEvent, MeasurementEvent, RecordTransferEvent]
