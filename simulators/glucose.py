@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 import random
@@ -47,7 +48,7 @@ from typing import Any, ClassVar
 from profiles import glucose as gl
 from profiles.date_time import DateTime
 from profiles.racp import RECORD_ACCESS_CONTROL_POINT, RacpFilterType, RacpOperator, RacpRequest
-from simulators import bluez, common
+from simulators import bluez
 from simulators.base import DeviceSimulator, Event, argument_parser, main
 from simulators.peripheral import INDICATE, NOTIFY, READ, WRITE, Characteristic, Service
 from simulators.racp_server import (
@@ -190,11 +191,8 @@ class GlucoseMeterSimulator(DeviceSimulator):
             self.clock.set(UNSET_CLOCK)
         self.contour = bool(extra.get("contour"))
         if self.contour:
-            self.info = common.DeviceInformation(
-                manufacturer="Ascensia Diabetes Care",
-                model="Contour Next One",
-                serial=self.info.serial,
-                system_id=self.info.system_id,
+            self.info = dataclasses.replace(
+                self.info, manufacturer="Ascensia Diabetes Care", model="Contour Next One"
             )
         self.drop_after: int | None = extra.get("drop_after")
         self.drops_left: int = int(extra.get("drop_times", 1))

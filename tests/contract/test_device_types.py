@@ -1,0 +1,94 @@
+"""The contract every registered device type keeps (``DEVICE_TYPE`` at the end of its profile
+module, :func:`profiles.registry.device_types`), checked for all of them: what it declares is
+registered and consistent, and the gateway and the simulators have everything it needs (a scan
+entry, a mapper module, a reassembler when its values come in several packets, a simulator).
+Each step of ``docs/adding-a-device.md`` is checked here or in ``test_mapping.py``."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from gateway.ble import uuids
+from gateway.ble.profile_table import ASSEMBLERS, BY_SERVICE
+from gateway.cli import main as phg
+from gateway.fhir.registry import MAPPERS_BY_DEVICE_TYPE
+from profiles import registry
+from profiles.registry_types import DeviceType
+from simulators import registry as simulators
+
+TYPES = registry.device_types()
+each_type = pytest.mark.parametrize("device_type", TYPES, ids=lambda t: t.name)
+NAMES = {t.name for t in TYPES}
+
+
+def test_every_service_module_declares_its_device_type() -> None:
+    """A profile module the simulators or the mapping know as a device type declares one."""
+    declared = {
+        name
+        for name in registry.PROFILE_MODULES
+        if isinstance(getattr(importlib.import_module(name), "DEVICE_TYPE", None), DeviceType)
+    }
+    assert len(declared) == len(TYPES) >= 8
+    assert set(simulators.MODULES) <= NAMES
+    assert set(MAPPERS_BY_DEVICE_TYPE) <= NAMES
+    assert set(ASSEMBLERS) <= NAMES
+
+
+@each_type
+def test_names_are_in_registry_form(device_type: DeviceType) -> None:
+    for name in device_type.names:
+        assert registry.normalize_name(name) == name
+        assert registry.device_type(name.upper()) is device_type
+
+
+@each_type
+def test_declared_characteristics_are_registered(device_type: DeviceType) -> None:
+    declared = device_type.subscribe + device_type.read + device_type.deliver
+    assert device_type.subscribe
+    for characteristic in declared:
+        assert registry.BY_NAME[characteristic.name] is characteristic
+        assert registry.lookup(characteristic.uuid16) is characteristic
+    assert set(device_type.deliver) <= set(device_type.read)
+    if device_type.stored is not None:
+        assert set(device_type.stored.records) <= set(device_type.subscribe)
+
+
+@each_type
+def test_the_gateway_scans_for_it_and_serves_it(device_type: DeviceType) -> None:
+    assert uuids.HEALTH_SERVICES[device_type.service_uuid16] == device_type.name
+    assert device_type.uuid in uuids.HEALTH_SERVICE_UUIDS
+    spec = BY_SERVICE[device_type.service_uuid16]
+    assert (spec.name, spec.subscribe, spec.read, spec.stored, spec.deliver) == (
+        device_type.name,
+        device_type.subscribe,
+        device_type.read,
+        device_type.stored,
+        device_type.deliver,
+    )
+    assert (spec.assembler is not None) == device_type.reassembled
+
+
+@each_type
+def test_phg_scan_help_names_it(
+    device_type: DeviceType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        phg(["scan", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert f"{device_type.title}: {device_type.name}" in help_text.replace("- ", "-")
+
+
+@each_type
+def test_it_has_a_mapper_module(device_type: DeviceType) -> None:
+    module = importlib.import_module(MAPPERS_BY_DEVICE_TYPE[device_type.name])
+    assert module.MAPPERS
+
+
+@each_type
+def test_it_has_a_simulator(device_type: DeviceType) -> None:
+    assert device_type.name in simulators.MODULES
+    for name in device_type.names:
+        assert simulators.entry(name).module == simulators.MODULES[device_type.name]
+    assert callable(simulators.load(device_type.name))
