@@ -6,7 +6,9 @@ Each step of ``docs/adding-a-device.md`` is checked here or in ``test_mapping.py
 
 from __future__ import annotations
 
+import ast
 import importlib
+from pathlib import Path
 
 import pytest
 
@@ -92,3 +94,18 @@ def test_it_has_a_simulator(device_type: DeviceType) -> None:
     for name in device_type.names:
         assert simulators.entry(name).module == simulators.MODULES[device_type.name]
     assert callable(simulators.load(device_type.name))
+
+
+def test_profiles_import_neither_the_gateway_nor_the_simulators() -> None:
+    """Profiles stay pure codecs and declarations: hooks are registered from the other side."""
+    root = Path(registry.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                imported = [node.module or ""]
+            else:
+                continue
+            for name in imported:
+                assert name.partition(".")[0] not in {"gateway", "simulators"}, path
