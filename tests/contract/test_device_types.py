@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -82,10 +83,19 @@ def test_phg_scan_help_names_it(
     assert f"{device_type.title}: {device_type.name}" in help_text.replace("- ", "-")
 
 
+def _in_this_tree(module_name: str, package: str) -> bool:
+    """Whether the module's file sits in ``package`` as imported here (not in another checkout
+    an editable install might fall back to)."""
+    spec = importlib.util.find_spec(module_name)
+    home = Path(importlib.import_module(package).__file__ or "").parent
+    return spec is not None and spec.origin is not None and Path(spec.origin).parent == home
+
+
 @each_type
 def test_it_has_a_mapper_module(device_type: DeviceType) -> None:
-    module = importlib.import_module(MAPPERS_BY_DEVICE_TYPE[device_type.name])
-    assert module.MAPPERS
+    module_name = MAPPERS_BY_DEVICE_TYPE[device_type.name]
+    assert _in_this_tree(module_name, "gateway.fhir.mappers")
+    assert importlib.import_module(module_name).MAPPERS
 
 
 @each_type
@@ -93,6 +103,7 @@ def test_it_has_a_simulator(device_type: DeviceType) -> None:
     assert device_type.name in simulators.MODULES
     for name in device_type.names:
         assert simulators.entry(name).module == simulators.MODULES[device_type.name]
+    assert _in_this_tree(simulators.MODULES[device_type.name], "simulators")
     assert callable(simulators.load(device_type.name))
 
 
