@@ -188,4 +188,5 @@ DEVICE_TYPE: Final = DeviceType(
     subscribe=(HEART_RATE_MEASUREMENT,),
     read=(BODY_SENSOR_LOCATION,),
     aliases=("hr",),
+    deliver=(BODY_SENSOR_LOCATION,),
 )

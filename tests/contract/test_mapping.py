@@ -46,14 +46,12 @@ def test_every_mapped_value_has_a_mapper(
 
 NOT_DECLARED = {"battery-level"}
 """Mapped values no device type declares: the Battery Level every session reads."""
-UNDELIVERED = {"body-sensor-location"}
-"""Mapped values a device type reads but never delivers to the mapping (a gap to close)."""
 
 
 def test_every_mapper_of_a_characteristic_maps_a_value_a_device_type_delivers() -> None:
     delivered = {c.name for _, c in MAPPED_VALUES}
     mapped = {c.name for c in registry.ALL if c.measurement_type in BY_TYPE}
-    assert mapped - delivered == NOT_DECLARED | UNDELIVERED
+    assert mapped - delivered == NOT_DECLARED
 
 
 @each_value
