@@ -198,4 +198,5 @@ DEVICE_TYPE: Final = DeviceType(
     subscribe=(TEMPERATURE_MEASUREMENT, INTERMEDIATE_TEMPERATURE),
     read=(TEMPERATURE_TYPE,),
     aliases=("thermometer",),
+    deliver=(TEMPERATURE_TYPE,),
 )

@@ -166,7 +166,7 @@ def test_thermometer_temperature_type_is_a_feature() -> None:
             await until(lambda: 0x2A1C in link.subscribers)
             # Flags 0 (Celsius), 36.6 as FLOAT: mantissa 366, exponent -1.
             link.notify(0x2A1C, b"\x00" + bytes.fromhex("6e0100ff"))
-            await until(lambda: len(sink.measurements()) == 1)
+            await until(lambda: any(e.uuid16 == 0x2A1C for e in sink.measurements()))
 
         await run_session(session, body)
 
@@ -181,6 +181,25 @@ def _map_in_order(events: list[MeasurementEvent]) -> list[dict[str, Any]]:
     connection = mapper()
     results = [connection.map(event.value, event.received_at) for event in events]
     return resources(results[-1])
+
+
+def test_thermometer_temperature_type_gives_the_site_of_measurements_without_one() -> None:
+    link = FakeLink({0x2A1C: b"", 0x2A1D: b"\x03"}, {uuids.HEALTH_THERMOMETER})  # the ear
+    sink = Collector()
+
+    async def scenario() -> None:
+        session, _, _ = _serve(lambda: link, sink)
+
+        async def body() -> None:
+            await until(lambda: 0x2A1C in link.subscribers)
+            link.notify(0x2A1C, b"\x00" + bytes.fromhex("6e0100ff"))  # 36.6 Cel, no type
+            await until(lambda: any(e.uuid16 == 0x2A1C for e in sink.measurements()))
+
+        await run_session(session, body)
+
+    asyncio.run(scenario())
+    (temperature,) = _map_in_order(sink.measurements())
+    assert temperature["code"]["coding"][0]["code"] == "188428"  # MDC_TEMP_EAR
 
 
 def test_heart_rate_body_sensor_location_reaches_the_mapping() -> None:
