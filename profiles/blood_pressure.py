@@ -18,7 +18,7 @@ from profiles import _bytes
 from profiles._bytes import ByteString, Reader
 from profiles.date_time import DateTime, date_time_bytes, read_date_time
 from profiles.ieee11073 import MderNumber, SpecialValue, sfloat_bytes
-from profiles.registry_types import Characteristic
+from profiles.registry_types import Characteristic, DeviceType
 from profiles.units import PressureUnit
 
 SERVICE_UUID16: Final = 0x1810
@@ -254,4 +254,13 @@ CHARACTERISTICS: Final = (
     BLOOD_PRESSURE_MEASUREMENT,
     INTERMEDIATE_CUFF_PRESSURE,
     BLOOD_PRESSURE_FEATURE,
+)
+
+DEVICE_TYPE: Final = DeviceType(
+    SERVICE_UUID16,
+    "blood-pressure",
+    "blood pressure monitor",
+    subscribe=(BLOOD_PRESSURE_MEASUREMENT, INTERMEDIATE_CUFF_PRESSURE),
+    read=(BLOOD_PRESSURE_FEATURE,),
+    aliases=("bp",),
 )

@@ -39,7 +39,7 @@ from profiles import _bytes
 from profiles._bytes import ByteString, Reader
 from profiles.date_time import DateTime, date_time_bytes, read_date_time
 from profiles.errors import DecodeError, EncodeError
-from profiles.registry_types import Characteristic
+from profiles.registry_types import Characteristic, DeviceType
 from profiles.units import LengthUnit, MassUnit
 from profiles.weight_scale import (
     INCH_STEP,
@@ -445,3 +445,12 @@ BODY_COMPOSITION_FEATURE = Characteristic(
     encode_body_composition_feature,
 )
 CHARACTERISTICS: Final = (BODY_COMPOSITION_MEASUREMENT, BODY_COMPOSITION_FEATURE)
+
+DEVICE_TYPE: Final = DeviceType(
+    SERVICE_UUID16,
+    "body-composition",
+    "body composition analyzer",
+    subscribe=(BODY_COMPOSITION_MEASUREMENT,),
+    read=(BODY_COMPOSITION_FEATURE,),
+    reassembled=True,
+)

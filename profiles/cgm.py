@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -52,7 +54,13 @@ from profiles.date_time import (
 )
 from profiles.errors import EncodeError
 from profiles.ieee11073 import MderNumber, sfloat_bytes
-from profiles.registry_types import Characteristic
+from profiles.registry_types import (
+    AnyCharacteristic,
+    Characteristic,
+    Decoder,
+    DeviceType,
+    StoredRecords,
+)
 
 SERVICE_UUID16: Final = 0x181F
 
@@ -496,4 +504,54 @@ CHARACTERISTICS: Final = (
     CGM_FEATURE,
     CGM_SESSION_START_TIME,
     CGM_SESSION_RUN_TIME,
+)
+
+
+def record_time_offset(value: object) -> int | None:
+    """The RACP key of a CGM value: the highest time offset of its records."""
+    if isinstance(value, CgmMeasurement) and value.records:
+        return max(record.time_offset_minutes for record in value.records)
+    return None
+
+
+def session_scope(features: Mapping[str, object]) -> str | None:
+    """The sensor session that numbers the time offsets, from the CGM Session Start Time read
+    (None when it is unknown: then every record is fetched and no mark kept)."""
+    start = features.get(CGM_SESSION_START_TIME.name)
+    if not isinstance(start, CgmSessionStartTime):
+        return None
+    local = start.start_time.to_datetime()
+    if local is None:
+        return None
+    return f"cgm-session={local.isoformat()};tz={start.time_zone};dst={int(start.dst_offset)}"
+
+
+def decoder_for(characteristic: AnyCharacteristic, features: Mapping[str, object]) -> Decoder:
+    """CGM values with the E2E-CRC expectation of the CGM Feature (read first)."""
+    feature = features.get(CGM_FEATURE.name)
+    if not isinstance(feature, CgmFeature):
+        return characteristic.decode
+    crc = bool(feature.features & CgmFeatureBits.E2E_CRC)
+    if characteristic is CGM_MEASUREMENT:
+        return functools.partial(decode_cgm_measurement, e2e_crc=crc)
+    if characteristic is CGM_SESSION_START_TIME:
+        return functools.partial(decode_cgm_session_start_time, e2e_crc=crc)
+    return characteristic.decode
+
+
+DEVICE_TYPE: Final = DeviceType(
+    SERVICE_UUID16,
+    "continuous-glucose-monitoring",
+    "continuous glucose monitor",
+    subscribe=(CGM_MEASUREMENT,),
+    read=(CGM_FEATURE, CGM_SESSION_START_TIME),
+    aliases=("cgm",),
+    deliver=(CGM_SESSION_START_TIME,),
+    decoder=decoder_for,
+    stored=StoredRecords(
+        (CGM_MEASUREMENT,),
+        record_time_offset,
+        scope=session_scope,
+        live_advances_mark=False,
+    ),
 )

@@ -22,6 +22,10 @@ Information Service specification (DIS 1.1) and, for 0x2A2A, IEEE 11073-20601 an
   the ASN.1 of IEEE 11073-20601 as implemented by Signove's Antidote (``RegCertDataList``,
   ``ContinuaBodyStruct``, a worked example with entry 0x4008) and CSR's PHDC headers
   (``ContinuaRegStruct``, ``UNREGULATED_DEVICE 0x8000``).
+- :class:`DeviceInformation`: the facts of one device's service together (the one model the
+  gateway's sessions, the mapping and the simulators share), built from the values read
+  (:meth:`DeviceInformation.from_values`) and turned back into them
+  (:meth:`DeviceInformation.values`).
 - PnP ID (0x2A50): vendor ID source (uint8: 1 Bluetooth SIG, 2 USB Implementer's Forum; other
   values reserved and kept as ints), vendor ID, product ID, product version (uint16 each,
   little-endian; the version is 0xJJMN for JJ.M.N).
@@ -30,13 +34,14 @@ Information Service specification (DIS 1.1) and, for 0x2A2A, IEEE 11073-20601 an
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeVar
 
 from profiles import _bytes
 from profiles._bytes import ByteString, Reader
-from profiles.errors import EncodeError
-from profiles.registry_types import Characteristic
+from profiles.errors import DecodeError, EncodeError
+from profiles.registry_types import AnyCharacteristic, Characteristic
 
 SERVICE_UUID16: Final = 0x180A
 ATT_MAX_VALUE_LENGTH: Final = 512
@@ -478,3 +483,117 @@ CHARACTERISTICS: Final = (
     REGULATORY_CERTIFICATION_DATA_LIST,
     PNP_ID,
 )
+
+_T = TypeVar("_T")
+SYSTEM_ID_SIZE: Final = 8
+
+DIS_STRINGS: Final = (
+    ("manufacturer", MANUFACTURER_NAME),
+    ("model", MODEL_NUMBER),
+    ("serial_number", SERIAL_NUMBER),
+    ("hardware_revision", HARDWARE_REVISION),
+    ("firmware_revision", FIRMWARE_REVISION),
+    ("software_revision", SOFTWARE_REVISION),
+)
+""":class:`DeviceInformation` field -> the string characteristic it comes from."""
+
+_STRING_TYPES: Final[dict[str, Callable[[str], DeviceString]]] = {
+    "manufacturer": ManufacturerName,
+    "model": ModelNumber,
+    "serial_number": SerialNumber,
+    "hardware_revision": HardwareRevision,
+    "firmware_revision": FirmwareRevision,
+    "software_revision": SoftwareRevision,
+}
+
+
+def dis_string(raw: bytes) -> str | None:
+    """A DIS string as a gateway takes it from any device: invalid UTF-8 replaced, trailing NULs
+    and blanks (common padding) removed; None if empty."""
+    text = raw.decode("utf-8", errors="replace").rstrip("\x00").strip()
+    return text or None
+
+
+@dataclass(frozen=True, slots=True)
+class UndecodedFact:
+    """A Device Information value that did not decode (the fact is left unknown)."""
+
+    characteristic: AnyCharacteristic
+    raw: bytes
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceInformation:
+    """Device Information Service strings, System ID (the value as sent, little-endian air
+    order), IEEE 11073-20601 Regulatory Certification Data List (0x2A2A) and PnP ID (0x2A50),
+    each None when not exposed or (for the last two) not decodable."""
+
+    manufacturer: str | None = None
+    model: str | None = None
+    serial_number: str | None = None
+    hardware_revision: str | None = None
+    firmware_revision: str | None = None
+    software_revision: str | None = None
+    system_id: bytes | None = None
+    regulatory_certification: RegulatoryCertificationDataList | None = None
+    pnp_id: PnpId | None = None
+
+    @property
+    def system_id_eui64(self) -> str | None:
+        """The System ID as an EUI-64 (OUI first), hex without separators, as IEEE 11073-20601
+        and the PHD IG use it: the characteristic is little-endian (40-bit manufacturer
+        identifier, then 24-bit OUI), so the EUI-64 is its bytes reversed."""
+        if self.system_id is None or len(self.system_id) != SYSTEM_ID_SIZE:
+            return None
+        return self.system_id[::-1].hex().upper()
+
+    @classmethod
+    def from_values(
+        cls, values: Mapping[int, bytes]
+    ) -> tuple[DeviceInformation, tuple[UndecodedFact, ...]]:
+        """The facts in the values read (16-bit UUID -> value; absent ones are unknown), and
+        the values that did not decode. Strings are taken leniently (:func:`dis_string`); a
+        System ID of the wrong size is unknown."""
+        failures: list[UndecodedFact] = []
+
+        def decoded(characteristic: Characteristic[_T]) -> _T | None:
+            raw = values.get(characteristic.uuid16)
+            if raw is None:
+                return None
+            try:
+                return characteristic.decode(raw)
+            except DecodeError as exc:
+                failures.append(UndecodedFact(characteristic, raw, str(exc)))
+                return None
+
+        strings = {
+            field: dis_string(values[c.uuid16]) if c.uuid16 in values else None
+            for field, c in DIS_STRINGS
+        }
+        system_id = values.get(SYSTEM_ID.uuid16)
+        info = cls(
+            **strings,
+            system_id=system_id if system_id and len(system_id) == SYSTEM_ID_SIZE else None,
+            regulatory_certification=decoded(REGULATORY_CERTIFICATION_DATA_LIST),
+            pnp_id=decoded(PNP_ID),
+        )
+        return info, tuple(failures)
+
+    def values(self) -> dict[int, bytes]:
+        """The characteristic values (16-bit UUID -> value) of the facts known, as a device
+        sends them: what a simulated device serves."""
+        found: dict[int, bytes] = {}
+        for field, characteristic in DIS_STRINGS:
+            text = getattr(self, field)
+            if text is not None:
+                found[characteristic.uuid16] = encode_device_string(_STRING_TYPES[field](text))
+        if self.system_id is not None:
+            found[SYSTEM_ID.uuid16] = self.system_id
+        if self.regulatory_certification is not None:
+            found[REGULATORY_CERTIFICATION_DATA_LIST.uuid16] = (
+                encode_regulatory_certification_data_list(self.regulatory_certification)
+            )
+        if self.pnp_id is not None:
+            found[PNP_ID.uuid16] = encode_pnp_id(self.pnp_id)
+        return found

@@ -34,7 +34,7 @@ from profiles import _bytes
 from profiles._bytes import ByteString, Reader
 from profiles.date_time import DateTime, date_time_bytes, read_date_time
 from profiles.ieee11073 import MderNumber, sfloat_bytes
-from profiles.registry_types import Characteristic
+from profiles.registry_types import Characteristic, DeviceType, StoredRecords
 
 SERVICE_UUID16: Final = 0x1808
 
@@ -462,3 +462,35 @@ GLUCOSE_FEATURE = Characteristic(
     0x2A51, "glucose-feature", GlucoseFeature, decode_glucose_feature, encode_glucose_feature
 )
 CHARACTERISTICS: Final = (GLUCOSE_MEASUREMENT, GLUCOSE_MEASUREMENT_CONTEXT, GLUCOSE_FEATURE)
+
+
+def record_sequence(value: object) -> int | None:
+    """The RACP key of a glucose record: its sequence number."""
+    if isinstance(value, GlucoseMeasurement | GlucoseMeasurementContext):
+        return value.sequence_number
+    return None
+
+
+def raw_record_sequence(raw: bytes) -> int | None:
+    """The sequence number of a Glucose Measurement or Context that did not decode: both start
+    with a flags byte and the uint16 sequence number."""
+    return int.from_bytes(raw[1:3], "little") if len(raw) >= 3 else None
+
+
+def context_follows(value: object) -> bool:
+    return isinstance(value, GlucoseMeasurement) and value.context_information_follows
+
+
+DEVICE_TYPE: Final = DeviceType(
+    SERVICE_UUID16,
+    "glucose",
+    "glucose meter",
+    subscribe=(GLUCOSE_MEASUREMENT, GLUCOSE_MEASUREMENT_CONTEXT),
+    read=(GLUCOSE_FEATURE,),
+    stored=StoredRecords(
+        (GLUCOSE_MEASUREMENT, GLUCOSE_MEASUREMENT_CONTEXT),
+        record_sequence,
+        awaits_more=context_follows,
+        raw_key=raw_record_sequence,
+    ),
+)

@@ -22,7 +22,7 @@ from profiles import _bytes
 from profiles._bytes import ByteString, Reader
 from profiles.date_time import DateTime, date_time_bytes, read_date_time
 from profiles.ieee11073 import MderNumber, float_bytes
-from profiles.registry_types import Characteristic
+from profiles.registry_types import Characteristic, DeviceType
 from profiles.units import TemperatureUnit
 
 SERVICE_UUID16: Final = 0x1809
@@ -190,3 +190,13 @@ INTERMEDIATE_TEMPERATURE = Characteristic(
     encode_intermediate_temperature,
 )
 CHARACTERISTICS: Final = (TEMPERATURE_MEASUREMENT, TEMPERATURE_TYPE, INTERMEDIATE_TEMPERATURE)
+
+DEVICE_TYPE: Final = DeviceType(
+    SERVICE_UUID16,
+    "health-thermometer",
+    "health thermometer",
+    subscribe=(TEMPERATURE_MEASUREMENT, INTERMEDIATE_TEMPERATURE),
+    read=(TEMPERATURE_TYPE,),
+    aliases=("thermometer",),
+    deliver=(TEMPERATURE_TYPE,),
+)

@@ -25,7 +25,7 @@ from typing import Final
 from profiles import _bytes
 from profiles._bytes import ByteString, Reader
 from profiles.errors import EncodeError
-from profiles.registry_types import Characteristic
+from profiles.registry_types import Characteristic, DeviceType
 
 SERVICE_UUID16: Final = 0x180D
 RR_INTERVAL_STEP: Final = Decimal("0.0009765625")
@@ -180,3 +180,13 @@ BODY_SENSOR_LOCATION = Characteristic(
     encode_body_sensor_location,
 )
 CHARACTERISTICS: Final = (HEART_RATE_MEASUREMENT, BODY_SENSOR_LOCATION)
+
+DEVICE_TYPE: Final = DeviceType(
+    SERVICE_UUID16,
+    "heart-rate",
+    "heart rate sensor",
+    subscribe=(HEART_RATE_MEASUREMENT,),
+    read=(BODY_SENSOR_LOCATION,),
+    aliases=("hr",),
+    deliver=(BODY_SENSOR_LOCATION,),
+)

@@ -30,7 +30,7 @@ from profiles._bytes import ByteString, Reader
 from profiles.date_time import DateTime, date_time_bytes, read_date_time
 from profiles.errors import EncodeError
 from profiles.ieee11073 import MderNumber, sfloat_bytes
-from profiles.registry_types import Characteristic
+from profiles.registry_types import Characteristic, DeviceType, StoredRecords
 
 SERVICE_UUID16: Final = 0x1822
 
@@ -328,3 +328,12 @@ PLX_FEATURES = Characteristic(
     0x2A60, "plx-features", PlxFeatures, decode_plx_features, encode_plx_features
 )
 CHARACTERISTICS: Final = (PLX_SPOT_CHECK_MEASUREMENT, PLX_CONTINUOUS_MEASUREMENT, PLX_FEATURES)
+DEVICE_TYPE: Final = DeviceType(
+    SERVICE_UUID16,
+    "pulse-oximeter",
+    "pulse oximeter",
+    subscribe=(PLX_SPOT_CHECK_MEASUREMENT, PLX_CONTINUOUS_MEASUREMENT),
+    read=(PLX_FEATURES,),
+    aliases=("pulse-oximetry", "spo2"),
+    stored=StoredRecords((PLX_SPOT_CHECK_MEASUREMENT,), incremental=False),
+)

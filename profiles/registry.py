@@ -1,7 +1,11 @@
-"""The one registry of every characteristic PHG can decode, like rtl_433's decoder list.
+"""The one registry of every characteristic PHG can decode and every device type it serves,
+like rtl_433's decoder list.
 
-Adding a device type means adding its module to ``PROFILE_MODULES``; each module exports a
-``CHARACTERISTICS`` tuple of :class:`~profiles.registry_types.Characteristic` descriptors.
+Adding a device type means adding its module to ``PROFILE_MODULES`` (and its characteristics to
+``INDEX``); each module exports a ``CHARACTERISTICS`` tuple of
+:class:`~profiles.registry_types.Characteristic` descriptors, and a health service's module ends
+with its ``DEVICE_TYPE`` (:class:`~profiles.registry_types.DeviceType`), from which the gateway
+derives what it scans for, subscribes to, reads and fetches (see ``docs/adding-a-device.md``).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
-from profiles.registry_types import AnyCharacteristic
+from profiles.registry_types import AnyCharacteristic, DeviceType
 
 PROFILE_MODULES: Final = (
     "profiles.date_time",
@@ -127,6 +131,40 @@ def __getattr__(name: str) -> object:
     if name == "BY_NAME":
         return MappingProxyType({c.name: c for c in _all()})
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@functools.cache
+def device_types() -> tuple[DeviceType, ...]:
+    """Every registered device type, in ``PROFILE_MODULES`` order (the order the gateway
+    serves a device's services in)."""
+    found: list[DeviceType] = []
+    for module_name in PROFILE_MODULES:
+        declared = getattr(importlib.import_module(module_name), "DEVICE_TYPE", None)
+        if isinstance(declared, DeviceType):
+            found.append(declared)
+    names = [name for t in found for name in t.names]
+    if len(set(names)) != len(names) or len({t.service_uuid16 for t in found}) != len(found):
+        raise RuntimeError("two device types share a service, a name or an alias")
+    return tuple(found)
+
+
+class UnknownDeviceTypeError(LookupError):
+    """No registered device type has that name or alias."""
+
+
+def normalize_name(name: str) -> str:
+    """A device type name as typed (``HR``, ``weight_scale``) in registry form."""
+    return name.strip().lower().replace("_", "-").replace(" ", "-")
+
+
+def device_type(name: str) -> DeviceType:
+    """The device type called ``name`` or one of its aliases."""
+    key = normalize_name(name)
+    for found in device_types():
+        if key in found.names:
+            return found
+    known = ", ".join(t.name for t in device_types())
+    raise UnknownDeviceTypeError(f"no device type called {name!r} (known: {known})")
 
 
 class UnknownCharacteristicError(LookupError):

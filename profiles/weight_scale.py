@@ -24,6 +24,8 @@ rounding would invent a reading). The registry's decoder uses no feature.
 from __future__ import annotations
 
 import enum
+import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final
@@ -32,7 +34,12 @@ from profiles import _bytes
 from profiles._bytes import ByteString, Reader
 from profiles.date_time import DateTime, date_time_bytes, read_date_time
 from profiles.errors import EncodeError
-from profiles.registry_types import Characteristic
+from profiles.registry_types import (
+    AnyCharacteristic,
+    Characteristic,
+    Decoder,
+    DeviceType,
+)
 from profiles.units import LengthUnit, MassUnit
 
 SERVICE_UUID16: Final = 0x181D
@@ -285,3 +292,22 @@ WEIGHT_SCALE_FEATURE = Characteristic(
     encode_weight_scale_feature,
 )
 CHARACTERISTICS: Final = (WEIGHT_MEASUREMENT, WEIGHT_SCALE_FEATURE)
+
+
+def decoder_for(characteristic: AnyCharacteristic, features: Mapping[str, object]) -> Decoder:
+    """Weight Measurement values read with the resolution of the Weight Scale Feature."""
+    feature = features.get(WEIGHT_SCALE_FEATURE.name)
+    if characteristic is WEIGHT_MEASUREMENT and isinstance(feature, WeightScaleFeature):
+        return functools.partial(decode_weight_measurement, feature=feature)
+    return characteristic.decode
+
+
+DEVICE_TYPE: Final = DeviceType(
+    SERVICE_UUID16,
+    "weight-scale",
+    "weight scale",
+    subscribe=(WEIGHT_MEASUREMENT,),
+    read=(WEIGHT_SCALE_FEATURE,),
+    aliases=("weight", "scale"),
+    decoder=decoder_for,
+)

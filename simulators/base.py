@@ -92,10 +92,10 @@ class DeviceSimulator(abc.ABC):
         self.name = options.name or self.default_name
         self.clock = common.DeviceClock(options.clock_offset)
         self.rng = random.Random(options.seed)
-        self.info = common.DeviceInformation(
-            model=self.model,
-            serial=options.serial or f"{options.seed:08d}",
-            system_id=common.system_id_for(self.model, options.seed, self.name),
+        self.info = common.device_information(
+            self.model,
+            options.serial or f"{options.seed:08d}",
+            common.system_id_for(self.model, options.seed, self.name),
         )
         self.peripheral: Peripheral | None = None
         self._tasks: set[asyncio.Task[None]] = set()

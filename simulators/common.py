@@ -6,20 +6,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Final
 
 from profiles import battery, date_time
+from profiles.device_information import SYSTEM_ID_SIZE, DeviceInformation
 from profiles.errors import DecodeError
 from simulators import bluez
 from simulators.peripheral import READ, WRITE, Characteristic, GattError, Service
 
 DEVICE_INFORMATION_UUID16 = 0x180A
-MANUFACTURER_NAME = 0x2A29
-MODEL_NUMBER = 0x2A24
-SERIAL_NUMBER = 0x2A25
-FIRMWARE_REVISION = 0x2A26
-SYSTEM_ID = 0x2A23
 CURRENT_TIME_SERVICE_UUID16 = 0x1805
 SIMULATOR_OUI: Final = bytes.fromhex("025048")
 """The OUI of simulated System IDs: locally administered (bit 0x02 of the first octet), so it
@@ -39,31 +34,30 @@ def system_id_for(*identity: object) -> bytes:
 CURRENT_TIME_UUID16 = 0x2A2B
 
 
-@dataclass(frozen=True)
-class DeviceInformation:
-    manufacturer: str = "PHG Simulators"
-    model: str = "SIM-1"
-    serial: str = "0001"
-    firmware: str = "1.0.0"
-    system_id: bytes = system_id_for("SIM-1", 1)
+MANUFACTURER: Final = "PHG Simulators"
+FIRMWARE: Final = "1.0.0"
 
-    def __post_init__(self) -> None:
-        if len(self.system_id) != 8:
-            raise ValueError("System ID is 8 bytes (manufacturer id + OUI)")
+
+def device_information(model: str, serial: str, system_id: bytes) -> DeviceInformation:
+    """A simulated device's facts (:class:`profiles.device_information.DeviceInformation`)."""
+    if len(system_id) != SYSTEM_ID_SIZE:
+        raise ValueError("System ID is 8 bytes (manufacturer id + OUI)")
+    return DeviceInformation(
+        manufacturer=MANUFACTURER,
+        model=model,
+        serial_number=serial,
+        firmware_revision=FIRMWARE,
+        system_id=system_id,
+    )
 
 
 def device_information_service(info: DeviceInformation) -> Service:
-    def text(uuid: int, value: str) -> Characteristic:
-        return Characteristic(bluez.uuid16(uuid), [READ], value.encode())
-
+    """The Device Information Service serving ``info``, encoded by the DIS codecs."""
     return Service(
         bluez.uuid16(DEVICE_INFORMATION_UUID16),
         [
-            text(MANUFACTURER_NAME, info.manufacturer),
-            text(MODEL_NUMBER, info.model),
-            text(SERIAL_NUMBER, info.serial),
-            text(FIRMWARE_REVISION, info.firmware),
-            Characteristic(bluez.uuid16(SYSTEM_ID), [READ], info.system_id),
+            Characteristic(bluez.uuid16(uuid16), [READ], value)
+            for uuid16, value in info.values().items()
         ],
     )
 

@@ -34,6 +34,7 @@ Behaviours a gateway must survive (all off by default):
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 import random
@@ -47,7 +48,7 @@ from typing import Any, ClassVar
 from profiles import glucose as gl
 from profiles.date_time import DateTime
 from profiles.racp import RECORD_ACCESS_CONTROL_POINT, RacpFilterType, RacpOperator, RacpRequest
-from simulators import bluez, common
+from simulators import bluez
 from simulators.base import DeviceSimulator, Event, main
 from simulators.options import flag_name, option
 from simulators.peripheral import INDICATE, NOTIFY, READ, WRITE, Characteristic, Service
@@ -218,11 +219,8 @@ class GlucoseMeterSimulator(DeviceSimulator):
             self.clock.set(UNSET_CLOCK)
         self.contour = own.contour
         if self.contour:
-            self.info = common.DeviceInformation(
-                manufacturer="Ascensia Diabetes Care",
-                model="Contour Next One",
-                serial=self.info.serial,
-                system_id=self.info.system_id,
+            self.info = dataclasses.replace(
+                self.info, manufacturer="Ascensia Diabetes Care", model="Contour Next One"
             )
         self.drop_after = own.drop_after
         self.drops_left = own.drop_times

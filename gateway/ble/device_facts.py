@@ -16,35 +16,24 @@ import structlog
 
 from gateway.ble import uuids
 from gateway.ble.clock import device_offset
-from gateway.ble.events import ClockReading, DeviceInformation
+from gateway.ble.events import ClockReading
 from gateway.ble.link import GattLink, LinkError
+from profiles import device_information
 from profiles.battery import decode_battery_level
 from profiles.date_time import CurrentTime, decode_current_time
-from profiles.device_information import (
-    PNP_ID,
-    REGULATORY_CERTIFICATION_DATA_LIST,
-    decode_pnp_id,
-    decode_regulatory_certification_data_list,
-)
+from profiles.device_information import DeviceInformation
 from profiles.errors import DecodeError
 
 _log = structlog.get_logger("gateway.ble.device_facts")
 _T = TypeVar("_T")
 
-_DIS_STRINGS: Final = (
-    ("manufacturer", uuids.MANUFACTURER_NAME),
-    ("model", uuids.MODEL_NUMBER),
-    ("serial_number", uuids.SERIAL_NUMBER),
-    ("hardware_revision", uuids.HARDWARE_REVISION),
-    ("firmware_revision", uuids.FIRMWARE_REVISION),
-    ("software_revision", uuids.SOFTWARE_REVISION),
+_DEVICE_INFORMATION: Final = (
+    *(c.uuid16 for _, c in device_information.DIS_STRINGS),
+    device_information.SYSTEM_ID.uuid16,
+    device_information.REGULATORY_CERTIFICATION_DATA_LIST.uuid16,
+    device_information.PNP_ID.uuid16,
 )
-
-
-def dis_string(raw: bytes) -> str | None:
-    """A DIS utf8s value: trailing NULs and blanks (common padding) removed; None if empty."""
-    text = raw.decode("utf-8", errors="replace").rstrip("\x00").strip()
-    return text or None
+"""What is read, in order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,31 +61,21 @@ async def read_device_information(
     link: GattLink, timeout: float, *, failures: list[FactFailure] | None = None
 ) -> DeviceInformation:
     """The Device Information Service values; undecodable ones are appended to ``failures``."""
-    values: dict[str, str | None] = {}
-    for field_name, uuid16 in _DIS_STRINGS:
+    values: dict[int, bytes] = {}
+    for uuid16 in _DEVICE_INFORMATION:
         raw = await optional_read(link, uuid16, timeout)
-        values[field_name] = dis_string(raw) if raw is not None else None
-    system_id = await optional_read(link, uuids.SYSTEM_ID, timeout)
-    if system_id is not None and len(system_id) != 8:
+        if raw is not None:
+            values[uuid16] = raw
+    system_id = values.get(device_information.SYSTEM_ID.uuid16)
+    if system_id is not None and len(system_id) != device_information.SYSTEM_ID_SIZE:
         _log.warning("system_id_size", size=len(system_id))
-        system_id = None
-    regulatory = _decoded(
-        decode_regulatory_certification_data_list,
-        await optional_read(link, uuids.REGULATORY_CERTIFICATION_DATA_LIST, timeout),
-        REGULATORY_CERTIFICATION_DATA_LIST.name,
-        uuids.REGULATORY_CERTIFICATION_DATA_LIST,
-        failures,
-    )
-    pnp_id = _decoded(
-        decode_pnp_id,
-        await optional_read(link, uuids.PNP_ID, timeout),
-        PNP_ID.name,
-        uuids.PNP_ID,
-        failures,
-    )
-    return DeviceInformation(
-        system_id=system_id, regulatory_certification=regulatory, pnp_id=pnp_id, **values
-    )
+    info, undecoded = DeviceInformation.from_values(values)
+    for fact in undecoded:
+        name = fact.characteristic.name
+        _log.warning("decode_failed", characteristic=name, error=fact.error, raw=fact.raw.hex())
+        if failures is not None:
+            failures.append(FactFailure(name, fact.characteristic.uuid16, fact.raw, fact.error))
+    return info
 
 
 def _decoded(

@@ -1,7 +1,8 @@
 """The typed events the BLE layer hands to its async consumer.
 
 A :class:`MeasurementEvent` carries one decoded characteristic value together with the
-:class:`ConnectionFacts` of the connection it arrived on (device information, battery, the
+:class:`ConnectionFacts` of the connection it arrived on (device information as
+:class:`profiles.device_information.DeviceInformation`, battery, the
 device clock against the gateway clock, adapter and address), so the FHIR mapping needs nothing
 else. For a :class:`MeasurementEvent` the consumer's return is the acknowledgement that the
 value is durably stored: stored-record high-water marks advance only after it (see
@@ -16,33 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from gateway.ble.allowlist import Advertisement, Decision
-from profiles.device_information import PnpId, RegulatoryCertificationDataList
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceInformation:
-    """Device Information Service strings, System ID, IEEE 11073-20601 Regulatory
-    Certification Data List (0x2A2A) and PnP ID (0x2A50), each None when not exposed or (for
-    the last two) not decodable."""
-
-    manufacturer: str | None = None
-    model: str | None = None
-    serial_number: str | None = None
-    hardware_revision: str | None = None
-    firmware_revision: str | None = None
-    software_revision: str | None = None
-    system_id: bytes | None = None
-    regulatory_certification: RegulatoryCertificationDataList | None = None
-    pnp_id: PnpId | None = None
-
-    @property
-    def system_id_eui64(self) -> str | None:
-        """The System ID as an EUI-64 (OUI first), hex without separators, as IEEE 11073-20601
-        and the PHD IG use it: the characteristic is little-endian (40-bit manufacturer
-        identifier, then 24-bit OUI), so the EUI-64 is its bytes reversed."""
-        if self.system_id is None or len(self.system_id) != 8:
-            return None
-        return self.system_id[::-1].hex().upper()
+from profiles.device_information import DeviceInformation
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +51,7 @@ class ConnectionFacts:
     name: str | None
     connection_number: int
     connected_at: dt.datetime
-    device_information: DeviceInformation = DeviceInformation()
+    device_information: DeviceInformation = field(default_factory=DeviceInformation)
     battery_percent: int | None = None
     clock: ClockReading | None = None
     features: Mapping[str, object] = field(default_factory=dict)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-from gateway.ble.events import DeviceInformation
+from profiles.device_information import DeviceInformation
 
 PayloadFixup = Callable[[bytes], bytes]
 Matcher = Callable[[str, str], bool]

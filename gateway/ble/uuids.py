@@ -5,31 +5,32 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Final
 
+from profiles import (
+    blood_pressure,
+    body_composition,
+    cgm,
+    glucose,
+    health_thermometer,
+    heart_rate,
+    pulse_oximeter,
+    weight_scale,
+)
+from profiles.registry import device_types
 from profiles.registry_types import uuid16_to_uuid
 
-# Health services the gateway looks for in advertisements.
-BLOOD_PRESSURE: Final = 0x1810
-GLUCOSE: Final = 0x1808
-WEIGHT_SCALE: Final = 0x181D
-BODY_COMPOSITION: Final = 0x181B
-HEALTH_THERMOMETER: Final = 0x1809
-PULSE_OXIMETER: Final = 0x1822
-HEART_RATE: Final = 0x180D
-CONTINUOUS_GLUCOSE_MONITORING: Final = 0x181F
+# Shorthands for the services of some device types (a new device type needs none).
+BLOOD_PRESSURE: Final = blood_pressure.SERVICE_UUID16
+GLUCOSE: Final = glucose.SERVICE_UUID16
+WEIGHT_SCALE: Final = weight_scale.SERVICE_UUID16
+BODY_COMPOSITION: Final = body_composition.SERVICE_UUID16
+HEALTH_THERMOMETER: Final = health_thermometer.SERVICE_UUID16
+PULSE_OXIMETER: Final = pulse_oximeter.SERVICE_UUID16
+HEART_RATE: Final = heart_rate.SERVICE_UUID16
+CONTINUOUS_GLUCOSE_MONITORING: Final = cgm.SERVICE_UUID16
 
-HEALTH_SERVICES: Final = MappingProxyType(
-    {
-        BLOOD_PRESSURE: "blood-pressure",
-        GLUCOSE: "glucose",
-        WEIGHT_SCALE: "weight-scale",
-        BODY_COMPOSITION: "body-composition",
-        HEALTH_THERMOMETER: "health-thermometer",
-        PULSE_OXIMETER: "pulse-oximeter",
-        HEART_RATE: "heart-rate",
-        CONTINUOUS_GLUCOSE_MONITORING: "continuous-glucose-monitoring",
-    }
-)
-"""16-bit service UUID -> short service name."""
+HEALTH_SERVICES: Final = MappingProxyType({t.service_uuid16: t.name for t in device_types()})
+"""16-bit service UUID -> device type name: the health services the gateway looks for in
+advertisements, one per registered device type (:func:`profiles.registry.device_types`)."""
 
 # Device Information Service (0x180A) characteristics.
 DEVICE_INFORMATION: Final = 0x180A

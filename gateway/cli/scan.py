@@ -12,6 +12,7 @@ from gateway.ble.adapters import list_adapters
 from gateway.ble.allowlist import Advertisement, Allowlist
 from gateway.ble.scanner import HealthScanner
 from gateway.ble.uuids import HEALTH_SERVICES
+from profiles.registry import device_types
 
 
 def register(subparsers: Any) -> None:
@@ -19,9 +20,9 @@ def register(subparsers: Any) -> None:
         "scan",
         help="list nearby Bluetooth LE health devices",
         description=(
-            "Scan for devices advertising a health service (blood pressure, glucose, weight, "
-            "body composition, thermometer, pulse oximeter, heart rate, CGM) and list them. "
-            "Nothing is connected."
+            "Scan for devices advertising a health service ("
+            + ", ".join(f"{t.title}: {t.name}" for t in device_types())
+            + ") and list them. Nothing is connected."
         ),
     )
     parser.add_argument(

@@ -39,7 +39,8 @@ def register(subparsers: Any) -> None:
 def _list() -> int:
     for entry in registry.SIMULATORS:
         state = "" if registry.available(entry.name) else "  (not available)"
-        print(f"{entry.name:15} {entry.description}{state}")
+        aliases = f" (also: {', '.join(entry.aliases)})" if entry.aliases else ""
+        print(f"{entry.name:29} {entry.description}{aliases}{state}")
     return 0
 
 

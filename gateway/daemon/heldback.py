@@ -42,7 +42,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
-from gateway.ble.events import ClockReading, ConnectionFacts, DeviceInformation
+from gateway.ble.events import ClockReading, ConnectionFacts
+from profiles.device_information import DeviceInformation
 
 T = TypeVar("T")
 

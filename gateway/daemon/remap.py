@@ -10,7 +10,9 @@ matches a reading it already has. Rows of one connection share one mapper (one c
 time stamp per connection, a glucose context joins the measurement remapped before it).
 Limitation: the feature characteristics a connection read are not kept, so a value whose
 decoding depends on them (a weight scale's declared resolution) is decoded with the
-characteristic's default; ``phg heldback show`` prints what the bytes decode to.
+characteristic's default, and what a connection delivered only to be joined (a thermometer's
+Temperature Type, a heart rate sensor's location) is not applied; ``phg heldback show`` prints
+what the bytes decode to.
 
 Exactly once: a row is deleted right after its reading was committed to the outbox, so running
 remap again adds nothing. A crash between the two commits leaves the row, and a second run

@@ -1,8 +1,8 @@
-"""What the session layer learns about a PHD (Device Information Service, GAP, clock), as plain
-data for :mod:`gateway.fhir.phd_device`.
+"""The PHD facts the PhdDevice resource states (:mod:`gateway.fhir.phd_device`), as plain data.
 
-Until ``profiles.device_information`` exists this is PHG's own model; the session layer (or
-``phg map --device-info FILE``) fills it. JSON form (:meth:`PhdDeviceInfo.from_json`; the
+A connection's facts (:class:`profiles.device_information.DeviceInformation`, the address, the
+clock) become these through the one converter, :func:`gateway.fhir.device_facts.phd_device_info`;
+``phg map --device-info FILE`` reads them in JSON form (:meth:`PhdDeviceInfo.from_json`; the
 ``#`` comments are explanation, not JSON), every key optional but at least one of ``system_id``
 / ``bluetooth_address`` is needed; hex may use ``:``, ``-`` or spaces::
 

@@ -1,27 +1,39 @@
 """The one registry of profile mappers, keyed by measurement type.
 
-Adding a profile (glucose, weight, ...) means adding one module to ``MAPPER_MODULES`` that
-exports ``MAPPERS``, a tuple of :class:`~gateway.fhir.mapper_types.ProfileMapper`.
+Each device type (:func:`profiles.registry.device_types`) has its mapping module, registered
+here by the device type's name in ``MAPPERS_BY_DEVICE_TYPE``; services every device may have
+(battery) are in ``SHARED_MAPPER_MODULES``. A mapping module exports ``MAPPERS``, a tuple of
+:class:`~gateway.fhir.mapper_types.ProfileMapper`; ``tests/contract`` checks that every value a
+device type subscribes to or delivers has one.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
 from gateway.fhir.mapper_types import AnyProfileMapper
+from profiles.registry import device_types
 
-MAPPER_MODULES: Final = (
-    "gateway.fhir.mappers.blood_pressure",
-    "gateway.fhir.mappers.battery",
-    "gateway.fhir.mappers.glucose",
-    "gateway.fhir.mappers.cgm",
-    "gateway.fhir.mappers.pulse_oximeter",
-    "gateway.fhir.mappers.heart_rate",
-    "gateway.fhir.mappers.weight_scale",
-    "gateway.fhir.mappers.body_composition",
-    "gateway.fhir.mappers.health_thermometer",
+SHARED_MAPPER_MODULES: Final = ("gateway.fhir.mappers.battery",)
+MAPPERS_BY_DEVICE_TYPE: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "blood-pressure": "gateway.fhir.mappers.blood_pressure",
+        "glucose": "gateway.fhir.mappers.glucose",
+        "weight-scale": "gateway.fhir.mappers.weight_scale",
+        "body-composition": "gateway.fhir.mappers.body_composition",
+        "health-thermometer": "gateway.fhir.mappers.health_thermometer",
+        "pulse-oximeter": "gateway.fhir.mappers.pulse_oximeter",
+        "heart-rate": "gateway.fhir.mappers.heart_rate",
+        "continuous-glucose-monitoring": "gateway.fhir.mappers.cgm",
+    }
+)
+"""Device type name -> its mapping module."""
+
+MAPPER_MODULES: Final = SHARED_MAPPER_MODULES + tuple(
+    MAPPERS_BY_DEVICE_TYPE[t.name] for t in device_types() if t.name in MAPPERS_BY_DEVICE_TYPE
 )
 
 

@@ -9,11 +9,10 @@ from gateway.ble.adapter_choice import AdapterChooser
 from gateway.ble.allowlist import Advertisement, Allowlist, Decision, classify
 from gateway.ble.backoff import Backoff
 from gateway.ble.clock import ClockPolicy, ClockSync, current_time_value, device_offset, should_set
-from gateway.ble.device_facts import dis_string
-from gateway.ble.events import DeviceInformation
 from gateway.ble.link import Sighting
 from gateway.ble.uuids import full, short
 from profiles.date_time import DateTime, decode_current_time, encode_current_time
+from profiles.device_information import DeviceInformation, dis_string
 
 BPS = full(0x1810)
 

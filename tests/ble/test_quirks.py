@@ -1,7 +1,6 @@
 import datetime as dt
 from decimal import Decimal
 
-from gateway.ble.events import DeviceInformation
 from gateway.ble.quirks import beurer_bp_fixup, match
 from profiles.blood_pressure import (
     BloodPressureMeasurement,
@@ -10,6 +9,7 @@ from profiles.blood_pressure import (
     encode_blood_pressure_measurement,
 )
 from profiles.date_time import DateTime
+from profiles.device_information import DeviceInformation
 
 STANDARD = BloodPressureMeasurement(
     Decimal(120),

@@ -7,9 +7,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from gateway.ble import uuids
-from gateway.ble.events import DecodeFailureEvent, RecordTransferEvent
+from gateway.ble.events import DecodeFailureEvent, MeasurementEvent, RecordTransferEvent
 from gateway.ble.highwater import MemoryHighWaterStore
 from gateway.ble.session import DeviceSession
 from profiles import body_composition as bc
@@ -32,6 +33,7 @@ from profiles.racp import RacpOperator
 from tests.ble.fake_record_devices import FakeRecordDevice, StoredRecord
 from tests.ble.fakes import FakeConnector, FakeLink, FakeSource
 from tests.ble.harness import ADDRESS, CONFIG, Collector, run_session, until
+from tests.fhir.helpers import mapper, resources
 
 BP_MEASUREMENT = 0x2A35
 BP = bytes.fromhex("0078005000" + "5d00")
@@ -164,13 +166,61 @@ def test_thermometer_temperature_type_is_a_feature() -> None:
             await until(lambda: 0x2A1C in link.subscribers)
             # Flags 0 (Celsius), 36.6 as FLOAT: mantissa 366, exponent -1.
             link.notify(0x2A1C, b"\x00" + bytes.fromhex("6e0100ff"))
-            await until(lambda: len(sink.measurements()) == 1)
+            await until(lambda: any(e.uuid16 == 0x2A1C for e in sink.measurements()))
 
         await run_session(session, body)
 
     asyncio.run(scenario())
     features = sink.measurements()[0].connection.features
     assert features["temperature-type"] == TemperatureTypeValue(TemperatureType.EAR)
+
+
+def _map_in_order(events: list[MeasurementEvent]) -> list[dict[str, Any]]:
+    """The resources of the last event, mapped on one connection after the ones before it (as
+    the daemon's pipeline does)."""
+    connection = mapper()
+    results = [connection.map(event.value, event.received_at) for event in events]
+    return resources(results[-1])
+
+
+def test_thermometer_temperature_type_gives_the_site_of_measurements_without_one() -> None:
+    link = FakeLink({0x2A1C: b"", 0x2A1D: b"\x03"}, {uuids.HEALTH_THERMOMETER})  # the ear
+    sink = Collector()
+
+    async def scenario() -> None:
+        session, _, _ = _serve(lambda: link, sink)
+
+        async def body() -> None:
+            await until(lambda: 0x2A1C in link.subscribers)
+            link.notify(0x2A1C, b"\x00" + bytes.fromhex("6e0100ff"))  # 36.6 Cel, no type
+            await until(lambda: any(e.uuid16 == 0x2A1C for e in sink.measurements()))
+
+        await run_session(session, body)
+
+    asyncio.run(scenario())
+    (temperature,) = _map_in_order(sink.measurements())
+    assert temperature["code"]["coding"][0]["code"] == "188428"  # MDC_TEMP_EAR
+
+
+def test_heart_rate_body_sensor_location_reaches_the_mapping() -> None:
+    link = FakeLink({0x2A37: b"", 0x2A38: b"\x01"}, {uuids.HEART_RATE})  # on the chest
+    sink = Collector()
+
+    async def scenario() -> None:
+        session, _, _ = _serve(lambda: link, sink)
+
+        async def body() -> None:
+            await until(lambda: 0x2A37 in link.subscribers)
+            link.notify(0x2A37, bytes.fromhex("0048"))  # 72 /min
+            await until(lambda: any(e.uuid16 == 0x2A37 for e in sink.measurements()))
+
+        await run_session(session, body)
+
+    asyncio.run(scenario())
+    events = sink.measurements()
+    assert [e.characteristic for e in events] == ["body-sensor-location", "heart-rate-measurement"]
+    (heart_rate,) = _map_in_order(events)
+    assert heart_rate["bodySite"]["text"] == "Chest"
 
 
 # --- body composition -----------------------------------------------------------------------

@@ -13,7 +13,16 @@ from simulators import registry
 from simulators.runner import SimulatorProcess
 from simulators.testbus import TestBus
 
-EXPECTED_NAMES = ["bp", "glucose", "weight", "thermometer", "pulse-oximeter", "heart-rate", "cgm"]
+EXPECTED_NAMES = [
+    "blood-pressure",
+    "glucose",
+    "weight-scale",
+    "health-thermometer",
+    "pulse-oximeter",
+    "heart-rate",
+    "continuous-glucose-monitoring",
+]
+SHORT_NAMES = ["bp", "glucose", "weight", "thermometer", "pulse-oximeter", "heart-rate", "cgm"]
 
 
 def test_list_names_every_device(capsys: pytest.CaptureFixture[str]) -> None:
@@ -21,6 +30,12 @@ def test_list_names_every_device(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     names = [line.split()[0] for line in out.splitlines()]
     assert names == EXPECTED_NAMES
+
+
+def test_the_short_names_users_type_still_work() -> None:
+    modules = [registry.entry(name).module for name in SHORT_NAMES]
+    assert modules == [registry.entry(name).module for name in EXPECTED_NAMES]
+    assert registry.entry("body-composition").module == "simulators.weight_scale"
 
 
 def test_unknown_device_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,7 +10,6 @@ from typing import Any
 from gateway.ble.events import (
     ClockReading,
     ConnectionFacts,
-    DeviceInformation,
     MeasurementEvent,
 )
 from gateway.daemon.heldback import AnnouncedValue, KeptReading, KeptRow, facts_json
@@ -18,6 +17,7 @@ from gateway.fhir.connection import Mapped
 from gateway.fhir.phg_device import PhgConfig
 from profiles import blood_pressure as bp
 from profiles.date_time import DateTime
+from profiles.device_information import DeviceInformation
 
 ADDRESS = "AA:BB:CC:DD:EE:01"
 PHG = PhgConfig(bytes.fromhex("ECDE3D4E58532D31"))

@@ -13,14 +13,14 @@ from typing import Any
 
 import pytest
 
-from gateway.ble.events import DeviceInformation, MeasurementEvent
+from gateway.ble.events import MeasurementEvent
 from gateway.daemon.pipeline import Pipeline
 from gateway.fhir.patient import PatientBinding, PatientId
 from gateway.outbox import ItemState, Outbox
 from gateway.upload.backoff import Backoff
 from gateway.upload.client import FhirClient, ServerConfig
 from gateway.upload.uploader import Uploader
-from profiles.device_information import decode_regulatory_certification_data_list
+from profiles.device_information import DeviceInformation, decode_regulatory_certification_data_list
 from tests.daemon.fakes import PHG, FakeKept, FakeOutbox, bp_event, facts
 from tests.daemon.fhir_search import search
 from tests.fhirserver.plugin import StartFhirServer

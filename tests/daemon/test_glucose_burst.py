@@ -17,7 +17,6 @@ import pytest
 from gateway.ble.events import (
     ClockReading,
     ConnectionFacts,
-    DeviceInformation,
     MeasurementEvent,
     SessionState,
     SessionStateEvent,
@@ -32,6 +31,7 @@ from gateway.upload.backoff import Backoff
 from gateway.upload.client import FhirClient, ServerConfig
 from gateway.upload.uploader import Uploader
 from profiles import glucose as gl
+from profiles.device_information import DeviceInformation
 from profiles.registry_types import AnyCharacteristic
 from simulators.glucose import CONTEXT, MEASUREMENT, generate_records
 from simulators.racp_server import StoredRecord

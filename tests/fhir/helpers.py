@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from gateway import exact_json
 from gateway.fhir.connection import ConnectionMapper, Mapped, MappingResult
 from gateway.fhir.device_info import PhdDeviceInfo
 from gateway.fhir.elements import JsonDict
 from gateway.fhir.patient import PatientBinding, PatientIdentifier
 from gateway.fhir.phg_device import PhgConfig
 from gateway.fhir.timeline import DeviceClock, WallClockStamp
+from gateway.validation import validate_resource
 from profiles.blood_pressure import BloodPressureMeasurement
 from profiles.date_time import DateTime
 
@@ -39,6 +41,13 @@ CLOCK = DeviceClock(
     read_at=READ_AT, device_now=WallClockStamp(dt.datetime(2018, 11, 11, 11, 38, 15))
 )
 STAMP = DateTime(2018, 11, 11, 11, 38, 15)
+
+
+def errors(resource: dict[str, Any]) -> list[str]:
+    """The PHD IG validation errors of a resource or Bundle (``phg validate``'s validator), after
+    a round trip through the wire JSON."""
+    wire = json.loads(exact_json.dumps(resource))
+    return [str(i) for i in validate_resource(wire) if i.severity == "error"]
 
 
 def golden(name: str) -> dict[str, Any]:

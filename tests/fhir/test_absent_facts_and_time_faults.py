@@ -7,14 +7,11 @@ stamp with a dataAbsentReason instead of a value."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 from typing import Any
 
-from gateway import exact_json
 from gateway.fhir.device_info import PhdDeviceInfo
 from gateway.fhir.phd_device import phd_device
-from gateway.validation import validate_resource
 from profiles.date_time import DateTime
 from profiles.glucose import (
     GlucoseConcentration,
@@ -23,17 +20,12 @@ from profiles.glucose import (
     SensorStatusAnnunciation,
 )
 from profiles.pulse_oximeter import PlxSpotCheckMeasurement
-from tests.fhir.helpers import mapped, mapper
+from tests.fhir.helpers import errors, mapped, mapper
 
 DAR_URL = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 RECEIVED = dt.datetime(2018, 11, 11, 16, 40, tzinfo=dt.UTC)
 STAMP = DateTime(2018, 11, 11, 11, 30, 0)
 BARE = PhdDeviceInfo(bluetooth_address=bytes.fromhex("AABBCCDDEEFF"))
-
-
-def errors(resource: dict[str, Any]) -> list[str]:
-    wire = json.loads(exact_json.dumps(resource))
-    return [str(i) for i in validate_resource(wire) if i.severity == "error"]
 
 
 def absent(element: dict[str, Any]) -> str:

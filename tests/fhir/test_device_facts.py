@@ -7,13 +7,17 @@ from typing import Any
 
 import pytest
 
-from gateway.ble.events import ClockReading, ConnectionFacts, DeviceInformation
+from gateway.ble.events import ClockReading, ConnectionFacts
 from gateway.fhir.device_facts import phd_device_info, specializations_for
 from gateway.fhir.identifiers import IdentifierError
 from gateway.fhir.phd_device import observation_device_key, phd_device
-from profiles.device_information import decode_regulatory_certification_data_list, decode_system_id
+from profiles.device_information import (
+    DeviceInformation,
+    decode_regulatory_certification_data_list,
+    decode_system_id,
+)
 from profiles.weight_scale import WeightScaleFeature, WeightScaleFeatureFlag
-from tests.fhir.test_validation import errors
+from tests.fhir.helpers import errors
 
 # The Nonin example device of the IG: Bluetooth address 00:1C:05:FF:E8:74, System ID sent on air
 # as 74 E8 FF FE FF 05 1C 00, whose EUI-64 (OUI first) is 00-1C-05-FF-FE-FF-E8-74.

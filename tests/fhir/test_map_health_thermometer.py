@@ -29,9 +29,8 @@ from profiles.health_thermometer import (
 )
 from profiles.ieee11073 import SpecialValue
 from profiles.units import TemperatureUnit
-from tests.fhir.helpers import golden, mapper, resources
+from tests.fhir.helpers import errors, golden, mapper, resources
 from tests.fhir.test_golden import frame
-from tests.fhir.test_validation import errors
 from tests.strategies.health_thermometer import STRATEGIES
 
 # The example's moment: 2025-01-08 19:07:48 New York time, PHD and gateway clocks agreeing.
@@ -159,13 +158,15 @@ def test_temp_specialization_and_bundle_validate() -> None:
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(STRATEGIES["temperature-measurement"])
-def test_every_generated_temperature_measurement_validates(measurement: Any) -> None:
+def test_every_generated_temperature_measurement_has_a_value_or_says_why_not(
+    measurement: Any,
+) -> None:
+    """(That what maps validates: tests/contract/test_mapping.py.)"""
     assert isinstance(measurement, TemperatureMeasurement)
     result = mapper(clock=EXAMPLE_CLOCK).map(measurement, RECEIVED)
     assert isinstance(result, Mapped)
     (entry,) = result.entries
     assert ("valueQuantity" in entry.resource) != ("dataAbsentReason" in entry.resource)
-    assert errors(entry.resource) == [], entry.resource
 
 
 @settings(max_examples=50, deadline=None)

@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
-
-from gateway import exact_json
-from gateway.fhir.connection import Mapped
 from gateway.fhir.mappers.pulse_oximeter import device_status_bits
-from gateway.validation import validate_resource
 from profiles.date_time import DateTime
 from profiles.pulse_oximeter import (
     PlxContinuousMeasurement,
@@ -21,16 +15,10 @@ from profiles.pulse_oximeter import (
     PlxSpotCheckMeasurement,
     SpO2PR,
 )
-from tests.fhir.helpers import assert_only_upload_identifier, golden, mapper, resources
-from tests.strategies.pulse_oximeter import STRATEGIES
+from tests.fhir.helpers import assert_only_upload_identifier, errors, golden, mapper, resources
 
 RECEIVED = dt.datetime(2018, 11, 13, 23, 0, tzinfo=dt.UTC)
 STAMP = DateTime(2018, 11, 13, 17, 59, 3)
-
-
-def errors(resource: dict[str, Any]) -> list[str]:
-    wire = json.loads(exact_json.dumps(resource))
-    return [str(i) for i in validate_resource(wire) if i.severity == "error"]
 
 
 def codings(concept: dict[str, Any]) -> list[tuple[str, str]]:
@@ -136,13 +124,3 @@ def test_continuous_modalities_have_only_an_upload_identifier() -> None:
     for r in out:
         assert_only_upload_identifier(r)
     assert errors(mp.bundle([result])) == []
-
-
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(STRATEGIES["plx-spot-check-measurement"], STRATEGIES["plx-continuous-measurement"])
-def test_every_generated_plx_measurement_validates(spot_check: Any, continuous: Any) -> None:
-    for measurement in (spot_check, continuous):
-        result = mapper().map(measurement, RECEIVED)
-        assert isinstance(result, Mapped)
-        for entry in result.entries:
-            assert errors(entry.resource) == [], entry.resource

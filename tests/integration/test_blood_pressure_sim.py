@@ -13,7 +13,7 @@ from bleak import BleakClient
 
 from profiles import battery, date_time
 from profiles import blood_pressure as bp
-from simulators import common
+from profiles import device_information as dis
 from simulators.blood_pressure import FEATURES, generate_measurements
 from simulators.runner import SimulatorProcess
 
@@ -76,11 +76,11 @@ def test_reads_device_information_and_receives_exactly_the_stored_measurements(
         measurements = Collector(count)
         async with client(device) as c:
             reads = {
-                "manufacturer": await c.read_gatt_char(uuid16(common.MANUFACTURER_NAME)),
-                "model": await c.read_gatt_char(uuid16(common.MODEL_NUMBER)),
-                "serial": await c.read_gatt_char(uuid16(common.SERIAL_NUMBER)),
-                "firmware": await c.read_gatt_char(uuid16(common.FIRMWARE_REVISION)),
-                "system_id": await c.read_gatt_char(uuid16(common.SYSTEM_ID)),
+                "manufacturer": await c.read_gatt_char(uuid16(dis.MANUFACTURER_NAME.uuid16)),
+                "model": await c.read_gatt_char(uuid16(dis.MODEL_NUMBER.uuid16)),
+                "serial": await c.read_gatt_char(uuid16(dis.SERIAL_NUMBER.uuid16)),
+                "firmware": await c.read_gatt_char(uuid16(dis.FIRMWARE_REVISION.uuid16)),
+                "system_id": await c.read_gatt_char(uuid16(dis.SYSTEM_ID.uuid16)),
                 "feature": await c.read_gatt_char(bp.BLOOD_PRESSURE_FEATURE.uuid),
                 "battery": await c.read_gatt_char(battery.BATTERY_LEVEL.uuid),
             }
@@ -114,7 +114,7 @@ def test_reconnect_and_rescan_reach_the_same_device(start_simulator: StartSimula
         collector = Collector(2)
         disconnects = Disconnects()
         async with client(device, disconnected_callback=disconnects) as c:
-            await c.read_gatt_char(uuid16(common.MANUFACTURER_NAME))
+            await c.read_gatt_char(uuid16(dis.MANUFACTURER_NAME.uuid16))
             await c.start_notify(BPM, collector)
             values = await collector.wait()
         await disconnects.wait()

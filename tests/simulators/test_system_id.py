@@ -30,6 +30,7 @@ def test_the_demo_devices_have_distinct_system_ids() -> None:
     ids = [simulator(d.module, 1 + i).info.system_id for i, d in enumerate(DEVICES, start=1)]
     assert len(set(ids)) == len(DEVICES)
     for system_id in ids:
+        assert system_id is not None
         assert len(system_id) == 8
         assert system_id not in PLACEHOLDER_SYSTEM_IDS
         assert system_id != SHARED_BEFORE

@@ -9,8 +9,9 @@ MDC_TEMP_BODY, ear 188428 MDC_TEMP_EAR, finger 188432 MDC_TEMP_FINGER, gastro-in
 188456 MDC_TEMP_GIT, mouth 188424 MDC_TEMP_ORAL, rectum 188420 MDC_TEMP_RECT, toe 188448
 MDC_TEMP_TOE, tympanum 150392 MDC_TEMP_TYMP. No type, or a reserved one (0, 10-255), is
 MDC_TEMP_BODY: a body temperature at an unstated site. A thermometer may give its (fixed) site
-in the Temperature Type characteristic (0x2A1D) instead of in each measurement: the caller
-passes that value through :func:`with_static_type` before mapping.
+in the Temperature Type characteristic (0x2A1D, read once per connection and delivered first)
+instead of in each measurement: kept in the connection's join memory, it is the site of the
+measurements that carry none (:func:`with_static_type`); a site in the measurement wins.
 
 Intermediate Temperature (0x2A1E) is transient (the reading while the measurement is in
 progress, followed by the final Temperature Measurement) and is not uploaded, like the blood
@@ -20,12 +21,14 @@ pressure monitor's intermediate cuff pressure.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Final
 
 from gateway.fhir import codes
 from gateway.fhir.elements import mdc_concept
 from gateway.fhir.entries import BundleEntry
-from gateway.fhir.mapper_types import AnyProfileMapper, ProfileMapper
+from gateway.fhir.mapper_types import AnyProfileMapper, JoinMemory, ProfileMapper
 from gateway.fhir.observation import ObservationContext
 from gateway.fhir.timeline import wall_clock_stamp
 from gateway.fhir.values import set_value
@@ -71,7 +74,32 @@ def with_static_type(
     return dataclasses.replace(m, temperature_type=static.temperature_type)
 
 
-def map_temperature(m: TemperatureMeasurement, ctx: ObservationContext) -> list[BundleEntry]:
+STATIC_TYPE: Final = "health-thermometer-temperature-type"
+
+
+@dataclass(frozen=True, slots=True)
+class TemperatureReading:
+    """A Temperature Measurement with the site it was taken at (its own, or the thermometer's
+    Temperature Type)."""
+
+    measurement: TemperatureMeasurement
+
+
+def join_static_type(v: TemperatureTypeValue, memory: JoinMemory) -> Sequence[object]:
+    memory[STATIC_TYPE] = v
+    return []
+
+
+def join_temperature(m: TemperatureMeasurement, memory: JoinMemory) -> Sequence[object]:
+    return [TemperatureReading(with_static_type(m, memory.get(STATIC_TYPE)))]
+
+
+def _joined_only(_m: object, _ctx: ObservationContext) -> list[BundleEntry]:
+    raise TypeError("temperature data is mapped through its join")
+
+
+def map_temperature(r: TemperatureReading, ctx: ObservationContext) -> list[BundleEntry]:
+    m = r.measurement
     code = site_code(m.temperature_type)
     ident = ctx.identifier(code)
     resource = ctx.observation(
@@ -90,11 +118,28 @@ def _skip(_m: IntermediateTemperature, _ctx: ObservationContext) -> list[BundleE
 
 MAPPERS: Final[tuple[AnyProfileMapper, ...]] = (
     ProfileMapper(
+        TemperatureTypeValue,
+        codes.MDC_DEV_SPEC_PROFILE_TEMP,
+        _joined_only,
+        lambda _m: None,
+        None,
+        skip_reason="temperature type: a connection fact kept for the temperatures",
+        join=join_static_type,
+    ),
+    ProfileMapper(
         TemperatureMeasurement,
         codes.MDC_DEV_SPEC_PROFILE_TEMP,
-        map_temperature,
-        lambda m: wall_clock_stamp(m.timestamp),
+        _joined_only,
         lambda _m: None,
+        lambda _m: None,
+        join=join_temperature,
+    ),
+    ProfileMapper(
+        TemperatureReading,
+        codes.MDC_DEV_SPEC_PROFILE_TEMP,
+        map_temperature,
+        lambda r: wall_clock_stamp(r.measurement.timestamp),
+        lambda _r: None,
     ),
     ProfileMapper(
         IntermediateTemperature,
