@@ -9,15 +9,18 @@ from __future__ import annotations
 import ast
 import importlib
 import importlib.util
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
 
+from gateway import corpus
 from gateway.ble import uuids
 from gateway.ble.profile_table import ASSEMBLERS, BY_SERVICE
 from gateway.cli import main as phg
 from gateway.fhir.registry import MAPPERS_BY_DEVICE_TYPE
 from profiles import registry
+from profiles.capture_log import read_lines
 from profiles.registry_types import DeviceType
 from simulators import registry as simulators
 
@@ -121,3 +124,28 @@ def test_profiles_import_neither_the_gateway_nor_the_simulators() -> None:
                 continue
             for name in imported:
                 assert name.partition(".")[0] not in {"gateway", "simulators"}, path
+
+
+def _profile_module(device_type: DeviceType) -> str:
+    """The short name of the profile module that declares ``device_type``."""
+    for module_name in registry.PROFILE_MODULES:
+        if getattr(importlib.import_module(module_name), "DEVICE_TYPE", None) is device_type:
+            return module_name.rpartition(".")[2]
+    raise AssertionError(f"no module of PROFILE_MODULES declares {device_type.name}")
+
+
+@each_type
+def test_its_corpus_folder_has_a_value_of_every_characteristic_it_subscribes_to(
+    device_type: DeviceType,
+) -> None:
+    """``gateway/corpus/<module>/`` (step 3 of docs/adding-a-device.md): the values
+    ``phg decode -``, the demo and tests/profiles/test_corpus.py check against expected JSON."""
+    folder = files(corpus).joinpath(_profile_module(device_type))
+    logs = [log for name, log in corpus.log_files(folder)]
+    assert logs, f"gateway/corpus/{_profile_module(device_type)}/ has no capture log"
+    found = {
+        registry.lookup(line.characteristic).name
+        for log in logs
+        for line in read_lines(log.read_text().splitlines())
+    }
+    assert {c.name for c in device_type.subscribe} - found == set()
