@@ -139,7 +139,12 @@ def test_meter_killed_mid_transfer_is_resumed_after_restart(
             first.kill()  # SIGKILL: no unregistration, the link just dies
             await until(lambda: any(t.outcome == "disconnected" for t in gw.sink.transfers()))
             restarted.append(await asyncio.to_thread(start_simulator, MODULE, args))
-            await until(lambda: any(t.outcome == "complete" for t in gw.sink.transfers()))
+            # The gateway may first reach the killed meter's stale object on the bus: its steps
+            # time out one by one (step_timeout each) before it reconnects to the restarted
+            # meter. The bound only stops a hang.
+            await until(
+                lambda: any(t.outcome == "complete" for t in gw.sink.transfers()), timeout=90
+            )
         return gw.sink
 
     sink = asyncio.run(scenario())
