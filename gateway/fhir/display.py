@@ -180,6 +180,12 @@ def _asn1_bits() -> Mapping[str, str]:
     return {c["code"]: c["display"] for c in data.get("concept", []) if c.get("display")}
 
 
+def asn1_bit_display(code: str) -> str | None:
+    """The IG's ASN1ToHL7 display of a bit code (``8410608.1`` -> ``cuff-too-loose``), or None
+    when the IG's CodeSystem does not define the bit."""
+    return _asn1_bits().get(code)
+
+
 def name(system: str, code: str) -> str | None:
     """The human name of ``code`` in ``system``, or None when PHG has none."""
     if system == ASN1_TO_HL7:

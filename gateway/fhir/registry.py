@@ -22,6 +22,7 @@ MAPPER_MODULES: Final = (
     "gateway.fhir.mappers.weight_scale",
     "gateway.fhir.mappers.body_composition",
     "gateway.fhir.mappers.health_thermometer",
+    "gateway.fhir.mappers.ghs",
 )
 
 
