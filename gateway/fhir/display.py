@@ -47,6 +47,9 @@ _MDC_NAMES: Final = """
 532227|Time synchronisation (SNTPv4)
 532229|Time synchronisation (Bluetooth)
 67975|Absolute time clock
+131328|ECG
+131329|ECG lead I
+131330|ECG lead II
 150020|Blood pressure
 150021|Systolic
 150022|Diastolic

@@ -15,23 +15,28 @@ from hypothesis import HealthCheck, event, given, settings
 from gateway import exact_json
 from gateway.fhir import codes
 from gateway.fhir.connection import ConnectionMapper, Mapped
-from gateway.fhir.mappers.ghs import feature_specializations
+from gateway.fhir.mappers.ghs_device import feature_specializations
 from gateway.fhir.mappers.ghs_time import device_clock
 from gateway.fhir.mappers.ghs_values import GhsMappingError
 from gateway.fhir.mdc_units import UCUM_BY_TERM
 from gateway.fhir.patient import PatientBinding
 from gateway.validation import validate_resource
+from profiles._bytes import Reader
 from profiles.elapsed_time import CurrentElapsedTime, ElapsedTime
 from profiles.ghs.health_observations import StoredObservation
+from profiles.ghs.observation_codec import observation_bytes, read_observation
 from profiles.ghs.observations import (
     BundleValue,
     CompoundComponent,
     CompoundValue,
+    MeasurementStatus,
     NumericValue,
     Observation,
     SampleArrayValue,
+    StringValue,
 )
 from profiles.ghs.service import DeviceSpecialization, HealthSensorFeatures
+from profiles.ieee11073 import SpecialValue
 from tests.fhir.helpers import PATIENT, mapper
 from tests.profiles.ghs_vectors import (
     ST_BLOOD_PRESSURE,
@@ -269,3 +274,83 @@ def test_every_generated_observation_validates_or_is_refused(observation: Observ
     if isinstance(result, Mapped):
         for entry in result.entries:
             assert errors(entry.resource) == [], entry.resource
+
+
+def test_measurement_status_and_unresolved_links() -> None:
+    # The fields of test_every_optional_field (layout vector), on ST's time stamp; its type
+    # 0x00024BCA (150474) is not MDC_TEMP_BODY (150364 = 0x00024B5C) as its comment says.
+    o = Observation(
+        NumericValue(Decimal("36.90"), 0x17A0),
+        type=int(codes.MDC_TEMP_BODY),
+        time_stamp=ST_TIME_STAMP,
+        measurement_duration=Decimal("1.0"),
+        measurement_status=MeasurementStatus.INVALID | MeasurementStatus.TEST_DATA,
+        object_id=7,
+        patient_id=2,
+        derived_from=(5, 6),
+        has_member=(8,),
+    )
+    [temperature] = mapped(o)
+    assert codings(temperature["code"]) == [codes.MDC_TEMP_BODY]
+    assert temperature["status"] == "entered-in-error"
+    assert "valueQuantity" not in temperature
+    assert temperature["dataAbsentReason"]["coding"][0]["code"] == "error"
+    assert temperature["meta"]["security"][0]["code"] == "HTEST"
+    # Object ids 5, 6 and 8 are not in this message: no references to invent.
+    assert "derivedFrom" not in temperature
+    assert "hasMember" not in temperature
+
+
+def test_special_value_is_a_data_absent_reason() -> None:
+    o = dataclasses.replace(decode(ST_NUMERIC), value=NumericValue(SpecialValue.NAN, 0x0220))
+    [spo2] = mapped(o)
+    assert spo2["dataAbsentReason"]["coding"][0]["code"] == "not-a-number"
+
+
+def test_string_observation() -> None:
+    # ST's StringObservation has no type (refused: test_untyped_observation_is_refused).
+    o = Observation(StringValue("Man"), type=0x00024BB8)
+    [string] = mapped(o)
+    assert string["meta"]["profile"] == [codes.PROFILE_STRING]
+    assert string["valueString"] == "Man"
+    with pytest.raises(GhsMappingError, match="space-padded"):
+        mapped(dataclasses.replace(o, value=StringValue(" Man")))
+
+
+def test_philips_length_form_bundle_maps_like_st() -> None:
+    # Philips' simulator counts the header in the length (test_philips_length_form).
+    bundle = decode(ST_PO_BUNDLE)
+    r = Reader(observation_bytes(bundle, length_counts_header=True), "x")
+    philips = read_observation(r, length_counts_header=True)
+    assert [o["valueQuantity"] for o in mapped(philips)] == [
+        o["valueQuantity"] for o in mapped(bundle)
+    ]
+
+
+def test_stamp_from_before_the_clock_was_set_is_a_time_fault() -> None:
+    unset = dataclasses.replace(ST_TIME_STAMP, current_timeline=False, utc=False)
+    clock = device_clock(CurrentElapsedTime(dataclasses.replace(unset, sync_source=0)), RECEIVED)
+    m = mapper(patients=USERS, clock=clock)
+    o = dataclasses.replace(
+        decode(ST_NUMERIC), time_stamp=dataclasses.replace(unset, sync_source=0)
+    )
+    result = m.map(o, RECEIVED)
+    assert isinstance(result, Mapped)
+    bundle = m.bundle([result])
+    assert errors(bundle) == []
+    [coincident] = [
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["meta"]["profile"] == [codes.PROFILE_COINCIDENT]
+    ]
+    assert coincident["dataAbsentReason"]["text"].startswith("Sensor Time Fault: time stamp")
+
+
+def test_ecg_strip_makes_an_ecg_device() -> None:
+    m = ghs_mapper()
+    m.map(dataclasses.replace(decode(ST_SAMPLE_ARRAY), type=0x00020101), RECEIVED)
+    entry = m.phd_participant().entry
+    assert entry is not None
+    assert [codings(s["systemType"]) for s in entry.resource["specialization"]] == [
+        [codes.MDC_DEV_SPEC_PROFILE_ECG]
+    ]

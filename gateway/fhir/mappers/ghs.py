@@ -38,6 +38,7 @@ from gateway.fhir.elements import JsonDict, reference
 from gateway.fhir.entries import BundleEntry
 from gateway.fhir.mapper_types import AnyProfileMapper, ProfileMapper
 from gateway.fhir.mappers import ghs_time
+from gateway.fhir.mappers.ghs_device import specializations
 from gateway.fhir.mappers.ghs_values import (
     GhsMappingError,
     coded,
@@ -66,7 +67,6 @@ from profiles.ghs.observations import (
     SimpleDiscreteValue,
     StringValue,
 )
-from profiles.ghs.service import HealthSensorFeatures
 
 __all__ = ["MAPPERS", "GhsMappingError", "map_ghs_observation"]
 
@@ -91,19 +91,6 @@ STATUS: Final = {
     MeasurementStatus.THRESHOLDING_DISABLED: PhdStatus.THRESHOLDING_DISABLED,
 }
 """ACOM measurement status → the IG's; "setting" has no IG equivalent and is not sent."""
-
-SPECIALIZATIONS: Final = {
-    **dict.fromkeys(("150020", "150021", "150022", "150023", "149546", "8410608"), "528391"),
-    **dict.fromkeys(("150456", "149530"), codes.MDC_DEV_SPEC_PROFILE_PULS_OXIM),
-    **dict.fromkeys(
-        ("150364", "150392", "188420", "188424", "188428", "188432", "188448", "188452"),
-        codes.MDC_DEV_SPEC_PROFILE_TEMP,
-    ),
-    **dict.fromkeys(("188736", "188740", "188752"), codes.MDC_DEV_SPEC_PROFILE_SCALE),
-    **dict.fromkeys(("160184", "160188", "160196", "160368"), codes.MDC_DEV_SPEC_PROFILE_GLUCOSE),
-    **dict.fromkeys(("147842", "131328"), codes.MDC_DEV_SPEC_PROFILE_ECG),
-}
-"""Observation type → the device specialization it belongs to (PhdDevice.specialization)."""
 
 
 def members(o: Observation) -> Iterator[Observation]:
@@ -131,22 +118,6 @@ def _stamp(o: Observation) -> Stamp | None:
         return ghs_time.stamp(time_stamp(o))
     except ValueError as e:
         raise GhsMappingError(str(e)) from e
-
-
-def specializations(o: Observation) -> set[str]:
-    return {SPECIALIZATIONS[str(m.type)] for m in members(o) if str(m.type) in SPECIALIZATIONS}
-
-
-def feature_specializations(features: HealthSensorFeatures) -> tuple[str, ...]:
-    """The PhdDevice specializations a GHS device declares in its Health Sensor Features (for
-    :class:`gateway.fhir.device_info.PhdDeviceInfo`), with those of its observation types."""
-    declared = {str(s.mdc_code) for s in features.device_specializations or ()}
-    types = {
-        SPECIALIZATIONS[str(t)]
-        for t in features.supported_observation_types
-        if str(t) in SPECIALIZATIONS
-    }
-    return tuple(sorted(declared | types, key=int))
 
 
 def _component(c: CompoundComponent) -> JsonDict:
@@ -258,7 +229,7 @@ MAPPERS: Final[tuple[AnyProfileMapper, ...]] = (
         _stamp,
         _patient,
         time_fault=lambda o: ghs_time.time_fault(time_stamp(o)),
-        specializations=specializations,
+        specializations=lambda o: specializations(members(o)),
     ),
     ProfileMapper(
         StoredObservation,
@@ -267,6 +238,6 @@ MAPPERS: Final[tuple[AnyProfileMapper, ...]] = (
         lambda s: _stamp(s.observation),
         lambda s: _patient(s.observation),
         time_fault=lambda s: ghs_time.time_fault(time_stamp(s.observation)),
-        specializations=lambda s: specializations(s.observation),
+        specializations=lambda s: specializations(members(s.observation)),
     ),
 )
