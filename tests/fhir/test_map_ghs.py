@@ -22,7 +22,7 @@ from gateway.fhir.mdc_units import UCUM_BY_TERM
 from gateway.fhir.patient import PatientBinding
 from gateway.validation import validate_resource
 from profiles._bytes import Reader
-from profiles.elapsed_time import CurrentElapsedTime, ElapsedTime
+from profiles.elapsed_time import CurrentElapsedTime, ElapsedTime, TimeResolution
 from profiles.ghs.health_observations import StoredObservation
 from profiles.ghs.observation_codec import observation_bytes, read_observation
 from profiles.ghs.observations import (
@@ -354,3 +354,38 @@ def test_ecg_strip_makes_an_ecg_device() -> None:
     assert [codings(s["systemType"]) for s in entry.resource["specialization"]] == [
         [codes.MDC_DEV_SPEC_PROFILE_ECG]
     ]
+
+
+def test_tick_counter_is_anchored_on_the_clock_read() -> None:
+    now = ElapsedTime(100_000, TimeResolution.ONE_MILLISECOND, tick_counter=True)
+    m = mapper(patients=USERS, clock=device_clock(CurrentElapsedTime(now), RECEIVED))
+    earlier = dataclasses.replace(now, value=40_000)  # 60 s before the clock read
+    result = m.map(dataclasses.replace(decode(ST_NUMERIC), time_stamp=earlier), RECEIVED)
+    assert isinstance(result, Mapped)
+    [spo2] = [e.resource for e in result.entries]
+    assert spo2["effectiveDateTime"] == "2021-11-20T06:59:00-05:00"
+    assert spo2["identifier"][0]["value"].endswith("-150456-40.000-150588")
+    assert errors(m.bundle([result])) == []
+
+
+def test_bundle_for_two_patients_is_refused() -> None:
+    bundle = decode(ST_PO_BUNDLE)
+    assert isinstance(bundle.value, BundleValue)
+    first, second = bundle.value.observations
+    two = BundleValue(
+        (dataclasses.replace(first, patient_id=1), dataclasses.replace(second, patient_id=2))
+    )
+    with pytest.raises(GhsMappingError, match="different patients"):
+        mapped(dataclasses.replace(bundle, value=two))
+
+
+def test_sample_array_component_has_the_limits_the_ig_requires() -> None:
+    strip = decode(ST_SAMPLE_ARRAY).value
+    assert isinstance(strip, SampleArrayValue)
+    lead_i = CompoundComponent(int(codes.MDC_ECG_ELEC_POTL_I), strip)
+    [ecg] = mapped(Observation(CompoundValue((lead_i,)), type=int(codes.MDC_ECG_ELEC_POTL)))
+    [component] = ecg["component"]
+    assert codings(component["code"]) == [codes.MDC_ECG_ELEC_POTL_I]
+    data = component["valueSampledData"]
+    assert (data["lowerLimit"], data["upperLimit"]) == (0, 255)  # one byte per sample
+    assert data["period"] == Decimal(10)

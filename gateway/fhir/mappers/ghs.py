@@ -218,7 +218,11 @@ def _map_stored(s: StoredObservation, ctx: ObservationContext) -> list[BundleEnt
 
 
 def _patient(o: Observation) -> int | None:
-    return next((m.patient_id for m in members(o) if m.patient_id is not None), None)
+    """The user index of a message: one for all of a bundle's members (else refused)."""
+    found = {m.patient_id for m in members(o)} - {None}
+    if len(found) > 1:
+        raise GhsMappingError("bundle members for different patients")
+    return next(iter(found), None)
 
 
 MAPPERS: Final[tuple[AnyProfileMapper, ...]] = (

@@ -7,9 +7,12 @@ timeline (:mod:`gateway.fhir.timeline`), the same rules as every other PHD.
 - The connection's :class:`DeviceClock` comes from the Current Elapsed Time read at connection
   time (:func:`device_clock`): its kind (UTC, local, tick) and resolution from the flags; it is
   *synchronised* when the time sync source names a source (not 0 "unknown", not 7 "not
-  synchronised"); *current* when the clock does not need to be set. So a UTC clock synchronised
-  by NTP gives the stamp itself as effectiveDateTime; any other clock is skew-corrected with the
-  coincident time stamp (which the Observations then reference).
+  synchronised") and the clock does not need to be set; always *current*: the clock read and
+  the stamps of the current timeline are on one timeline, whatever its wall time (a clock that
+  needs to be set still counts on; whether a stamp is on that timeline is the stamp's own
+  "current timeline" bit, below). So a UTC clock synchronised by NTP gives the stamp itself as
+  effectiveDateTime; any other clock is skew-corrected with the coincident time stamp (which
+  the Observations then reference).
 - A stamp whose "current timeline" bit is clear was taken before the clock was last set: on an
   unsynchronised clock it cannot be placed on the gateway's timeline. PHG keeps the value and
   flags the time as faulty (:func:`time_fault`: the Observations reference a time-fault
@@ -28,7 +31,7 @@ from gateway.fhir import codes
 from gateway.fhir.timeline import ClockKind, DeviceClock, Stamp, TickStamp, WallClockStamp
 from profiles.elapsed_time import EPOCH, CurrentElapsedTime, ElapsedTime, TimeSyncSource
 
-SYNC_METHODS: Final = {
+SYNC_METHODS: Final[dict[int, str]] = {
     TimeSyncSource.NETWORK_TIME_PROTOCOL: codes.MDC_TIME_SYNC_NTPV4,
     TimeSyncSource.GPS: "532238",
     TimeSyncSource.RADIO_TIME_SIGNAL: "532225",
@@ -64,13 +67,13 @@ def device_clock(current: CurrentElapsedTime, read_at: dt.datetime) -> DeviceClo
     """What the connection knows of a GHS device's clock, from its Current Elapsed Time."""
     t = current.time
     kind = ClockKind.TICK if t.tick_counter else ClockKind.UTC if t.utc else ClockKind.LOCAL
-    sync = SYNC_METHODS.get(t.sync_source, codes.MDC_TIME_SYNC_NONE)  # type: ignore[call-overload]
+    sync = SYNC_METHODS.get(t.sync_source, codes.MDC_TIME_SYNC_NONE)
     return DeviceClock(
         read_at=read_at,
         device_now=stamp(t),
         kind=kind,
         synchronized=is_synchronised(t) and not current.clock_needs_to_be_set,
-        current=not current.clock_needs_to_be_set,
+        current=True,
         sync_method=sync,
     )
 
