@@ -35,6 +35,10 @@ from gateway.fhir.timeline import DeviceClock, Discarded, WallClockStamp
 from gateway.measurement_json import lookup_characteristic
 from profiles.capture_log import parse_hex
 from profiles.errors import DecodeError
+from profiles.ghs.health_observations import (
+    LiveHealthObservationSegment,
+    StoredHealthObservationSegment,
+)
 from profiles.registry import UnknownCharacteristicError
 
 EXIT_BAD_INPUT = 2
@@ -149,6 +153,8 @@ def run(args: argparse.Namespace) -> int:
         )
         mapper = build_mapper(args, received_at)
         measurement = characteristic.decode(data)
+        if isinstance(measurement, LiveHealthObservationSegment | StoredHealthObservationSegment):
+            measurement = measurement.content  # a whole GHS observation (else: unmapped bytes)
         result = mapper.map(measurement, received_at)
     except (DecodeError, UnknownCharacteristicError, UnmappedMeasurementError, ValueError) as exc:
         message = exc.args[0] if isinstance(exc, LookupError) and exc.args else exc

@@ -41,6 +41,8 @@ PROFILE_COMPOUND: Final = _SD + "PhdCompoundObservation"
 PROFILE_BITS: Final = _SD + "PhdBitsEnumerationObservation"
 PROFILE_CODED: Final = _SD + "PhdCodedEnumerationObservation"
 PROFILE_COINCIDENT: Final = _SD + "PhdCoincidentTimeStampObservation"
+PROFILE_RTSA: Final = _SD + "PhdRtsaObservation"
+PROFILE_STRING: Final = _SD + "PhdStringObservation"
 PROFILE_PHD_DEVICE: Final = _SD + "PhdDevice"
 PROFILE_PHG_DEVICE: Final = _SD + "PhgDevice"
 PROFILE_PATIENT: Final = _SD + "PhdPatient"
@@ -237,6 +239,9 @@ MDC_MODALITY_SLOW: Final = "150584"
 MDC_MODALITY_SPOT: Final = "150588"
 MDC_ECG_HEART_RATE: Final = "147842"
 MDC_ECG_TIME_PD_RR_GL: Final = "147240"
+MDC_ECG_ELEC_POTL: Final = "131328"  # ECG waveforms (GHS sample arrays)
+MDC_ECG_ELEC_POTL_I: Final = "131329"
+MDC_ECG_ELEC_POTL_II: Final = "131330"
 MDC_ATTR_TIME_PD_MSMT_ACTIVE: Final = "68185"
 LOINC_SPO2: Final = "2708-6"
 UCUM_MG_PER_DL: Final = "mg/dL"
@@ -281,6 +286,9 @@ DISPLAY.update(
         MDC_MODALITY_SPOT: "MDC_MODALITY_SPOT",
         MDC_ECG_HEART_RATE: "MDC_ECG_HEART_RATE",
         MDC_ECG_TIME_PD_RR_GL: "MDC_ECG_TIME_PD_RR_GL",
+        MDC_ECG_ELEC_POTL: "MDC_ECG_ELEC_POTL",
+        MDC_ECG_ELEC_POTL_I: "MDC_ECG_ELEC_POTL_I",
+        MDC_ECG_ELEC_POTL_II: "MDC_ECG_ELEC_POTL_II",
         MDC_ATTR_TIME_PD_MSMT_ACTIVE: "MDC_ATTR_TIME_PD_MSMT_ACTIVE",
     }
 )

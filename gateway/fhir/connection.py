@@ -162,8 +162,11 @@ class ConnectionMapper:
             raise TypeError(f"joined reading {type(measurement).__name__} has a join itself")
         if mapper.skip_reason is not None:
             return Skipped(mapper.skip_reason)
-        if mapper.specialization is not None and mapper.specialization not in self._specializations:
-            self._specializations.add(mapper.specialization)
+        found = set(() if mapper.specializations is None else mapper.specializations(measurement))
+        if mapper.specialization is not None:
+            found.add(mapper.specialization)
+        if not found <= self._specializations:
+            self._specializations |= found
             self._participants.pop("phd", None)
             for key in [k for k in self._participants if str(k).startswith("coincident")]:
                 del self._participants[key]

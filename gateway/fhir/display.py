@@ -47,6 +47,9 @@ _MDC_NAMES: Final = """
 532227|Time synchronisation (SNTPv4)
 532229|Time synchronisation (Bluetooth)
 67975|Absolute time clock
+131328|ECG
+131329|ECG lead I
+131330|ECG lead II
 150020|Blood pressure
 150021|Systolic
 150022|Diastolic
@@ -178,6 +181,12 @@ def _asn1_bits() -> Mapping[str, str]:
     """ASN1ToHL7 ``code -> display`` (``8417752.0 -> device-battery-low``)."""
     data = json.loads(_ASN1_FILE.read_text(encoding="utf-8"))
     return {c["code"]: c["display"] for c in data.get("concept", []) if c.get("display")}
+
+
+def asn1_bit_display(code: str) -> str | None:
+    """The IG's ASN1ToHL7 display of a bit code (``8410608.1`` -> ``cuff-too-loose``), or None
+    when the IG's CodeSystem does not define the bit."""
+    return _asn1_bits().get(code)
 
 
 def name(system: str, code: str) -> str | None:

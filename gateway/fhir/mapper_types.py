@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -43,6 +43,9 @@ class ProfileMapper(Generic[M]):
     ``time_fault`` (optional) says why the device itself flags the measurement's time as wrong
     (a glucose "time fault", a pulse oximeter's "device clock not set"), or None: such a
     measurement references a time-fault coincident time stamp (dataAbsentReason, no value).
+
+    ``specializations`` (optional) gives further MDC_DEV_SPEC_PROFILE_* codes read from the
+    measurement itself (a Generic Health Sensor observation's MDC type).
     """
 
     measurement_type: type[M]
@@ -53,6 +56,7 @@ class ProfileMapper(Generic[M]):
     skip_reason: str | None = None
     join: Callable[[M, JoinMemory], Sequence[object] | Wait] | None = None
     time_fault: Callable[[M], str | None] | None = None
+    specializations: Callable[[M], Iterable[str]] | None = None
 
 
 AnyProfileMapper = ProfileMapper[Any]

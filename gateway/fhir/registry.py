@@ -18,6 +18,9 @@ from gateway.fhir.mapper_types import AnyProfileMapper
 from profiles.registry import device_types
 
 SHARED_MAPPER_MODULES: Final = ("gateway.fhir.mappers.battery",)
+MAPPERS_BEFORE_THEIR_DEVICE_TYPE: Final = ("gateway.fhir.mappers.ghs",)
+"""Mapping modules whose device type is not declared yet: the Generic Health Sensor's mapping
+is there (``phg map``), its session and ``DEVICE_TYPE`` are not (issue 15)."""
 MAPPERS_BY_DEVICE_TYPE: Final[Mapping[str, str]] = MappingProxyType(
     {
         "blood-pressure": "gateway.fhir.mappers.blood_pressure",
@@ -32,8 +35,12 @@ MAPPERS_BY_DEVICE_TYPE: Final[Mapping[str, str]] = MappingProxyType(
 )
 """Device type name -> its mapping module."""
 
-MAPPER_MODULES: Final = SHARED_MAPPER_MODULES + tuple(
-    MAPPERS_BY_DEVICE_TYPE[t.name] for t in device_types() if t.name in MAPPERS_BY_DEVICE_TYPE
+MAPPER_MODULES: Final = (
+    SHARED_MAPPER_MODULES
+    + MAPPERS_BEFORE_THEIR_DEVICE_TYPE
+    + tuple(
+        MAPPERS_BY_DEVICE_TYPE[t.name] for t in device_types() if t.name in MAPPERS_BY_DEVICE_TYPE
+    )
 )
 
 

@@ -12,6 +12,7 @@ from gateway import exact_json
 from gateway.cli import main
 from profiles.blood_pressure import encode_blood_pressure_measurement
 from tests.fhir.helpers import bp
+from tests.profiles.ghs_vectors import ST_NUMERIC
 
 DEVICE_INFO = {
     "manufacturer": "OMRONHEALTHCARE",
@@ -151,3 +152,15 @@ def test_bad_device_info(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 def test_exact_json_keeps_trailing_zeros() -> None:
     assert exact_json.dumps({"v": Decimal("2.00")}) == '{"v":2.00}'
+
+
+def test_map_ghs_live_observation(device_info: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # One whole segment (first and last, counter 0) holding ST's SpO2 numeric.
+    value = "03" + ST_NUMERIC.hex()
+    args = ["map", "2B8B", value, "--device-info", str(device_info), "--user", "1=p1", *COMMON]
+    code, out, err = run(args, capsys)
+    assert code == 0, err
+    observations = [
+        e["resource"] for e in json.loads(out)["entry"] if "valueQuantity" in e["resource"]
+    ]
+    assert [o["valueQuantity"]["value"] for o in observations] == [98]

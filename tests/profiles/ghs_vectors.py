@@ -56,6 +56,14 @@ ST_NUMERIC_OBSERVATION = Observation(
     supplemental_information=(MDC_MODALITY_SPOT,),
 )
 
+# ST CompoundObservationBloodPressure: 100/60/80 mmHg, object id 123456.
+ST_BLOOD_PRESSURE = h(
+    "07", "3500", "1300", "044a0200", ST_TIME, "40e20100", "03",
+    "054a0200", "01", "200f", "64000000",
+    "064a0200", "01", "200f", "3c000000",
+    "074a0200", "01", "200f", "50000000",
+)  # fmt: skip
+
 
 def decode(data: bytes) -> Observation:
     r = Reader(data, "live-health-observations")

@@ -42,6 +42,7 @@ from tests.profiles.ghs_vectors import (
     MDC_MODALITY_SPOT,
     MDC_PULS_OXIM_PULS_RATE,
     MDC_PULS_OXIM_SAT_O2,
+    ST_BLOOD_PRESSURE,
     ST_NUMERIC,
     ST_NUMERIC_OBSERVATION,
     ST_PO_BUNDLE,
@@ -133,13 +134,7 @@ def test_st_tlv_encoded() -> None:
 
 def test_st_compound_blood_pressure() -> None:
     # ST CompoundObservationBloodPressure: 100/60/80 mmHg, object id 123456.
-    data = h(
-        "07", "3500", "1300", "044a0200", ST_TIME, "40e20100", "03",
-        "054a0200", "01", "200f", "64000000",
-        "064a0200", "01", "200f", "3c000000",
-        "074a0200", "01", "200f", "50000000",
-    )  # fmt: skip
-    assert decode(data) == Observation(
+    assert decode(ST_BLOOD_PRESSURE) == Observation(
         CompoundValue(
             (
                 CompoundComponent(0x00024A05, NumericValue(Decimal(100), MDC_DIM_MMHG)),
