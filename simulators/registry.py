@@ -39,6 +39,7 @@ SIMULATORS: Final = (
     SimulatorEntry("pulse-oximeter", "simulators.pulse_oximeter", "pulse oximeter (0x1822)"),
     SimulatorEntry("heart-rate", "simulators.heart_rate", "heart rate sensor (0x180D)"),
     SimulatorEntry("cgm", "simulators.cgm", "continuous glucose monitor (0x181F)"),
+    SimulatorEntry("ghs", "simulators.ghs", "generic health sensor: spot-check or waveform"),
 )
 BY_NAME: Final = {s.name: s for s in SIMULATORS}
 ALIASES: Final = {

@@ -13,7 +13,16 @@ from simulators import registry
 from simulators.runner import SimulatorProcess
 from simulators.testbus import TestBus
 
-EXPECTED_NAMES = ["bp", "glucose", "weight", "thermometer", "pulse-oximeter", "heart-rate", "cgm"]
+EXPECTED_NAMES = [
+    "bp",
+    "glucose",
+    "weight",
+    "thermometer",
+    "pulse-oximeter",
+    "heart-rate",
+    "cgm",
+    "ghs",
+]
 
 
 def test_list_names_every_device(capsys: pytest.CaptureFixture[str]) -> None:
