@@ -137,6 +137,7 @@ class GhsSimulator(DeviceSimulator):
             self.emit,
             dialect=GHS_RACP,
             is_subscribed=lambda: self._subscribed(RACP),
+            after_report=self.disconnect_after_transfer,
         )
         self.counters = {LIVE: 0, STORED: 0}
         self.live_sent = 0
@@ -227,6 +228,8 @@ class GhsSimulator(DeviceSimulator):
             while self._subscribed(LIVE):
                 await self.sending.wait()
                 async with self.measuring:
+                    if not self.sending.is_set():  # stopped while this task waited
+                        continue
                     for observation in self.measurer.measure(self.ets.now()):
                         await self._send_observation(LIVE, observation)
                         self.live_sent += 1
