@@ -263,6 +263,10 @@ def test_waveform_device_sends_segmented_strips(start_simulator: StartSimulator)
             got["stored"] = list(central.stored)
             got["delete"] = await central.ask(RACP, "0201")
             got["count"] = await central.ask(RACP, "0401")
+            try:
+                await c.write_gatt_char(CONTROL_POINT, bytes.fromhex("05"), response=True)
+            except BleakError as e:
+                got["unknown_op"] = str(e)
             clock = bytes(await c.read_gatt_char(CLOCK))
             got["clock"] = clock
             try:
@@ -295,3 +299,4 @@ def test_waveform_device_sends_segmented_strips(start_simulator: StartSimulator)
     clock = ets.decode_current_elapsed_time(got["clock"])
     assert clock.time.tick_counter
     assert "refused" in got  # a tick counter cannot be set
+    assert "Request Not Supported" in got["unknown_op"]  # ATT error 0x06
