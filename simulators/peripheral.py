@@ -132,10 +132,12 @@ class _GattCharacteristic(ServiceInterface):
         return value[offset:]
 
     @method(name="WriteValue")
-    def write_value(self, value: DBusBytes, options: DBusDict) -> None:  # noqa: ARG002
+    def write_value(self, value: DBusBytes, options: DBusDict) -> None:
         if not self._flags_allow(WRITE, WRITE_WITHOUT_RESPONSE):
             raise DBusError(bluez.ERROR_NOT_PERMITTED, "Write not permitted")
         c = self.characteristic
+        if "mtu" in options:
+            c.mtu = int(options["mtu"].value)
         if c.on_write is not None:
             try:
                 c.on_write(bytes(value))

@@ -27,7 +27,12 @@ configuration descriptor improperly configured"), as the Glucose Service specifi
 running report, which then gets no response of its own.
 
 Filter type 1 selects by :attr:`StoredRecord.key`: the sequence number (glucose), the time
-offset (CGM) or the storage index (pulse oximeter); filter type 2 by the user facing time.
+offset (CGM), the storage index (pulse oximeter) or the record number (GHS); filter type 2 by
+the user facing time.
+
+The RACP layout (:class:`RacpDialect`) is that of :mod:`profiles.racp` unless the server is
+given another one: :data:`simulators.ghs_racp.GHS_RACP` is RACP as the Generic Health Sensor
+Service uses it.
 """
 
 from __future__ import annotations
@@ -36,10 +41,11 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar
 
 from profiles.date_time import DateTime
 from profiles.errors import DecodeError
+from profiles.ghs.racp import GhsRacpRequest
 from profiles.racp import (
     RacpFilterType,
     RacpNumberOfRecordsResponse,
@@ -80,6 +86,9 @@ ALL_OP_CODES: Final = frozenset(
 )
 _REQUEST_OP_CODES: Final = frozenset(int(op) for op in ALL_OP_CODES)
 
+Request = TypeVar("Request")
+Response = TypeVar("Response")
+
 
 @dataclass(frozen=True, slots=True)
 class StoredRecord:
@@ -102,16 +111,18 @@ class RacpSupport:
 
 
 @dataclass(frozen=True, slots=True)
-class Reply:
-    """What to do for one request: send ``records``, delete ``delete``, then send ``response``;
-    or, with ``abort``, stop the running procedure (``response`` is then the answer to give
-    when there is nothing to stop)."""
+class Reply(Generic[Request, Response]):
+    """What to do for one request: send ``records``, delete ``delete``, then send ``response``
+    (``not_completed`` instead when the device fails while sending the records); or, with
+    ``abort``, stop the running procedure (``response`` is then the answer to give when there
+    is nothing to stop)."""
 
-    request: RacpRequest | None
-    response: RecordAccessControlPoint
+    request: Request | None
+    response: Response
     records: tuple[StoredRecord, ...] = ()
     delete: tuple[StoredRecord, ...] = ()
     abort: bool = False
+    not_completed: Response | None = None
 
 
 class RecordStore:
@@ -133,7 +144,7 @@ class RecordStore:
     def next_key(self, start: int = 0) -> int:
         return max((r.key for r in self.records), default=start - 1) + 1
 
-    def select(self, request: RacpRequest) -> list[StoredRecord]:
+    def select(self, request: RacpRequest | GhsRacpRequest) -> list[StoredRecord]:
         """The records a well-formed, supported request applies to, in storage order."""
         operator = request.operator
         if operator == RacpOperator.ALL_RECORDS:
@@ -165,7 +176,10 @@ def _within(record: StoredRecord, low: int | DateTime | None, high: int | DateTi
     return high is None or key <= _order(high)
 
 
-def _answer(op_code: int, code: Code, request: RacpRequest | None = None) -> Reply:
+GlucoseReply = Reply[RacpRequest, RecordAccessControlPoint]
+
+
+def _answer(op_code: int, code: Code, request: RacpRequest | None = None) -> GlucoseReply:
     return Reply(request, RacpResponseCode(_op(op_code), code))
 
 
@@ -173,7 +187,7 @@ def _op(op_code: int) -> RacpOpCode | int:
     return RacpOpCode(op_code) if op_code in _REQUEST_OP_CODES else op_code
 
 
-def decide(data: bytes, store: RecordStore, support: RacpSupport = RacpSupport()) -> Reply:
+def decide(data: bytes, store: RecordStore, support: RacpSupport = RacpSupport()) -> GlucoseReply:
     """The reply to the RACP value ``data`` (pure: the store is not changed)."""
     if not data or data[0] not in _REQUEST_OP_CODES:
         return _answer(data[0] if data else 0, Code.OP_CODE_NOT_SUPPORTED)
@@ -203,7 +217,30 @@ def decide(data: bytes, store: RecordStore, support: RacpSupport = RacpSupport()
         return Reply(request, request.response(Code.NO_RECORDS_FOUND))
     if op == RacpOpCode.DELETE_STORED_RECORDS:
         return Reply(request, request.response(Code.SUCCESS), delete=selected)
-    return Reply(request, request.response(Code.SUCCESS), records=selected)
+    return Reply(
+        request,
+        request.response(Code.SUCCESS),
+        records=selected,
+        not_completed=request.response(Code.PROCEDURE_NOT_COMPLETED),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RacpDialect(Generic[Response]):
+    """How a service words RACP: the reply to a written value, the bytes of a response, and
+    whether a response reports success."""
+
+    decide: Callable[[bytes, RecordStore, RacpSupport], Reply[Any, Response]]
+    encode: Callable[[Response], bytes]
+    succeeded: Callable[[Response], bool]
+
+
+def _succeeded(response: RecordAccessControlPoint) -> bool:
+    return isinstance(response, RacpResponseCode) and response.success
+
+
+RACP: Final = RacpDialect(decide, encode_record_access_control_point, _succeeded)
+"""RACP as the Glucose, CGM and Pulse Oximeter Services use it (:mod:`profiles.racp`)."""
 
 
 class RecordTransferError(Exception):
@@ -227,6 +264,7 @@ class RacpServer:
     indicate: Indicate
     emit: Emit
     support: RacpSupport = field(default_factory=RacpSupport)
+    dialect: RacpDialect[Any] = RACP
     is_subscribed: Callable[[], bool] = lambda: True
     before_report: Callable[[RacpRequest], bool] | None = None
     """Called before a report starts; returning False drops the request silently (a device that
@@ -255,7 +293,7 @@ class RacpServer:
                 bluez.ERROR_FAILED,
                 f"0x{ATT_CCCD_IMPROPERLY_CONFIGURED:02X}: RACP indications are not enabled",
             )
-        reply = decide(value, self.store, self.support)
+        reply = self.dialect.decide(value, self.store, self.support)
         self.emit(
             {
                 "event": "racp-request",
@@ -291,8 +329,8 @@ class RacpServer:
         for task in list(self._tasks):
             task.cancel()
 
-    async def _respond(self, response: RecordAccessControlPoint) -> None:
-        value = encode_record_access_control_point(response)
+    async def _respond(self, response: object) -> None:
+        value = self.dialect.encode(response)
         try:
             await self.indicate(value)
         except (ConnectionError, TimeoutError) as e:
@@ -300,10 +338,10 @@ class RacpServer:
             return
         self.emit({"event": "racp-response", "value": value.hex(), "response": repr(response)})
 
-    async def _run(self, reply: Reply) -> None:
+    async def _run(self, reply: Reply[Any, Any]) -> None:
         request = reply.request
         if (
-            request is not None
+            isinstance(request, RacpRequest)
             and request.op_code == RacpOpCode.REPORT_STORED_RECORDS
             and self.before_report is not None
             and not self.before_report(request)
@@ -319,9 +357,9 @@ class RacpServer:
             return
         except RecordTransferError as e:
             self.emit({"event": "transfer-failed", "count": sent, "error": str(e)})
-            assert reply.request is not None
+            assert reply.not_completed is not None
             self._end()
-            await self._respond(reply.request.response(Code.PROCEDURE_NOT_COMPLETED))
+            await self._respond(reply.not_completed)
             return
         except asyncio.CancelledError:
             self.emit({"event": "transfer-stopped", "count": sent})
@@ -338,9 +376,9 @@ class RacpServer:
         if reply.records and self.after_report is not None:
             await self.after_report()
 
-    async def _abort(self, reply: Reply) -> None:
+    async def _abort(self, reply: Reply[Any, Any]) -> None:
         running = self._procedure
-        succeeds = isinstance(reply.response, RacpResponseCode) and reply.response.success
+        succeeds = self.dialect.succeeded(reply.response)
         if succeeds and running is not None and not running.done():
             running.cancel()
             with contextlib.suppress(asyncio.CancelledError):

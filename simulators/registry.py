@@ -73,7 +73,18 @@ def _entries() -> tuple[SimulatorEntry, ...]:
     return tuple(entries)
 
 
-SIMULATORS: Final = _entries()
+BEFORE_THEIR_DEVICE_TYPE: Final = (
+    SimulatorEntry(
+        "generic-health-sensor",
+        "simulators.ghs",
+        "generic health sensor (0x1840), spot-check or waveform; the gateway does not serve it yet",
+        ("ghs",),
+    ),
+)
+"""Simulators of services not yet declared as device types: the Generic Health Sensor's codecs,
+mapping and simulator are there, its gateway session and ``DEVICE_TYPE`` are not (issue 15)."""
+
+SIMULATORS: Final = _entries() + BEFORE_THEIR_DEVICE_TYPE
 BY_NAME: Final = {s.name: s for s in SIMULATORS}
 
 

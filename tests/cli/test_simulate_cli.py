@@ -21,8 +21,18 @@ EXPECTED_NAMES = [
     "pulse-oximeter",
     "heart-rate",
     "continuous-glucose-monitoring",
+    "generic-health-sensor",
 ]
-SHORT_NAMES = ["bp", "glucose", "weight", "thermometer", "pulse-oximeter", "heart-rate", "cgm"]
+SHORT_NAMES = [
+    "bp",
+    "glucose",
+    "weight",
+    "thermometer",
+    "pulse-oximeter",
+    "heart-rate",
+    "cgm",
+    "ghs",
+]
 
 
 def test_list_names_every_device(capsys: pytest.CaptureFixture[str]) -> None:
