@@ -101,10 +101,13 @@ def _measurement(rng: random.Random, sequence: int, taken: dt.datetime) -> gl.Gl
         if rng.random() < 0.1
         else gl.SensorStatusAnnunciation(0)
     )
+    # A meter whose user moved its clock (+60 min: summer time) after its base time was set:
+    # the base time lags by the offset, and base time + offset is when the reading was taken.
+    offset = rng.choice((None, 0, 60))
     return gl.GlucoseMeasurement(
         sequence_number=sequence,
-        base_time=DateTime.from_datetime(taken),
-        time_offset_minutes=rng.choice((None, 0, 60)),
+        base_time=DateTime.from_datetime(taken - dt.timedelta(minutes=offset or 0)),
+        time_offset_minutes=offset,
         concentration=concentration,
         sensor_status=status if status or rng.random() < 0.5 else None,
         context_information_follows=False,
