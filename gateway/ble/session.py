@@ -132,6 +132,7 @@ class DeviceSession:
         self._link_lost_at: float | None = None
         self._needs_pairing = False
         self._connect_error: BaseException | None = None
+        self._ended_to_ask_again = False
         self._log = _log.bind(address=self.address)
         self._context = SessionContext(
             self.address, self.device_key, self.config, consumer, store, self.stats, now, self._log
@@ -161,6 +162,16 @@ class DeviceSession:
                 stable = await self._attempt(sighting)
                 if self._stopping.is_set():
                     break
+                if self._ended_to_ask_again:
+                    # The gateway ended a link that was up to ask for the stored records again:
+                    # the device is there, so its last sighting will do (BlueZ need not report
+                    # an unchanged device again). The backoff grows if this keeps failing.
+                    delay = backoff.next_delay()
+                    self._log.info("reconnect_backoff", delay=round(delay, 3))
+                    if await self._until_stopped(_sleep_true(delay)) is None:
+                        break
+                    newer_than = -float("inf")
+                    continue
                 if stable:
                     backoff.reset()
                     # The device must advertise again after it dropped the link.
@@ -203,6 +214,7 @@ class DeviceSession:
         """One connection; True when it counts as stable (resets the backoff)."""
         self._needs_pairing = False
         self._connect_error = None
+        self._ended_to_ask_again = False
         emit = self._context.emit
         if self.config.bonded_only:
             bonded = self.bond_check is not None and await self.bond_check(sighting)
@@ -328,6 +340,7 @@ class DeviceSession:
                     self._log.error("setup_failed", error=repr(setup.exception()))
                 if conn.retry_transfer and not disconnected.is_set():
                     self._log.info("transfer_retry_on_reconnect")
+                    self._ended_to_ask_again = True
                 elif not disconnected.is_set() and not self._stopping.is_set():
                     await asyncio.wait((ended, stopping), return_when=asyncio.FIRST_COMPLETED)
             finally:

@@ -58,13 +58,17 @@ async def run_session(session: DeviceSession, body: Callable[[], Awaitable[None]
 
 
 def run_transfers(
-    connector: Connector, sink: Collector, store: HighWaterStore, transfers: int = 1
+    connector: Connector,
+    sink: Collector,
+    store: HighWaterStore,
+    transfers: int = 1,
+    config: SessionConfig = CONFIG,
 ) -> DeviceSession:
-    """Run a session against ``connector``'s device until ``transfers`` record transfers
-    have ended; returns the stopped session."""
+    """Run a session against ``connector``'s device (which advertises once, at the start)
+    until ``transfers`` record transfers have ended; returns the stopped session."""
 
     async def scenario() -> DeviceSession:
-        session = DeviceSession(ADDRESS, FakeSource(ADDRESS), connector, sink, store, CONFIG)
+        session = DeviceSession(ADDRESS, FakeSource(ADDRESS), connector, sink, store, config)
 
         async def body() -> None:
             await until(lambda: len(sink.of(RecordTransferEvent)) == transfers)

@@ -91,6 +91,23 @@ def test_failed_transfer_on_a_link_that_stays_up_is_asked_again_on_a_new_connect
     assert session.stats.connections == 2
 
 
+def test_a_transfer_asked_again_needs_no_new_advertisement() -> None:
+    # The same, on a connection that lasted long enough to count as stable: the gateway ended a
+    # link that was up, so the device is there. BlueZ need not report an unchanged device again,
+    # and twenty meters waited for the scanner's watchdog (CI, 2026-12-05).
+    meter = FakeGlucoseMeter([0, 1, 2], failed_racp_writes=1)
+    store = MemoryHighWaterStore()
+    sink = Collector()
+    every_connection_stable = dataclasses.replace(CONFIG, stable_after=0)
+
+    session = run_transfers(
+        FakeConnector(meter.link), sink, store, transfers=2, config=every_connection_stable
+    )
+    assert [t.outcome for t in sink.of(RecordTransferEvent)] == ["failed", "complete"]
+    assert store.marks == {ADDRESS: 3}
+    assert session.stats.connections == 2
+
+
 def test_consumer_failure_keeps_the_mark() -> None:
     meter = FakeGlucoseMeter([10, 11, 12])
     store = MemoryHighWaterStore({ADDRESS: 10})
