@@ -60,6 +60,9 @@ class Connection:
     # Set when the stored-records transfer failed while the link stayed up: the connection
     # then ends, so the reconnect loop (with its backoff) asks for the records again.
     retry_transfer: bool = False
+    # (characteristic, sequence number, bytes) of the records delivered on this connection: the
+    # same record again is an echo (a stale notification session), never a new reading.
+    delivered_records: set[tuple[int, int, bytes]] = field(default_factory=set)
 
     async def drained(self) -> None:
         """Wait until the value worker has handled everything queued so far (or the link

@@ -55,3 +55,4 @@ class SessionStats:
     records_fetched: int = 0
     clock_writes: int = 0
     incomplete_measurements: int = 0
+    echoes_dropped: int = 0

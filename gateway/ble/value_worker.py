@@ -114,6 +114,16 @@ class ValueWorker:
             return
         records = route.records
         sequence = records.key_of(decoded) if records is not None else None
+        if sequence is not None:
+            key = (uuid16, sequence, raw)
+            if key in conn.delivered_records:
+                # A record never comes twice in one connection: this is an echo (BlueZ kept an
+                # earlier connection's notification session), and delivering it would
+                # duplicate the reading.
+                ctx.stats.echoes_dropped += 1
+                ctx.log.warning("echo_dropped", uuid=f"0x{uuid16:04X}", sequence=sequence)
+                return
+            conn.delivered_records.add(key)
         fetch = conn.fetch
         stored = records is not None and fetch is not None and not fetch.done
         if stored and fetch is not None and not fetch.on_record(sequence):

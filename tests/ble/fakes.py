@@ -51,6 +51,9 @@ class FakeLink:
         self.subscribers: dict[int, NotificationHandler] = {}
         self.on_disconnect: Callable[[], None] = lambda: None
         self.connected = True
+        # How many times each notification reaches the handler (2: a stale notification
+        # session of an earlier connection doubles every value, docs/real-bluez.md).
+        self.echoes = 1
 
     extra_characteristics: tuple[int, ...] = ()
 
@@ -84,7 +87,8 @@ class FakeLink:
             raise LinkError("not connected")
 
     def notify(self, uuid16: int, data: bytes) -> None:
-        self.subscribers[uuid16](data)
+        for _ in range(self.echoes):
+            self.subscribers[uuid16](data)
 
     def drop(self) -> None:
         """The device disconnects."""

@@ -108,6 +108,24 @@ def test_a_transfer_asked_again_needs_no_new_advertisement() -> None:
     assert session.stats.connections == 2
 
 
+def test_a_record_that_arrives_twice_on_one_connection_is_delivered_once() -> None:
+    # Twenty meters on a loaded machine: after several half-set-up connections, a meter's
+    # records reached the session twice each (CI, 2026-12-05).
+    meter = FakeGlucoseMeter([0, 1, 2])
+    store = MemoryHighWaterStore()
+    sink = Collector()
+
+    def echoing_link() -> FakeLink:
+        link = meter.link()
+        link.echoes = 2
+        return link
+
+    session = run_transfers(FakeConnector(echoing_link), sink, store)
+    assert [m.sequence_number for m in sink.measurements()] == [0, 1, 2]
+    assert session.stats.echoes_dropped == 3
+    assert store.marks == {ADDRESS: 3}
+
+
 def test_consumer_failure_keeps_the_mark() -> None:
     meter = FakeGlucoseMeter([10, 11, 12])
     store = MemoryHighWaterStore({ADDRESS: 10})
