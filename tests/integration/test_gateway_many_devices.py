@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from gateway.ble.highwater import MemoryHighWaterStore
+from gateway.ble.session_config import SessionConfig
 from profiles import glucose as gl
 from simulators.runner import SimulatorProcess
 from simulators.testbus import TestBus
@@ -85,7 +86,17 @@ def test_twenty_meters_on_two_gateway_adapters(meters: list[SimulatorProcess]) -
         return {t.address for t in gw.sink.transfers() if t.outcome == "complete"}
 
     async def scenario() -> Gateway:
-        gw = Gateway(names, adapters=GATEWAY_ADAPTERS, store=store, timeout=TIMEOUT, pinned=pinned)
+        # The daemon's own step timeouts, not the one-device tests' short ones: twenty meters
+        # set up at once on two cores keep a user-space BlueZ busy for more than 5 s per step,
+        # and steps that time out are sent again on top of the ones still queued.
+        gw = Gateway(
+            names,
+            adapters=GATEWAY_ADAPTERS,
+            store=store,
+            config=SessionConfig(),
+            timeout=TIMEOUT,
+            pinned=pinned,
+        )
         async with gw:
             # A transfer that timed out under load ends its connection and is asked again on
             # the next one: wait for every meter's complete transfer.
