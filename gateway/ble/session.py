@@ -4,8 +4,9 @@ few seconds when the adapter is out of connection slots; long after a failed pai
 
 Per connection, in order (the connection's state: :mod:`~gateway.ble.connection`):
 
-1. connect through the :class:`~gateway.ble.link.Connector` (bleak-retry-connector), bounded by
-   ``connect_timeout``;
+1. take one of the adapter's set-up slots (:mod:`~gateway.ble.setup_slots`, shared by the
+   gateway's sessions; held until step 4 is over), then connect through the
+   :class:`~gateway.ble.link.Connector` (bleak-retry-connector), bounded by ``connect_timeout``;
 2. read Device Information (strings, System ID, Regulatory Certification Data List, PnP ID)
    and match :mod:`~gateway.ble.quirks`; read Battery Level; read Current Time against the
    gateway clock and set it when the :class:`ClockPolicy` (and the quirks) allow
@@ -67,6 +68,7 @@ from gateway.ble.profile_table import PROFILES
 from gateway.ble.record_transfer import RecordTransfer
 from gateway.ble.session_config import SessionConfig, SessionStats
 from gateway.ble.session_context import SessionContext
+from gateway.ble.setup_slots import SetupSlot, SetupSlots
 from gateway.ble.value_worker import ValueWorker
 from profiles.errors import DecodeError
 from profiles.registry_types import AnyCharacteristic
@@ -115,6 +117,7 @@ class DeviceSession:
         *,
         quirk_table: tuple[quirks.Quirk, ...] = quirks.QUIRKS,
         bond_check: BondCheck | None = None,
+        setup_slots: SetupSlots | None = None,
         now: Callable[[], dt.datetime] = _local_now,
     ) -> None:
         self.address = normalize_address(address)
@@ -125,6 +128,9 @@ class DeviceSession:
         self.config = config or SessionConfig()
         self.quirk_table = quirk_table
         self.bond_check = bond_check
+        self.setup_slots = setup_slots or SetupSlots()
+        """Shared by the sessions of one gateway: how many set-ups each adapter runs at once
+        (by default the session's own, which limits nothing)."""
         self.now = now
         self.stats = SessionStats()
         self.device_key = self.config.device_key or self.address
@@ -222,6 +228,28 @@ class DeviceSession:
                 self._log.warning("not_bonded", adapter=sighting.adapter)
                 await emit(SessionStateEvent(self.address, SessionState.FAILED, "not bonded"))
                 return False
+        slot = await self._setup_slot(sighting.adapter)
+        if slot is None:
+            return False
+        try:
+            return await self._connect_and_serve(sighting, slot)
+        finally:
+            slot.release()
+
+    async def _setup_slot(self, adapter: str) -> SetupSlot | None:
+        """One of the adapter's set-up slots (:mod:`~gateway.ble.setup_slots`); None when
+        :meth:`stop` came first."""
+        waited_from = time.monotonic()
+        slot = await self._until_stopped(self.setup_slots.acquire(adapter))
+        waited = time.monotonic() - waited_from
+        if slot is not None and waited >= 1.0:
+            self._log.info("setup_slot_waited", adapter=adapter, waited_s=round(waited, 1))
+        return slot
+
+    async def _connect_and_serve(self, sighting: Sighting, slot: SetupSlot) -> bool:
+        """Connect, set up (holding ``slot`` until the set-up is over) and serve until the link
+        ends; True when the connection counts as stable."""
+        emit = self._context.emit
         await emit(
             SessionStateEvent(self.address, SessionState.CONNECTING, adapter=sighting.adapter)
         )
@@ -257,7 +285,7 @@ class DeviceSession:
         self.stats.connections += 1
         conn: Connection | None = None
         try:
-            conn = await self._connected(link, sighting, disconnected)
+            conn = await self._connected(link, sighting, disconnected, slot)
         finally:
             # Also after the device dropped the link: on real BlueZ the client's D-Bus
             # connection (bleak opens one per client) keeps its notification sessions, which
@@ -289,7 +317,7 @@ class DeviceSession:
     # --- one connection ---------------------------------------------------------------------
 
     async def _connected(
-        self, link: GattLink, sighting: Sighting, disconnected: asyncio.Event
+        self, link: GattLink, sighting: Sighting, disconnected: asyncio.Event, slot: SetupSlot
     ) -> Connection:
         timeout = self.config.step_timeout
         fact_failures: list[device_facts.FactFailure] = []
@@ -336,6 +364,7 @@ class DeviceSession:
             stopping = asyncio.ensure_future(self._stopping.wait())
             try:
                 await asyncio.wait((setup, ended, stopping), return_when=asyncio.FIRST_COMPLETED)
+                slot.release()
                 if setup.done() and not setup.cancelled() and setup.exception() is not None:
                     self._log.error("setup_failed", error=repr(setup.exception()))
                 if conn.retry_transfer and not disconnected.is_set():

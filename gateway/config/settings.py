@@ -252,6 +252,9 @@ class BleSection:
     """Seconds the device clock may be off before ``when-off`` sets it."""
     highwater_path: Path | None = setting(optional(file_path), None)
     """JSON file of stored-record marks; None: ``<state_dir>/highwater.json``."""
+    concurrent_setups: int = setting(integer(ge=1, le=32), 2)
+    """Connections each adapter sets up at once (connect, subscribe, fetch stored records);
+    more devices wait their turn instead of slowing every set-up down until steps time out."""
 
     def clock_policy(self) -> ClockPolicy:
         return ClockPolicy(ClockSync(self.clock_sync), dt.timedelta(seconds=self.clock_threshold))

@@ -30,6 +30,7 @@ from gateway.ble.highwater import HighWaterStore, JsonFileHighWaterStore
 from gateway.ble.link import BleakConnector, Connector
 from gateway.ble.scanner import HealthScanner
 from gateway.ble.session import DeviceSession, DeviceSource, SessionConfig
+from gateway.ble.setup_slots import SetupSlots
 from gateway.config.settings import GatewayConfig
 
 _log = structlog.get_logger("gateway.daemon.bluetooth")
@@ -60,6 +61,7 @@ class BleSettings:
     highwater_path: Path
     pair: bool
     passkey: int | None
+    concurrent_setups: int = 2
     shutdown_timeout: float = 40.0
 
     @classmethod
@@ -73,6 +75,7 @@ class BleSettings:
             highwater_path=config.highwater_path,
             pair=ble.pair or ble.pairing_passkey is not None,
             passkey=ble.pairing_passkey,
+            concurrent_setups=ble.concurrent_setups,
         )
 
 
@@ -103,6 +106,7 @@ class BleRuntime:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._scanner: Scanner | None = None
         self._connector: Connector | None = None
+        self._setup_slots: SetupSlots | None = None
 
     # --- bleak defaults ---------------------------------------------------------------------
     def _bleak_scanner(
@@ -147,6 +151,7 @@ class BleRuntime:
                 agent_started = True
             self._scanner = scanner
             self._connector = self._connector_factory(scanner)
+            self._setup_slots = SetupSlots(per_adapter=self.settings.concurrent_setups)
             await scanner.start()
             self.retry.reset()
             _log.info(
@@ -182,6 +187,7 @@ class BleRuntime:
             self.store,
             self.settings.session,
             bond_check=is_bonded if self.settings.session.bonded_only else None,
+            setup_slots=self._setup_slots,
         )
         self.sessions[address] = session
         task = asyncio.create_task(session.run(), name=f"ble-session-{address}")

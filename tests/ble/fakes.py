@@ -54,6 +54,8 @@ class FakeLink:
         # How many times each notification reaches the handler (2: a stale notification
         # session of an earlier connection doubles every value, docs/real-bluez.md).
         self.echoes = 1
+        # Seconds each read, write and subscription takes (a busy adapter).
+        self.step_delay = 0.0
 
     extra_characteristics: tuple[int, ...] = ()
 
@@ -66,21 +68,26 @@ class FakeLink:
         return self._characteristics
 
     async def read(self, uuid16: int) -> bytes:
-        self._check()
+        await self._step()
         return self.reads[uuid16]
 
     async def write(self, uuid16: int, data: bytes, *, response: bool = True) -> None:
-        self._check()
+        await self._step()
         self.writes.append((uuid16, data))
         if self.on_write is not None:
             self.on_write(self, uuid16, data)
 
     async def subscribe(self, uuid16: int, handler: NotificationHandler) -> None:
-        self._check()
+        await self._step()
         self.subscribers[uuid16] = handler
 
     async def disconnect(self) -> None:
         self.drop()
+
+    async def _step(self) -> None:
+        if self.step_delay:
+            await asyncio.sleep(self.step_delay)
+        self._check()
 
     def _check(self) -> None:
         if not self.connected:

@@ -20,6 +20,7 @@ from gateway.ble.highwater import HighWaterStore, MemoryHighWaterStore
 from gateway.ble.link import BleakConnector
 from gateway.ble.scanner import HealthScanner
 from gateway.ble.session import DeviceSession, SessionConfig
+from gateway.ble.setup_slots import SetupSlots
 
 TIMEOUT = 15.0
 CONFIG = SessionConfig(step_timeout=5.0, connect_timeout=20.0, racp_idle_timeout=5.0)
@@ -111,6 +112,7 @@ class Gateway:
         except BaseException:
             await scanner.stop()
             raise
+        slots = SetupSlots()  # as the daemon: one per gateway, its default limit
         for name, address in self._allowed().items():
             session = DeviceSession(
                 address,
@@ -119,6 +121,7 @@ class Gateway:
                 self.sink,
                 self.store,
                 self.config,
+                setup_slots=slots,
             )
             self.sessions[name] = session
             self._tasks.append(asyncio.create_task(session.run(), name=f"session-{name}"))

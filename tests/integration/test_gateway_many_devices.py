@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -98,9 +99,18 @@ def test_twenty_meters_on_two_gateway_adapters(meters: list[SimulatorProcess]) -
             pinned=pinned,
         )
         async with gw:
+            started = time.monotonic()
             # A transfer that timed out under load ends its connection and is asked again on
             # the next one: wait for every meter's complete transfer.
             await until(lambda: len(complete(gw)) == DEVICES, TIMEOUT)
+            served_in = time.monotonic() - started
+        stats = [s.stats for s in gw.sessions.values()]
+        print(
+            f"twenty meters served in {served_in:.1f} s: "
+            f"{sum(s.connections for s in stats)} connections, "
+            f"{sum(s.step_failures for s in stats)} failed GATT steps, "
+            f"{len(gw.sink.transfers()) - DEVICES} failed transfers"
+        )
         return gw
 
     gw = asyncio.run(scenario())
