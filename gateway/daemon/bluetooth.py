@@ -21,10 +21,10 @@ from typing import Protocol
 
 import structlog
 
+from gateway.backoff import Backoff
 from gateway.ble.adapters import list_adapters
 from gateway.ble.agent import PairingAgent, is_bonded
 from gateway.ble.allowlist import Allowlist, Decision
-from gateway.ble.backoff import Backoff
 from gateway.ble.events import DeviceSeenEvent, EventConsumer
 from gateway.ble.highwater import HighWaterStore, JsonFileHighWaterStore
 from gateway.ble.link import BleakConnector, Connector

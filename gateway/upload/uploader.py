@@ -36,6 +36,7 @@ from typing import Any, Final
 import httpx
 import structlog
 
+from gateway.backoff import Backoff
 from gateway.outbox import ItemState, Outbox, OutboxItem
 from gateway.upload.answer import (
     Accepted,
@@ -44,11 +45,11 @@ from gateway.upload.answer import (
     Rejected,
     RetryLater,
     outcome_of,
+    parse_retry_after,
     read_answer,
     summary,
 )
 from gateway.upload.auth import TokenError
-from gateway.upload.backoff import Backoff, parse_retry_after
 from gateway.upload.bundles import (
     PreparedBundle,
     PreparedEntry,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from gateway.ble.backoff import Backoff
+from gateway.backoff import Backoff
 from gateway.ble.events import BleEvent, MeasurementEvent, RecordTransferEvent
 from gateway.ble.highwater import HighWaterStore
 from gateway.ble.link import Connector

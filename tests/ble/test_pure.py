@@ -5,9 +5,9 @@ import random
 
 import pytest
 
+from gateway.backoff import Backoff
 from gateway.ble.adapter_choice import AdapterChooser
 from gateway.ble.allowlist import Advertisement, Allowlist, Decision, classify
-from gateway.ble.backoff import Backoff
 from gateway.ble.clock import ClockPolicy, ClockSync, current_time_value, device_offset, should_set
 from gateway.ble.link import Sighting
 from gateway.ble.uuids import full, short
@@ -89,7 +89,7 @@ def test_backoff_grows_caps_and_resets() -> None:
 
 
 def test_backoff_jitter_stays_within_bounds() -> None:
-    b = Backoff(initial=1, factor=2, maximum=8, jitter=0.5, rng=random.Random(1))
+    b = Backoff(initial=1, factor=2, maximum=8, jitter=0.5, random=random.Random(1).random)
     for expected in (1, 2, 4, 8, 8):
         assert expected * 0.5 <= b.next_delay() <= expected
 

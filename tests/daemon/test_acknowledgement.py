@@ -7,7 +7,7 @@ import asyncio
 import datetime as dt
 from collections.abc import Callable
 
-from gateway.ble.backoff import Backoff
+from gateway.backoff import Backoff
 from gateway.ble.highwater import MemoryHighWaterStore
 from gateway.ble.session import DeviceSession, SessionConfig
 from gateway.daemon.pipeline import Pipeline
