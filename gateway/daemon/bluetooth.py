@@ -31,6 +31,7 @@ from gateway.ble.link import BleakConnector, Connector
 from gateway.ble.scanner import HealthScanner
 from gateway.ble.session import DeviceSession, DeviceSource, SessionConfig
 from gateway.config.settings import GatewayConfig
+from gateway.waits import stopped_during
 
 _log = structlog.get_logger("gateway.daemon.bluetooth")
 
@@ -135,8 +136,7 @@ class BleRuntime:
                     hint="is bluetoothd running and the system D-Bus reachable?",
                     retry_in_s=round(delay, 1),
                 )
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), delay)
+                await stopped_during(stop, delay)
 
     async def _serve(self, adapters: list[str], stop: asyncio.Event) -> None:
         agent_started = False

@@ -62,6 +62,20 @@ async def until(predicate: Callable[[], bool], timeout: float = TIMEOUT) -> None
     await asyncio.wait_for(poll(), timeout)
 
 
+def serve(
+    name: str, done: Callable[[Sink], bool], config: SessionConfig = CONFIG
+) -> tuple[Sink, DeviceSession]:
+    """Serve the device advertising as ``name`` until ``done(sink)``: what the session emitted,
+    and the stopped session."""
+
+    async def main() -> tuple[Sink, DeviceSession]:
+        async with Gateway([name], config=config) as gw:
+            await until(lambda: done(gw.sink), gw.timeout)
+        return gw.sink, gw.sessions[name]
+
+    return asyncio.run(main())
+
+
 class Gateway:
     """``async with Gateway(["PHG-GLUCOSE"]) as gw:`` scans until every named device advertised,
     then serves each through its own DeviceSession until the block ends."""
