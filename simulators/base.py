@@ -23,7 +23,7 @@ import json
 import random
 import signal
 import sys
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final, TypeVar
 
@@ -205,6 +205,50 @@ class DeviceSimulator(abc.ABC):
     def on_subscribe(self, uuid: str) -> Callable[[bool], None]:
         def handler(subscribed: bool) -> None:
             self.emit({"event": "subscribed" if subscribed else "unsubscribed", "uuid": uuid})
+
+        return handler
+
+    def sends_records_on_subscribe(
+        self,
+        uuid: str,
+        records: list[T],
+        encode: Callable[[T], bytes],
+        prelude: Callable[[], Awaitable[None]] | None = None,
+    ) -> Callable[[bool], None]:
+        """The subscription handler of measurement ``uuid`` of a device that sends its stored
+        ``records`` when the central subscribes: ``prelude`` first (intermediate or malformed
+        values), then each record, dropped once sent unless ``--keep-records``. Then
+        ``transfer-complete`` and the device-initiated disconnect, or ``transfer-aborted`` when
+        the central went away or stopped confirming (the rest are kept for next time). A
+        subscription while a transfer is under way starts none."""
+        report = self.on_subscribe(uuid)
+        transferring = False
+
+        async def transfer() -> None:
+            nonlocal transferring
+            sent = 0
+            try:
+                if prelude is not None:
+                    await prelude()
+                for record in list(records):
+                    await self.send(uuid, encode(record))
+                    sent += 1
+            except (ConnectionError, TimeoutError) as e:
+                self.emit({"event": "transfer-aborted", "error": repr(e)})
+                return
+            finally:
+                if not self.options.keep_records:
+                    del records[:sent]
+                transferring = False
+            self.emit({"event": "transfer-complete", "count": sent})
+            await self.disconnect_after_transfer()
+
+        def handler(subscribed: bool) -> None:
+            nonlocal transferring
+            report(subscribed)
+            if subscribed and not transferring:
+                transferring = True
+                self.spawn(transfer())
 
         return handler
 
