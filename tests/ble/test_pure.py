@@ -7,6 +7,7 @@ import pytest
 
 from gateway.backoff import Backoff
 from gateway.ble.adapter_choice import AdapterChooser
+from gateway.ble.adapters import adapters_in
 from gateway.ble.allowlist import Advertisement, Allowlist, Decision, classify
 from gateway.ble.clock import ClockPolicy, ClockSync, current_time_value, device_offset, should_set
 from gateway.ble.link import Sighting
@@ -128,3 +129,17 @@ def test_dis_strings_and_system_id() -> None:
     info = DeviceInformation(system_id=bytes.fromhex("0102030405060708"))
     assert info.system_id_eui64 == "0807060504030201"
     assert DeviceInformation(system_id=b"\x01").system_id_eui64 is None
+
+
+def test_adapters_in_bluez_object_tree() -> None:
+    class Variant:
+        def __init__(self, value: object) -> None:
+            self.value = value
+
+    objects: dict[str, dict[str, dict[str, Variant]]] = {
+        "/org/bluez/hci1": {"org.bluez.Adapter1": {"Powered": Variant(False)}},
+        "/org/bluez/hci0": {"org.bluez.Adapter1": {}},
+        "/org/bluez/hci0/dev_AA_BB_CC_DD_EE_01": {"org.bluez.Device1": {}},
+        "/org/bluez/hci2": {"org.bluez.Adapter1": {"Powered": Variant(True)}},
+    }
+    assert adapters_in(objects) == [("hci0", None), ("hci1", False), ("hci2", True)]
