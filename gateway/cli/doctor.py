@@ -29,10 +29,10 @@ from dbus_fast import BusType, Message, MessageType
 from dbus_fast.aio import MessageBus
 
 from gateway.ble.adapters import adapters_in, managed_objects
+from gateway.cli.parsing import add_config_option, config_path
 from gateway.config import ConfigError, GatewayConfig, load_config
 from gateway.daemon.server import fhir_client
 
-DEFAULT_CONFIG: Final = "/etc/phg/gateway.toml"
 OK: Final = "ok"
 WARN: Final = "warn"
 FAIL: Final = "FAIL"
@@ -247,12 +247,7 @@ def register(subparsers: Any) -> None:
         help="check D-Bus, BlueZ, adapters, the FHIR server, the configuration and the clock",
         description="Check that this machine can run the gateway; each problem with its fix.",
     )
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=Path(os.environ.get("PHG_CONFIG", DEFAULT_CONFIG)),
-        help=f"configuration file (default: $PHG_CONFIG or {DEFAULT_CONFIG})",
-    )
+    add_config_option(parser, default=config_path())
     parser.set_defaults(run=run)
 
 
