@@ -28,9 +28,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Final, TypeVar
 
 from profiles import battery
+from profiles.racp import RECORD_ACCESS_CONTROL_POINT
 from simulators import bluez, common, dbus_fast_fix, options
 from simulators.agent import MODES, DeviceAgent
 from simulators.peripheral import INDICATE, NOTIFY, READ, WRITE, Peripheral, Service
+from simulators.racp_server import StoredRecord
 
 SECURITY_LEVELS = ("none", "encrypt", "encrypt-authenticated")
 
@@ -39,6 +41,7 @@ UNSET_CLOCK_START = dt.datetime(2000, 1, 1)
 """Where the clock of a device that was never set starts (many reset to 2000-01-01)."""
 EventSink = Callable[[Event], None]
 T = TypeVar("T")
+RACP: Final = RECORD_ACCESS_CONTROL_POINT.uuid
 
 
 def print_event(event: Event) -> None:
@@ -207,6 +210,19 @@ class DeviceSimulator(abc.ABC):
             self.emit({"event": "subscribed" if subscribed else "unsubscribed", "uuid": uuid})
 
         return handler
+
+    async def indicate_racp(self, value: bytes) -> None:
+        """A response on the Record Access Control Point (a :class:`RacpServer`'s indicate)."""
+        await self.send(RACP, value)
+
+    def racp_subscribed(self) -> bool:
+        """Whether the central subscribed to the Record Access Control Point."""
+        return self.peripheral is not None and self.peripheral.is_subscribed(RACP)
+
+    async def send_record_values(self, record: StoredRecord, _index: int) -> None:
+        """The values of a stored record, in order (a :class:`RacpServer`'s send_record)."""
+        for uuid, value in record.values:
+            await self.send(uuid, value)
 
     def sends_records_on_subscribe(
         self,

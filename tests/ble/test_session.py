@@ -37,7 +37,7 @@ from tests.ble.fakes import (
     FakeLink,
     FakeSource,
 )
-from tests.ble.harness import ADDRESS, CONFIG, Collector, run_transfers
+from tests.ble.harness import ADDRESS, CONFIG, Collector, run_transfers, transfer_again
 from tests.ble.harness import run_session as _run
 from tests.ble.harness import until as _until
 
@@ -57,9 +57,7 @@ def test_glucose_fetch_delivers_records_and_advances_mark_after_ack() -> None:
             assert store.marks == {ADDRESS: 5}
             # The device disconnects, stores two more records and advertises again.
             meter.sequences += [5, 6]
-            connector.links[-1].drop()
-            source.advertise()
-            await _until(lambda: len(sink.of(RecordTransferEvent)) == 2)
+            await transfer_again(connector, source, sink)
 
         await _run(session, body)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -46,12 +46,6 @@ REREAD_TIMEOUT = 20.0
 BODY_WEIGHT = f"{LOINC}|29463-7"
 BODY_TEMPERATURE = f"{LOINC}|8310-5"
 SPO2 = f"{LOINC}|2708-6"
-
-
-@pytest.fixture
-def bus() -> Iterator[TestBus]:
-    with TestBus(adapters=2) as test_bus:
-        yield test_bus
 
 
 def settled(log: LogCounter, readings: int) -> bool:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
-from types import TracebackType
 
 from gateway.ble.allowlist import Allowlist, Decision
 from gateway.ble.events import (
@@ -138,12 +137,7 @@ class Gateway:
             self._tasks.append(asyncio.create_task(session.run(), name=f"session-{name}"))
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         for session in self.sessions.values():
             session.stop()
         try:
