@@ -7,11 +7,14 @@ the characteristic name and byte offset, so decoders never see IndexError or str
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Final
+from typing import Final, TypeVar
 
 from profiles.errors import DecodeError, EncodeError
 from profiles.ieee11073 import MderNumber, decode_float, decode_sfloat
+
+T = TypeVar("T")
 
 ByteString = bytes | bytearray | memoryview
 
@@ -89,6 +92,15 @@ class Reader:
         """Fail when bytes are left over: an overlong value is an error, not padding."""
         if self.offset != len(self.data):
             raise self.error(f"overlong: {len(self.data) - self.offset} unexpected byte(s) at end")
+
+
+def read_whole(data: ByteString, characteristic: str, read: Callable[[Reader], T]) -> T:
+    """What ``read`` takes from a reader over all of ``data``; bytes left over are a
+    :class:`DecodeError`."""
+    r = Reader(data, characteristic)
+    value = read(r)
+    r.end()
+    return value
 
 
 def check_range(value: int, low: int, high: int, what: str) -> int:

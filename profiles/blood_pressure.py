@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from profiles import _bytes
-from profiles._bytes import ByteString, Reader
+from profiles._bytes import ByteString, Reader, read_whole
 from profiles.date_time import DateTime, date_time_bytes, read_date_time
 from profiles.ieee11073 import MderNumber, SpecialValue, sfloat_bytes
 from profiles.registry_types import Characteristic, DeviceType
@@ -219,10 +219,11 @@ _FEATURE_MASK: Final = 0x01FF
 
 
 def decode_blood_pressure_feature(data: ByteString) -> BloodPressureFeature:
-    r = Reader(data, BLOOD_PRESSURE_FEATURE.name)
-    value = BloodPressureFeature(r.u16("features") & _FEATURE_MASK)
-    r.end()
-    return value
+    return read_whole(
+        data,
+        BLOOD_PRESSURE_FEATURE.name,
+        lambda r: BloodPressureFeature(r.u16("features") & _FEATURE_MASK),
+    )
 
 
 def encode_blood_pressure_feature(value: BloodPressureFeature) -> bytes:

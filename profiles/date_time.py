@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from profiles import _bytes
-from profiles._bytes import ByteString, Reader
+from profiles._bytes import ByteString, Reader, read_whole
 from profiles.errors import EncodeError
 from profiles.registry_types import Characteristic
 
@@ -92,10 +92,7 @@ def date_time_bytes(value: DateTime) -> bytes:
 
 
 def decode_date_time(data: ByteString) -> DateTime:
-    r = Reader(data, DATE_TIME.name)
-    value = read_date_time(r)
-    r.end()
-    return value
+    return read_whole(data, DATE_TIME.name, read_date_time)
 
 
 def encode_date_time(value: DateTime) -> bytes:
@@ -129,10 +126,9 @@ def _read_day_of_week(r: Reader) -> DayOfWeek:
 
 
 def decode_day_date_time(data: ByteString) -> DayDateTime:
-    r = Reader(data, DAY_DATE_TIME.name)
-    value = DayDateTime(read_date_time(r), _read_day_of_week(r))
-    r.end()
-    return value
+    return read_whole(
+        data, DAY_DATE_TIME.name, lambda r: DayDateTime(read_date_time(r), _read_day_of_week(r))
+    )
 
 
 def encode_day_date_time(value: DayDateTime) -> bytes:
@@ -235,10 +231,11 @@ def read_dst_offset(r: Reader) -> DstOffset:
 
 
 def decode_local_time_information(data: ByteString) -> LocalTimeInformation:
-    r = Reader(data, LOCAL_TIME_INFORMATION.name)
-    value = LocalTimeInformation(read_time_zone(r), read_dst_offset(r))
-    r.end()
-    return value
+    return read_whole(
+        data,
+        LOCAL_TIME_INFORMATION.name,
+        lambda r: LocalTimeInformation(read_time_zone(r), read_dst_offset(r)),
+    )
 
 
 def encode_local_time_information(value: LocalTimeInformation) -> bytes:

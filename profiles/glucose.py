@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from profiles import _bytes
-from profiles._bytes import ByteString, Reader
+from profiles._bytes import ByteString, Reader, read_whole
 from profiles.date_time import DateTime, date_time_bytes, read_date_time
 from profiles.ieee11073 import MderNumber, sfloat_bytes
 from profiles.registry_types import Characteristic, DeviceType, StoredRecords
@@ -434,10 +434,9 @@ _FEATURE_MASK: Final = 0x07FF
 
 
 def decode_glucose_feature(data: ByteString) -> GlucoseFeature:
-    r = Reader(data, GLUCOSE_FEATURE.name)
-    value = GlucoseFeature(r.u16("features") & _FEATURE_MASK)
-    r.end()
-    return value
+    return read_whole(
+        data, GLUCOSE_FEATURE.name, lambda r: GlucoseFeature(r.u16("features") & _FEATURE_MASK)
+    )
 
 
 def encode_glucose_feature(value: GlucoseFeature) -> bytes:

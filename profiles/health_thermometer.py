@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from profiles import _bytes
-from profiles._bytes import ByteString, Reader
+from profiles._bytes import ByteString, Reader, read_whole
 from profiles.date_time import DateTime, date_time_bytes, read_date_time
 from profiles.ieee11073 import MderNumber, float_bytes
 from profiles.registry_types import Characteristic, DeviceType
@@ -158,9 +158,7 @@ class TemperatureTypeValue:
 
 
 def decode_temperature_type(data: ByteString) -> TemperatureTypeValue:
-    r = Reader(data, TEMPERATURE_TYPE.name)
-    raw = r.u8("temperature type")
-    r.end()
+    raw = read_whole(data, TEMPERATURE_TYPE.name, lambda r: r.u8("temperature type"))
     return TemperatureTypeValue(_TYPES.get(raw, raw))
 
 

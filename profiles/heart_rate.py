@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Final
 
 from profiles import _bytes
-from profiles._bytes import ByteString, Reader
+from profiles._bytes import ByteString, Reader, read_whole
 from profiles.errors import EncodeError
 from profiles.registry_types import Characteristic, DeviceType
 
@@ -155,9 +155,7 @@ class BodySensorLocationValue:
 
 
 def decode_body_sensor_location(data: ByteString) -> BodySensorLocationValue:
-    r = Reader(data, BODY_SENSOR_LOCATION.name)
-    raw = r.u8("body sensor location")
-    r.end()
+    raw = read_whole(data, BODY_SENSOR_LOCATION.name, lambda r: r.u8("body sensor location"))
     return BodySensorLocationValue(_LOCATIONS.get(raw, raw))
 
 

@@ -23,14 +23,16 @@ import json
 import random
 import signal
 import sys
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Final, TypeVar
 
 from profiles import battery
+from profiles.racp import RECORD_ACCESS_CONTROL_POINT
 from simulators import bluez, common, dbus_fast_fix, options
 from simulators.agent import MODES, DeviceAgent
 from simulators.peripheral import INDICATE, NOTIFY, READ, WRITE, Peripheral, Service
+from simulators.racp_server import StoredRecord
 
 SECURITY_LEVELS = ("none", "encrypt", "encrypt-authenticated")
 
@@ -39,6 +41,7 @@ UNSET_CLOCK_START = dt.datetime(2000, 1, 1)
 """Where the clock of a device that was never set starts (many reset to 2000-01-01)."""
 EventSink = Callable[[Event], None]
 T = TypeVar("T")
+RACP: Final = RECORD_ACCESS_CONTROL_POINT.uuid
 
 
 def print_event(event: Event) -> None:
@@ -208,6 +211,63 @@ class DeviceSimulator(abc.ABC):
 
         return handler
 
+    async def indicate_racp(self, value: bytes) -> None:
+        """A response on the Record Access Control Point (a :class:`RacpServer`'s indicate)."""
+        await self.send(RACP, value)
+
+    def racp_subscribed(self) -> bool:
+        """Whether the central subscribed to the Record Access Control Point."""
+        return self.peripheral is not None and self.peripheral.is_subscribed(RACP)
+
+    async def send_record_values(self, record: StoredRecord, _index: int) -> None:
+        """The values of a stored record, in order (a :class:`RacpServer`'s send_record)."""
+        for uuid, value in record.values:
+            await self.send(uuid, value)
+
+    def sends_records_on_subscribe(
+        self,
+        uuid: str,
+        records: list[T],
+        encode: Callable[[T], bytes],
+        prelude: Callable[[], Awaitable[None]] | None = None,
+    ) -> Callable[[bool], None]:
+        """The subscription handler of measurement ``uuid`` of a device that sends its stored
+        ``records`` when the central subscribes: ``prelude`` first (intermediate or malformed
+        values), then each record, dropped once sent unless ``--keep-records``. Then
+        ``transfer-complete`` and the device-initiated disconnect, or ``transfer-aborted`` when
+        the central went away or stopped confirming (the rest are kept for next time). A
+        subscription while a transfer is under way starts none."""
+        report = self.on_subscribe(uuid)
+        transferring = False
+
+        async def transfer() -> None:
+            nonlocal transferring
+            sent = 0
+            try:
+                if prelude is not None:
+                    await prelude()
+                for record in list(records):
+                    await self.send(uuid, encode(record))
+                    sent += 1
+            except (ConnectionError, TimeoutError) as e:
+                self.emit({"event": "transfer-aborted", "error": repr(e)})
+                return
+            finally:
+                if not self.options.keep_records:
+                    del records[:sent]
+                transferring = False
+            self.emit({"event": "transfer-complete", "count": sent})
+            await self.disconnect_after_transfer()
+
+        def handler(subscribed: bool) -> None:
+            nonlocal transferring
+            report(subscribed)
+            if subscribed and not transferring:
+                transferring = True
+                self.spawn(transfer())
+
+        return handler
+
     async def run(self, stop: asyncio.Event) -> None:
         """Register, print the ready event, serve until ``stop`` is set, unregister."""
         services = self.services()
@@ -279,21 +339,41 @@ def _true(properties: dict[str, Any], name: str) -> bool:
     return bool(value is not None and value.value)
 
 
+COMMON_DEFAULTS: Final = SimulatorOptions()
+"""The defaults of the common flags are those of :class:`SimulatorOptions`."""
+
+
+def _defaulted(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup,
+    flag: str,
+    default: object,
+    help: str,
+    **kwargs: Any,
+) -> None:
+    """A flag whose default (shown in its help) is the common options' own."""
+    parser.add_argument(flag, default=default, help=options.with_default(help, default), **kwargs)
+
+
 def argument_parser(cls: type[DeviceSimulator]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description=f"Simulated {cls.default_name} on the BlueZ D-Bus API (BlueZoo or bluetoothd)"
     )
-    parser.add_argument("--adapter", default="hci1", help="adapter to register on (hci1)")
+    defaults = COMMON_DEFAULTS
+    _defaulted(parser, "--adapter", defaults.adapter, "adapter to register on")
     parser.add_argument("--name", help=f"advertised local name ({cls.default_name})")
-    parser.add_argument("--seed", type=int, default=1, help="random seed for the records")
-    parser.add_argument("--records", type=int, default=3, help="stored records to send")
-    parser.add_argument(
-        "--clock-offset", type=float, default=0.0, help="device clock minus real time, seconds"
+    _defaulted(parser, "--seed", defaults.seed, "random seed for the records", type=int)
+    _defaulted(parser, "--records", defaults.records, "stored records to send", type=int)
+    _defaulted(
+        parser,
+        "--clock-offset",
+        defaults.clock_offset.total_seconds(),
+        "device clock minus real time, seconds",
+        type=float,
     )
     parser.add_argument(
         "--disconnect-after",
         type=float,
-        default=None,
+        default=defaults.disconnect_after,
         metavar="SECONDS",
         help="disconnect from the device side this long after the transfer",
     )
@@ -302,13 +382,13 @@ def argument_parser(cls: type[DeviceSimulator]) -> argparse.ArgumentParser:
         action="store_true",
         help="send the stored records on every connection (default: once)",
     )
-    parser.add_argument("--battery", type=int, default=90, help="battery level, percent")
+    _defaulted(parser, "--battery", defaults.battery_percent, "battery level, percent", type=int)
     parser.add_argument("--serial", help="serial number (default: from the seed)")
     security = parser.add_argument_group("security (real BlueZ; BlueZoo cannot pair)")
     security.add_argument(
         "--security",
         choices=SECURITY_LEVELS,
-        default="none",
+        default=defaults.security,
         help="measurements, RACP and Current Time need an encrypted (and authenticated) link",
     )
     security.add_argument(
@@ -340,7 +420,7 @@ def add_fault_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--malformed",
         type=int,
-        default=0,
+        default=COMMON_DEFAULTS.malformed,
         metavar="N",
         help="send N undecodable (truncated) measurement values before the records",
     )
@@ -350,7 +430,8 @@ def options_from_args(args: argparse.Namespace) -> SimulatorOptions:
     offset = dt.timedelta(seconds=args.clock_offset)
     if getattr(args, "clock_unset", False):
         offset = UNSET_CLOCK_START - dt.datetime.now().replace(microsecond=0)
-    if args.records < 0 or getattr(args, "malformed", 0) < 0:
+    malformed = getattr(args, "malformed", COMMON_DEFAULTS.malformed)  # with the fault flags
+    if args.records < 0 or malformed < 0:
         raise SystemExit("--records and --malformed must not be negative")
     return SimulatorOptions(
         adapter=args.adapter,
@@ -362,7 +443,7 @@ def options_from_args(args: argparse.Namespace) -> SimulatorOptions:
         keep_records=args.keep_records,
         battery_percent=args.battery,
         serial=args.serial,
-        malformed=getattr(args, "malformed", 0),
+        malformed=malformed,
         security=args.security,
         pairing=args.pairing,
         passkey=args.passkey,

@@ -98,7 +98,6 @@ class BloodPressureSimulator(DeviceSimulator):
         super().__init__(*args, **kwargs)
         self.records = generate_measurements(self.rng, self.options.records, self.clock.now())
         self.cuff_steps = self.device_options(BloodPressureOptions).cuff_steps
-        self._transferring = False
 
     def device_services(self) -> list[Service]:
         return [
@@ -108,7 +107,12 @@ class BloodPressureSimulator(DeviceSimulator):
                     Characteristic(
                         self.MEASUREMENT,
                         [INDICATE],
-                        on_subscribe=self._on_measurement_subscribe,
+                        on_subscribe=self.sends_records_on_subscribe(
+                            self.MEASUREMENT,
+                            self.records,
+                            bp.encode_blood_pressure_measurement,
+                            self._cuff_ramp,
+                        ),
                     ),
                     Characteristic(
                         self.CUFF_PRESSURE,
@@ -128,36 +132,12 @@ class BloodPressureSimulator(DeviceSimulator):
             "features": int(FEATURES),
         }
 
-    def _on_measurement_subscribe(self, subscribed: bool) -> None:
-        self.on_subscribe(self.MEASUREMENT)(subscribed)
-        if subscribed and not self._transferring:
-            self._transferring = True
-            self.spawn(self._transfer())
-
-    async def _transfer(self) -> None:
+    async def _cuff_ramp(self) -> None:
+        """The cuff pressure rising to the newest record's, if the central subscribed to it."""
         assert self.peripheral is not None
-        sent = 0
-        try:
-            if (
-                self.records
-                and self.cuff_steps
-                and self.peripheral.is_subscribed(self.CUFF_PRESSURE)
-            ):
-                for value in cuff_ramp(self.records[-1], self.cuff_steps):
-                    await self.send(self.CUFF_PRESSURE, value)
-            for measurement in list(self.records):
-                await self.send(self.MEASUREMENT, bp.encode_blood_pressure_measurement(measurement))
-                sent += 1
-        except (ConnectionError, TimeoutError) as e:
-            # The central went away or stopped confirming: keep the rest for next time.
-            self.emit({"event": "transfer-aborted", "error": repr(e)})
-            return
-        finally:
-            if not self.options.keep_records:
-                del self.records[:sent]
-            self._transferring = False
-        self.emit({"event": "transfer-complete", "count": sent})
-        await self.disconnect_after_transfer()
+        if self.records and self.cuff_steps and self.peripheral.is_subscribed(self.CUFF_PRESSURE):
+            for value in cuff_ramp(self.records[-1], self.cuff_steps):
+                await self.send(self.CUFF_PRESSURE, value)
 
 
 def run(argv: Sequence[str] | None = None) -> int:

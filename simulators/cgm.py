@@ -30,9 +30,8 @@ from typing import Any, ClassVar
 from profiles import cgm
 from profiles.date_time import DateTime, DstOffset
 from profiles.errors import DecodeError
-from profiles.racp import RECORD_ACCESS_CONTROL_POINT
 from simulators import bluez
-from simulators.base import DeviceSimulator, Event, main
+from simulators.base import RACP, DeviceSimulator, Event, main
 from simulators.options import option
 from simulators.peripheral import (
     INDICATE,
@@ -49,7 +48,6 @@ MEASUREMENT = cgm.CGM_MEASUREMENT.uuid
 FEATURE = cgm.CGM_FEATURE.uuid
 SESSION_START = cgm.CGM_SESSION_START_TIME.uuid
 SESSION_RUN = cgm.CGM_SESSION_RUN_TIME.uuid
-RACP = RECORD_ACCESS_CONTROL_POINT.uuid
 INTERVAL_MINUTES = 5
 RUN_TIME_HOURS = 24 * 14
 BASE_FEATURES = (
@@ -132,16 +130,13 @@ class CgmSimulator(DeviceSimulator):
         )
         self.racp = RacpServer(
             self.store,
-            self._send_record,
-            self._indicate,
+            self.send_record_values,
+            self.indicate_racp,
             self.emit,
             RacpSupport(),  # filter type 1 (time offset) only
-            is_subscribed=self._racp_subscribed,
+            is_subscribed=self.racp_subscribed,
         )
         self._live_running = False
-
-    def _racp_subscribed(self) -> bool:
-        return self.peripheral is not None and self.peripheral.is_subscribed(RACP)
 
     def device_services(self) -> list[Service]:
         return [
@@ -206,13 +201,6 @@ class CgmSimulator(DeviceSimulator):
         finally:
             self._live_running = False
         self.emit({"event": "live-complete", "count": sent})
-
-    async def _indicate(self, value: bytes) -> None:
-        await self.send(RACP, value)
-
-    async def _send_record(self, record: StoredRecord, _index: int) -> None:
-        for uuid, value in record.values:
-            await self.send(uuid, value)
 
 
 def run(argv: Sequence[str] | None = None) -> int:

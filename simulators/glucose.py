@@ -47,9 +47,9 @@ from typing import Any, ClassVar
 
 from profiles import glucose as gl
 from profiles.date_time import DateTime
-from profiles.racp import RECORD_ACCESS_CONTROL_POINT, RacpFilterType, RacpOperator, RacpRequest
+from profiles.racp import RacpFilterType, RacpOperator, RacpRequest
 from simulators import bluez
-from simulators.base import DeviceSimulator, Event, main
+from simulators.base import RACP, DeviceSimulator, Event, main
 from simulators.options import flag_name, option
 from simulators.peripheral import INDICATE, NOTIFY, READ, WRITE, Characteristic, Service
 from simulators.racp_server import (
@@ -80,7 +80,6 @@ SUPPORT = RacpSupport(
 MEASUREMENT = gl.GLUCOSE_MEASUREMENT.uuid
 CONTEXT = gl.GLUCOSE_MEASUREMENT_CONTEXT.uuid
 FEATURE = gl.GLUCOSE_FEATURE.uuid
-RACP = RECORD_ACCESS_CONTROL_POINT.uuid
 
 
 def _measurement(rng: random.Random, sequence: int, taken: dt.datetime) -> gl.GlucoseMeasurement:
@@ -241,10 +240,10 @@ class GlucoseMeterSimulator(DeviceSimulator):
         self.racp = RacpServer(
             self.store,
             self._send_record,
-            self._indicate,
+            self.indicate_racp,
             self.emit,
             SUPPORT,
-            is_subscribed=self._racp_subscribed,
+            is_subscribed=self.racp_subscribed,
             before_report=self._before_report,
             on_change=self._save,
             after_report=self.disconnect_after_transfer,
@@ -319,9 +318,6 @@ class GlucoseMeterSimulator(DeviceSimulator):
             "model": self.info.model,
         }
 
-    def _racp_subscribed(self) -> bool:
-        return self.peripheral is not None and self.peripheral.is_subscribed(RACP)
-
     def _on_racp_subscribe(self, subscribed: bool) -> None:
         self.on_subscribe(RACP)(subscribed)
         if not subscribed:
@@ -343,9 +339,6 @@ class GlucoseMeterSimulator(DeviceSimulator):
         assert self.peripheral is not None
         count = await self.peripheral.disconnect()
         self.emit({"event": "device-disconnect", "centrals": count, "reason": reason})
-
-    async def _indicate(self, value: bytes) -> None:
-        await self.send(RACP, value)
 
     async def _send_record(self, record: StoredRecord, index: int) -> None:
         if self.drop_after is not None and index == self.drop_after and self.drops_left > 0:

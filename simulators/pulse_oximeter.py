@@ -28,9 +28,9 @@ from typing import Any, ClassVar
 
 from profiles import pulse_oximeter as plx
 from profiles.date_time import DateTime
-from profiles.racp import RECORD_ACCESS_CONTROL_POINT, RacpOperator
+from profiles.racp import RacpOperator
 from simulators import bluez
-from simulators.base import DeviceSimulator, Event, main
+from simulators.base import RACP, DeviceSimulator, Event, main
 from simulators.options import option
 from simulators.peripheral import INDICATE, NOTIFY, READ, WRITE, Characteristic, Service
 from simulators.racp_server import RacpServer, RacpSupport, RecordStore, StoredRecord
@@ -38,7 +38,6 @@ from simulators.racp_server import RacpServer, RacpSupport, RecordStore, StoredR
 SPOT_CHECK = plx.PLX_SPOT_CHECK_MEASUREMENT.uuid
 CONTINUOUS = plx.PLX_CONTINUOUS_MEASUREMENT.uuid
 FEATURES_UUID = plx.PLX_FEATURES.uuid
-RACP = RECORD_ACCESS_CONTROL_POINT.uuid
 STORED_INTERVAL = dt.timedelta(hours=8)
 SUPPORT = RacpSupport(operators=frozenset((RacpOperator.ALL_RECORDS,)), filter_types=frozenset())
 
@@ -126,16 +125,13 @@ class PulseOximeterSimulator(DeviceSimulator):
         )
         self.racp = RacpServer(
             self.store,
-            self._send_record,
-            self._indicate,
+            self.send_record_values,
+            self.indicate_racp,
             self.emit,
             SUPPORT,
-            is_subscribed=self._racp_subscribed,
+            is_subscribed=self.racp_subscribed,
         )
         self._running: set[str] = set()
-
-    def _racp_subscribed(self) -> bool:
-        return self.peripheral is not None and self.peripheral.is_subscribed(RACP)
 
     def device_services(self) -> list[Service]:
         return [
@@ -187,13 +183,6 @@ class PulseOximeterSimulator(DeviceSimulator):
         finally:
             self._running.discard(uuid)
         self.emit({"event": "live-complete", "uuid": uuid, "count": sent})
-
-    async def _indicate(self, value: bytes) -> None:
-        await self.send(RACP, value)
-
-    async def _send_record(self, record: StoredRecord, _index: int) -> None:
-        for uuid, value in record.values:
-            await self.send(uuid, value)
 
 
 def run(argv: Sequence[str] | None = None) -> int:

@@ -102,7 +102,6 @@ class ThermometerSimulator(DeviceSimulator):
         unit = TemperatureUnit.FAHRENHEIT if own.fahrenheit else TemperatureUnit.CELSIUS
         self.records = generate_measurements(self.rng, self.options.records, self.clock.now(), unit)
         self.intermediate_steps = own.intermediate_steps
-        self._transferring = False
 
     def device_services(self) -> list[Service]:
         return [
@@ -110,7 +109,14 @@ class ThermometerSimulator(DeviceSimulator):
                 bluez.uuid16(hts.SERVICE_UUID16),
                 [
                     Characteristic(
-                        self.MEASUREMENT, [INDICATE], on_subscribe=self._on_measurement_subscribe
+                        self.MEASUREMENT,
+                        [INDICATE],
+                        on_subscribe=self.sends_records_on_subscribe(
+                            self.MEASUREMENT,
+                            self.records,
+                            hts.encode_temperature_measurement,
+                            self._before_records,
+                        ),
                     ),
                     Characteristic(
                         self.TYPE,
@@ -132,39 +138,18 @@ class ThermometerSimulator(DeviceSimulator):
             "site": int(self.site),
         }
 
-    def _on_measurement_subscribe(self, subscribed: bool) -> None:
-        self.on_subscribe(self.MEASUREMENT)(subscribed)
-        if subscribed and not self._transferring:
-            self._transferring = True
-            self.spawn(self._transfer())
-
-    async def _transfer(self) -> None:
+    async def _before_records(self) -> None:
+        """The malformed values asked for, then the intermediate readings rising to the newest
+        record's, if the central subscribed to them."""
         assert self.peripheral is not None
-        sent = 0
-        try:
-            if self.records:
-                await self.send_malformed(
-                    self.MEASUREMENT, hts.encode_temperature_measurement(self.records[0])
-                )
-            if (
-                self.records
-                and self.intermediate_steps
-                and self.peripheral.is_subscribed(self.INTERMEDIATE)
-            ):
-                for reading in rising_readings(self.records[-1], self.intermediate_steps):
-                    await self.send(self.INTERMEDIATE, hts.encode_intermediate_temperature(reading))
-            for measurement in list(self.records):
-                await self.send(self.MEASUREMENT, hts.encode_temperature_measurement(measurement))
-                sent += 1
-        except (ConnectionError, TimeoutError) as e:
-            self.emit({"event": "transfer-aborted", "error": repr(e)})
+        if not self.records:
             return
-        finally:
-            if not self.options.keep_records:
-                del self.records[:sent]
-            self._transferring = False
-        self.emit({"event": "transfer-complete", "count": sent})
-        await self.disconnect_after_transfer()
+        await self.send_malformed(
+            self.MEASUREMENT, hts.encode_temperature_measurement(self.records[0])
+        )
+        if self.intermediate_steps and self.peripheral.is_subscribed(self.INTERMEDIATE):
+            for reading in rising_readings(self.records[-1], self.intermediate_steps):
+                await self.send(self.INTERMEDIATE, hts.encode_intermediate_temperature(reading))
 
 
 def run(argv: Sequence[str] | None = None) -> int:

@@ -7,9 +7,9 @@ Small modules, each doing one thing:
 - :mod:`.scanner`: scan on one or more adapters, report health devices, pick an adapter per device;
 - :mod:`.link`: the tiny GATT client interface the session uses, its bleak implementation, and
   its failures by kind (not found, out of connection slots, authentication, aborted);
-- :mod:`.session`: the connection loop: connect, read device facts, subscribe, reconnect with
-  :mod:`.backoff`; its settings and counters in :mod:`.session_config`, what its parts share in
-  :mod:`.session_context`, one connection's state in :mod:`.connection`;
+- :mod:`.session`: the connection loop: connect, read device facts, subscribe, reconnect after
+  a :mod:`gateway.backoff`; its settings and counters in :mod:`.session_config`, what its parts
+  share in :mod:`.session_context`, one connection's state in :mod:`.connection`;
 - :mod:`.value_worker`: received values decoded in order and handed to the consumer;
   :mod:`.clock_writer`: setting the device clock (Current Time);
 - :mod:`.record_transfer`: the stored-records transfer of a connection, through

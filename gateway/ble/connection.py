@@ -17,6 +17,7 @@ from gateway.ble.profile_table import Decoder, ProfileSpec, StoredRecords
 from gateway.ble.racp_fetch import FetchOutcome, RacpFetch
 from gateway.ble.reassembly import PacketAssembler
 from gateway.ble.session_context import Logger
+from gateway.waits import first_of
 from profiles.registry_types import AnyCharacteristic
 
 STOP: Final = object()
@@ -69,13 +70,7 @@ class Connection:
         dropped)."""
         marker = asyncio.Event()
         self.queue.put_nowait(marker)
-        ended = asyncio.ensure_future(self.disconnected.wait())
-        waiter = asyncio.ensure_future(marker.wait())
-        try:
-            await asyncio.wait((ended, waiter), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            ended.cancel()
-            waiter.cancel()
+        await first_of(self.disconnected.wait(), marker.wait())
 
     async def save_mark(self, store: HighWaterStore, log: Logger) -> None:
         """Store the high-water mark the ledger allows now, if it advances."""

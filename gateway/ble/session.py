@@ -70,6 +70,7 @@ from gateway.ble.session_config import SessionConfig, SessionStats
 from gateway.ble.session_context import SessionContext
 from gateway.ble.setup_slots import SetupSlot, SetupSlots
 from gateway.ble.value_worker import ValueWorker
+from gateway.waits import stopped_during
 from profiles.errors import DecodeError
 from profiles.registry_types import AnyCharacteristic
 
@@ -172,9 +173,7 @@ class DeviceSession:
                     # The gateway ended a link that was up to ask for the stored records again:
                     # the device is there, so its last sighting will do (BlueZ need not report
                     # an unchanged device again). The backoff grows if this keeps failing.
-                    delay = backoff.next_delay()
-                    self._log.info("reconnect_backoff", delay=round(delay, 3))
-                    if await self._until_stopped(_sleep_true(delay)) is None:
+                    if await self._wait_backoff(backoff.next_delay()):
                         break
                     newer_than = -float("inf")
                     continue
@@ -183,13 +182,16 @@ class DeviceSession:
                     # The device must advertise again after it dropped the link.
                     newer_than = self._link_lost_at or time.monotonic()
                     continue
-                delay = self._retry_delay(backoff.next_delay())
-                self._log.info("reconnect_backoff", delay=round(delay, 3))
-                if await self._until_stopped(_sleep_true(delay)) is None:
+                if await self._wait_backoff(self._retry_delay(backoff.next_delay())):
                     break
                 newer_than = max(started, time.monotonic()) - self.config.fresh_sighting
         finally:
             await emit(SessionStateEvent(self.address, SessionState.STOPPED))
+
+    async def _wait_backoff(self, delay: float) -> bool:
+        """Wait ``delay`` seconds before the next attempt; True when :meth:`stop` came first."""
+        self._log.info("reconnect_backoff", delay=round(delay, 3))
+        return await stopped_during(self._stopping, delay)
 
     def _retry_delay(self, backoff_delay: float) -> float:
         """The wait before the next attempt after one that failed, by the kind of failure: long
@@ -438,8 +440,3 @@ class DeviceSession:
                     fetched=racp_specs[0].name,
                 )
             await self._transfer.run(conn, racp_specs[0], features)
-
-
-async def _sleep_true(delay: float) -> bool:
-    await asyncio.sleep(delay)
-    return True

@@ -5,8 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from gateway.ble.backoff import Backoff
+from gateway.backoff import Backoff
 from gateway.ble.clock import ClockPolicy
+
+
+def reconnect_backoff() -> Backoff:
+    """A session's reconnect delays: from half a second up to a minute."""
+    return Backoff(initial=0.5, maximum=60.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +23,7 @@ class SessionConfig:
     racp_idle_timeout: float = 15.0
     """A stored-record transfer ends with TIMEOUT after this long without any value."""
     clock: ClockPolicy = field(default_factory=ClockPolicy)
-    backoff: Callable[[], Backoff] = Backoff
+    backoff: Callable[[], Backoff] = reconnect_backoff
     stable_after: float = 10.0
     """A connection that lasted this long (or completed a transfer) resets the backoff."""
     fresh_sighting: float = 15.0

@@ -28,10 +28,11 @@ from typing import Any, Final
 from dbus_fast import BusType, Message, MessageType
 from dbus_fast.aio import MessageBus
 
+from gateway.ble.adapters import adapters_in, managed_objects
+from gateway.cli.parsing import add_config_option, config_path
 from gateway.config import ConfigError, GatewayConfig, load_config
 from gateway.daemon.server import fhir_client
 
-DEFAULT_CONFIG: Final = "/etc/phg/gateway.toml"
 OK: Final = "ok"
 WARN: Final = "warn"
 FAIL: Final = "FAIL"
@@ -69,27 +70,12 @@ async def system_bus_adapters() -> list[AdapterInfo] | None:
         )
         if owner is None or owner.message_type == MessageType.ERROR or not owner.body[0]:
             return None
-        reply = await bus.call(
-            Message(
-                destination="org.bluez",
-                path="/",
-                interface="org.freedesktop.DBus.ObjectManager",
-                member="GetManagedObjects",
-            )
-        )
+        reply = await bus.call(managed_objects())
     finally:
         bus.disconnect()
     if reply is None or reply.message_type == MessageType.ERROR:
         return None
-    adapters = []
-    for path, interfaces in reply.body[0].items():
-        adapter = interfaces.get("org.bluez.Adapter1")
-        if adapter is not None:
-            powered = adapter.get("Powered")
-            adapters.append(
-                AdapterInfo(str(path).rsplit("/", 1)[-1], bool(powered and powered.value))
-            )
-    return sorted(adapters, key=lambda a: a.name)
+    return [AdapterInfo(name, bool(powered)) for name, powered in adapters_in(reply.body[0])]
 
 
 async def fhir_capability(config: GatewayConfig) -> str:
@@ -261,12 +247,7 @@ def register(subparsers: Any) -> None:
         help="check D-Bus, BlueZ, adapters, the FHIR server, the configuration and the clock",
         description="Check that this machine can run the gateway; each problem with its fix.",
     )
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=Path(os.environ.get("PHG_CONFIG", DEFAULT_CONFIG)),
-        help=f"configuration file (default: $PHG_CONFIG or {DEFAULT_CONFIG})",
-    )
+    add_config_option(parser, default=config_path())
     parser.set_defaults(run=run)
 
 

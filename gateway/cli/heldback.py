@@ -18,12 +18,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sqlite3
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from gateway.cli.parsing import add_config_option, config_path
 from gateway.daemon import heldback
 from gateway.daemon.heldback import KeptRow
 
@@ -32,7 +31,6 @@ if TYPE_CHECKING:
 
 EXIT_NOTHING: Final = 1
 EXIT_BAD_INPUT: Final = 2
-DEFAULT_CONFIG: Final = "/etc/phg/gateway.toml"
 KINDS: Final = (
     "held-back",
     "discarded",
@@ -45,12 +43,7 @@ KINDS: Final = (
 
 def register(subparsers: Any) -> None:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--config",
-        type=Path,
-        default=argparse.SUPPRESS,
-        help=f"the gateway configuration (default: $PHG_CONFIG or {DEFAULT_CONFIG})",
-    )
+    add_config_option(common, "the gateway configuration", argparse.SUPPRESS)
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "heldback",
         parents=[common],
@@ -75,7 +68,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from gateway.config import load_config
 
-    path = getattr(args, "config", None) or Path(os.environ.get("PHG_CONFIG", DEFAULT_CONFIG))
+    path = config_path(getattr(args, "config", None))
     try:
         config = load_config(path)
     except Exception as exc:  # ConfigError and friends: the message is for the user

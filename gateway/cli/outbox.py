@@ -21,13 +21,13 @@ Exit status: 0 done, 1 nothing matched or confirmation missing, 2 bad input or n
 from __future__ import annotations
 
 import argparse
-import os
 import sqlite3
 import sys
 from pathlib import Path
 from typing import Any, Final
 
 from gateway import exact_json
+from gateway.cli.parsing import add_config_option, config_path
 from gateway.daemon.statelock import StateDirBusyError, StateLock
 from gateway.outbox import ItemState, OutboxError, OutboxItem, OutboxStore
 
@@ -35,7 +35,6 @@ EXIT_NOTHING: Final = 1
 EXIT_BAD_INPUT: Final = 2
 EXIT_BUSY: Final = 3
 WRITING: Final = frozenset({"retry", "purge"})
-DEFAULT_CONFIG: Final = "/etc/phg/gateway.toml"
 
 
 def register(subparsers: Any) -> None:
@@ -74,12 +73,7 @@ def register(subparsers: Any) -> None:
 
 def _where_options(parser: argparse.ArgumentParser, default: Any) -> None:
     parser.add_argument("--outbox", type=Path, default=default, help="the outbox SQLite file")
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=default,
-        help=f"take the outbox from this configuration (default: $PHG_CONFIG or {DEFAULT_CONFIG})",
-    )
+    add_config_option(parser, "take the outbox from this configuration", default)
 
 
 def _where(args: argparse.Namespace) -> tuple[Path, Path]:
@@ -90,7 +84,7 @@ def _where(args: argparse.Namespace) -> tuple[Path, Path]:
         return Path(args.outbox), Path(args.outbox).parent
     from gateway.config import load_config
 
-    config = load_config(args.config or Path(os.environ.get("PHG_CONFIG", DEFAULT_CONFIG)))
+    config = load_config(config_path(args.config))
     return config.outbox_path, config.gateway.state_dir
 
 

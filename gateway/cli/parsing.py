@@ -7,8 +7,29 @@ argparse's intermixed parsing wherever argparse allows it: not on a parser with 
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, Final
+
+DEFAULT_CONFIG: Final = "/etc/phg/gateway.toml"
+
+
+def config_path(given: Path | None = None) -> Path:
+    """The configuration file: ``given``, else ``$PHG_CONFIG``, else /etc/phg/gateway.toml."""
+    return given if given is not None else Path(os.environ.get("PHG_CONFIG", DEFAULT_CONFIG))
+
+
+def add_config_option(
+    parser: argparse.ArgumentParser, what: str = "configuration file", default: Any = None
+) -> None:
+    """``--config FILE``; ``default`` is what the option is when not given."""
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=default,
+        help=f"{what} (default: $PHG_CONFIG or {DEFAULT_CONFIG})",
+    )
 
 
 class CommandParser(argparse.ArgumentParser):

@@ -20,9 +20,9 @@ import errno
 import os
 import sqlite3
 import sys
-from pathlib import Path
 from typing import Any, Final
 
+from gateway.cli.parsing import add_config_option, config_path
 from gateway.config import ConfigError, GatewayConfig, load_config
 from gateway.daemon import logs
 from gateway.daemon.server import fhir_client
@@ -34,7 +34,6 @@ EXIT_FAILED: Final = 1
 EXIT_CONFIG: Final = 2
 EXIT_BUSY: Final = 3
 EXIT_STATE: Final = 4
-DEFAULT_CONFIG: Final = "/etc/phg/gateway.toml"
 
 
 def register(subparsers: Any) -> None:
@@ -47,12 +46,7 @@ def register(subparsers: Any) -> None:
             "or SIGINT. Settings: docs/daemon.md."
         ),
     )
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=Path(os.environ.get("PHG_CONFIG", DEFAULT_CONFIG)),
-        help=f"configuration file (default: $PHG_CONFIG or {DEFAULT_CONFIG})",
-    )
+    add_config_option(parser, default=config_path())
     parser.add_argument(
         "--check", action="store_true", help="validate the configuration and exit (0 if valid)"
     )

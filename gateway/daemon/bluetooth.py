@@ -21,10 +21,10 @@ from typing import Protocol
 
 import structlog
 
+from gateway.backoff import Backoff
 from gateway.ble.adapters import list_adapters
 from gateway.ble.agent import PairingAgent, is_bonded
 from gateway.ble.allowlist import Allowlist, Decision
-from gateway.ble.backoff import Backoff
 from gateway.ble.events import DeviceSeenEvent, EventConsumer
 from gateway.ble.highwater import HighWaterStore, JsonFileHighWaterStore
 from gateway.ble.link import BleakConnector, Connector
@@ -32,6 +32,7 @@ from gateway.ble.scanner import HealthScanner
 from gateway.ble.session import DeviceSession, DeviceSource, SessionConfig
 from gateway.ble.setup_slots import SetupSlots
 from gateway.config.settings import GatewayConfig
+from gateway.waits import stopped_during
 
 _log = structlog.get_logger("gateway.daemon.bluetooth")
 
@@ -139,8 +140,7 @@ class BleRuntime:
                     hint="is bluetoothd running and the system D-Bus reachable?",
                     retry_in_s=round(delay, 1),
                 )
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), delay)
+                await stopped_during(stop, delay)
 
     async def _serve(self, adapters: list[str], stop: asyncio.Event) -> None:
         agent_started = False

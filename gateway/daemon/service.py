@@ -45,6 +45,7 @@ from gateway.status.server import StatusServer
 from gateway.status.source import DaemonStatus
 from gateway.upload.client import FhirClient
 from gateway.upload.uploader import Uploader
+from gateway.waits import stopped_during
 
 _log = structlog.get_logger("gateway.daemon")
 
@@ -208,9 +209,7 @@ class Daemon:
                     error=str(error),
                     hint=f"free space there; the daemon retries every {self.disk_full_retry} s",
                 )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.disk_full_retry)
-            if stop.is_set():
+            if await stopped_during(stop, self.disk_full_retry):
                 return None
 
     def _signalled(self, signum: int) -> None:

@@ -68,35 +68,8 @@ class _Metric:
         raise NotImplementedError
 
 
-class Counter(_Metric):
-    """A value that only goes up (``_total`` is appended to the name when missing)."""
-
-    kind = "counter"
-
-    def __init__(self, name: str, help_text: str, labels: Sequence[str] = ()) -> None:
-        super().__init__(name if name.endswith("_total") else f"{name}_total", help_text, labels)
-        self._values: dict[LabelValues, float] = {}
-        if not labels:
-            self._values[()] = 0.0
-
-    def inc(self, amount: float = 1.0, *labels: str) -> None:
-        if amount < 0:
-            raise ValueError("a counter cannot go down")
-        key = self._key(labels)
-        self._values[key] = self._values.get(key, 0.0) + amount
-
-    def value(self, *labels: str) -> float:
-        return self._values.get(self._key(labels), 0.0)
-
-    def samples(self) -> list[str]:
-        return [
-            f"{self.name}{_labels(self.label_names, k)} {_number(v)}"
-            for k, v in sorted(self._values.items())
-        ]
-
-
-class Gauge(_Metric):
-    kind = "gauge"
+class _Valued(_Metric):
+    """A metric with one value per label set (0 until set, when it has no labels)."""
 
     def __init__(self, name: str, help_text: str, labels: Sequence[str] = ()) -> None:
         super().__init__(name, help_text, labels)
@@ -104,9 +77,6 @@ class Gauge(_Metric):
         if not labels:
             self._values[()] = 0.0
 
-    def set(self, value: float, *labels: str) -> None:
-        self._values[self._key(labels)] = float(value)
-
     def value(self, *labels: str) -> float:
         return self._values.get(self._key(labels), 0.0)
 
@@ -115,6 +85,28 @@ class Gauge(_Metric):
             f"{self.name}{_labels(self.label_names, k)} {_number(v)}"
             for k, v in sorted(self._values.items())
         ]
+
+
+class Counter(_Valued):
+    """A value that only goes up (``_total`` is appended to the name when missing)."""
+
+    kind = "counter"
+
+    def __init__(self, name: str, help_text: str, labels: Sequence[str] = ()) -> None:
+        super().__init__(name if name.endswith("_total") else f"{name}_total", help_text, labels)
+
+    def inc(self, amount: float = 1.0, *labels: str) -> None:
+        if amount < 0:
+            raise ValueError("a counter cannot go down")
+        key = self._key(labels)
+        self._values[key] = self._values.get(key, 0.0) + amount
+
+
+class Gauge(_Valued):
+    kind = "gauge"
+
+    def set(self, value: float, *labels: str) -> None:
+        self._values[self._key(labels)] = float(value)
 
 
 class Histogram(_Metric):

@@ -6,6 +6,7 @@
   Services (with :mod:`~gateway.upload.jws` for the signed client assertion);
 - :mod:`~gateway.upload.secrets`: secrets from the environment or files, never printed;
 - :mod:`~gateway.upload.bundles`: transaction Bundles from outbox items and the id cache;
-- :mod:`~gateway.upload.backoff`: retry delays (exponential, jitter, ``Retry-After``);
+- :mod:`~gateway.upload.answer`: what an answer proves (and its ``Retry-After``); the retry
+  delays are :mod:`gateway.backoff`'s;
 - :mod:`~gateway.upload.uploader`: the loop that drains the outbox.
 """

@@ -12,6 +12,8 @@ place: a *configuration* problem, retried and shown, never held against the read
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import enum
 from dataclasses import dataclass
 from typing import Any, Final
@@ -152,3 +154,20 @@ def summary(response: httpx.Response) -> str:
                 if text:
                     return f": {str(text)[:300]}"
     return ""
+
+
+def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date), or None."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    current = now if now is not None else dt.datetime.now(dt.UTC)
+    return max(0.0, (when - current).total_seconds())

@@ -30,12 +30,13 @@ unproven creates nothing twice.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Final
+from collections.abc import Callable, Sequence
+from typing import Final
 
 import httpx
 import structlog
 
+from gateway.backoff import Backoff
 from gateway.outbox import ItemState, Outbox, OutboxItem
 from gateway.upload.answer import (
     Accepted,
@@ -44,11 +45,11 @@ from gateway.upload.answer import (
     Rejected,
     RetryLater,
     outcome_of,
+    parse_retry_after,
     read_answer,
     summary,
 )
 from gateway.upload.auth import TokenError
-from gateway.upload.backoff import Backoff, parse_retry_after
 from gateway.upload.bundles import (
     PreparedBundle,
     PreparedEntry,
@@ -61,12 +62,12 @@ from gateway.upload.bundles import (
     take_items,
 )
 from gateway.upload.client import FhirClient, error_detail
+from gateway.waits import Sleep, first_of, stopped_during
 
 DEFAULT_MAX_ENTRIES: Final = 200
 
 _log = structlog.get_logger("gateway.upload")
 
-Sleep = Callable[[float], Awaitable[None]]
 ProblemListener = Callable[[Problem | None, str], None]
 
 
@@ -334,7 +335,7 @@ class Uploader:
             self.outbox.changed.clear()
             if (await self.outbox.counts())[ItemState.PENDING]:
                 continue
-            await _first(self.outbox.changed.wait(), stop.wait())
+            await first_of(self.outbox.changed.wait(), stop.wait())
 
     async def _round(self, stop: asyncio.Event | None = None) -> bool:
         """One round; True if there may be more to do."""
@@ -353,19 +354,9 @@ class Uploader:
             if stop is None:
                 await self._sleep(delay)
             else:
-                await _first(self._sleep(delay), stop.wait())
+                await stopped_during(stop, delay, self._sleep)
             return True
         if settled:
             self.backoff.reset()
             self._report(None)
         return settled > 0
-
-
-async def _first(*waits: Awaitable[Any]) -> None:
-    tasks = [asyncio.ensure_future(w) for w in waits]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)

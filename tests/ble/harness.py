@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from gateway.ble.backoff import Backoff
+from gateway.backoff import Backoff
 from gateway.ble.events import BleEvent, MeasurementEvent, RecordTransferEvent
 from gateway.ble.highwater import HighWaterStore
 from gateway.ble.link import Connector
 from gateway.ble.session import DeviceSession, SessionConfig
-from tests.ble.fakes import FakeSource
+from tests.ble.fakes import FakeConnector, FakeSource
 
 ADDRESS = "AA:BB:CC:DD:EE:01"
 CONFIG = SessionConfig(
@@ -46,6 +46,15 @@ async def until(predicate: Callable[[], bool], timeout: float = 3.0) -> None:
             await asyncio.sleep(0.005)
 
     await asyncio.wait_for(poll(), timeout)
+
+
+async def transfer_again(connector: FakeConnector, source: FakeSource, sink: Collector) -> None:
+    """The device drops the link and advertises again: wait until one more record transfer
+    has ended."""
+    ended = len(sink.of(RecordTransferEvent))
+    connector.links[-1].drop()
+    source.advertise()
+    await until(lambda: len(sink.of(RecordTransferEvent)) == ended + 1)
 
 
 async def run_session(session: DeviceSession, body: Callable[[], Awaitable[None]]) -> None:

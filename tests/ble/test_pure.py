@@ -5,9 +5,10 @@ import random
 
 import pytest
 
+from gateway.backoff import Backoff
 from gateway.ble.adapter_choice import AdapterChooser
+from gateway.ble.adapters import adapters_in
 from gateway.ble.allowlist import Advertisement, Allowlist, Decision, classify
-from gateway.ble.backoff import Backoff
 from gateway.ble.clock import ClockPolicy, ClockSync, current_time_value, device_offset, should_set
 from gateway.ble.link import Sighting
 from gateway.ble.uuids import full, short
@@ -89,7 +90,7 @@ def test_backoff_grows_caps_and_resets() -> None:
 
 
 def test_backoff_jitter_stays_within_bounds() -> None:
-    b = Backoff(initial=1, factor=2, maximum=8, jitter=0.5, rng=random.Random(1))
+    b = Backoff(initial=1, factor=2, maximum=8, jitter=0.5, random=random.Random(1).random)
     for expected in (1, 2, 4, 8, 8):
         assert expected * 0.5 <= b.next_delay() <= expected
 
@@ -128,3 +129,17 @@ def test_dis_strings_and_system_id() -> None:
     info = DeviceInformation(system_id=bytes.fromhex("0102030405060708"))
     assert info.system_id_eui64 == "0807060504030201"
     assert DeviceInformation(system_id=b"\x01").system_id_eui64 is None
+
+
+def test_adapters_in_bluez_object_tree() -> None:
+    class Variant:
+        def __init__(self, value: object) -> None:
+            self.value = value
+
+    objects: dict[str, dict[str, dict[str, Variant]]] = {
+        "/org/bluez/hci1": {"org.bluez.Adapter1": {"Powered": Variant(False)}},
+        "/org/bluez/hci0": {"org.bluez.Adapter1": {}},
+        "/org/bluez/hci0/dev_AA_BB_CC_DD_EE_01": {"org.bluez.Device1": {}},
+        "/org/bluez/hci2": {"org.bluez.Adapter1": {"Powered": Variant(True)}},
+    }
+    assert adapters_in(objects) == [("hci0", None), ("hci1", False), ("hci2", True)]

@@ -37,7 +37,7 @@ from tests.ble.fakes import (
     FakeLink,
     FakeSource,
 )
-from tests.ble.harness import ADDRESS, CONFIG, Collector, run_transfers
+from tests.ble.harness import ADDRESS, CONFIG, Collector, run_transfers, transfer_again
 from tests.ble.harness import run_session as _run
 from tests.ble.harness import until as _until
 
@@ -57,9 +57,7 @@ def test_glucose_fetch_delivers_records_and_advances_mark_after_ack() -> None:
             assert store.marks == {ADDRESS: 5}
             # The device disconnects, stores two more records and advertises again.
             meter.sequences += [5, 6]
-            connector.links[-1].drop()
-            source.advertise()
-            await _until(lambda: len(sink.of(RecordTransferEvent)) == 2)
+            await transfer_again(connector, source, sink)
 
         await _run(session, body)
 
@@ -130,19 +128,8 @@ def test_consumer_failure_keeps_the_mark() -> None:
     meter = FakeGlucoseMeter([10, 11, 12])
     store = MemoryHighWaterStore({ADDRESS: 10})
     sink = Collector(fail_on=lambda e: e.sequence_number == 11)
-
-    async def scenario() -> None:
-        session = DeviceSession(
-            ADDRESS, FakeSource(ADDRESS), FakeConnector(meter.link), sink, store, CONFIG
-        )
-
-        async def body() -> None:
-            await _until(lambda: len(sink.of(RecordTransferEvent)) == 1)
-
-        await _run(session, body)
-        assert session.stats.consumer_errors == 1
-
-    asyncio.run(scenario())
+    session = run_transfers(FakeConnector(meter.link), sink, store)
+    assert session.stats.consumer_errors == 1
     assert store.marks == {ADDRESS: 10}  # record 11 was not stored: fetch it again next time
 
 
@@ -150,18 +137,7 @@ def test_device_without_ge_support_gets_all_records_filtered() -> None:
     meter = FakeGlucoseMeter([0, 1, 2, 3], supports_ge=False)
     store = MemoryHighWaterStore({ADDRESS: 2})
     sink = Collector()
-
-    async def scenario() -> None:
-        session = DeviceSession(
-            ADDRESS, FakeSource(ADDRESS), FakeConnector(meter.link), sink, store, CONFIG
-        )
-
-        async def body() -> None:
-            await _until(lambda: len(sink.of(RecordTransferEvent)) == 1)
-
-        await _run(session, body)
-
-    asyncio.run(scenario())
+    run_transfers(FakeConnector(meter.link), sink, store)
     assert [m.sequence_number for m in sink.measurements()] == [2, 3]
     assert store.marks == {ADDRESS: 4}
 
@@ -174,18 +150,7 @@ def test_contour_quirk_avoids_all_records() -> None:
     )
     store = MemoryHighWaterStore()
     sink = Collector()
-
-    async def scenario() -> None:
-        session = DeviceSession(
-            ADDRESS, FakeSource(ADDRESS), FakeConnector(meter.link), sink, store, CONFIG
-        )
-
-        async def body() -> None:
-            await _until(lambda: len(sink.of(RecordTransferEvent)) == 1)
-
-        await _run(session, body)
-
-    asyncio.run(scenario())
+    run_transfers(FakeConnector(meter.link), sink, store)
     assert meter.requests[0].operator == RacpOperator.GREATER_THAN_OR_EQUAL_TO
     assert store.marks == {ADDRESS: 2}
 

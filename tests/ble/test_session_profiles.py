@@ -32,7 +32,8 @@ from profiles.health_thermometer import TemperatureType, TemperatureTypeValue
 from profiles.racp import RacpOperator
 from tests.ble.fake_record_devices import FakeRecordDevice, StoredRecord
 from tests.ble.fakes import FakeConnector, FakeLink, FakeSource
-from tests.ble.harness import ADDRESS, CONFIG, Collector, run_session, until
+from tests.ble.harness import ADDRESS, CONFIG, Collector, run_session, transfer_again, until
+from tests.ble.test_reassembly import FULL
 from tests.fhir.helpers import mapper, resources
 
 BP_MEASUREMENT = 0x2A35
@@ -229,19 +230,6 @@ BC_FEATURE = bc.BodyCompositionFeature(
     bc.BodyCompositionFeatureFlag.WEIGHT | bc.BodyCompositionFeatureFlag.MULTIPLE_USERS,
     mass_resolution=ws.MassResolution.KG_0_5_OR_LB_1,
 )
-FULL = bc.BodyCompositionMeasurement(
-    Decimal("20.5"),
-    user_id=1,
-    basal_metabolism=6000,
-    muscle_percentage=Decimal("40.0"),
-    muscle_mass=Decimal("30.5"),
-    fat_free_mass=Decimal("55.5"),
-    soft_lean_mass=Decimal("50.5"),
-    body_water_mass=Decimal("40.5"),
-    impedance=Decimal("500.0"),
-    weight=Decimal("70.5"),
-    height=Decimal("1.750"),
-)
 PACKETS = bc.encode_body_composition_packets(FULL)
 SINGLE = bc.encode_body_composition_measurement(
     bc.BodyCompositionMeasurement(Decimal("19.0"), weight=Decimal("70.0"))
@@ -354,9 +342,7 @@ def test_pulse_oximeter_fetches_all_stored_spot_checks_every_time_without_marks(
 
         async def body() -> None:
             await until(lambda: len(sink.of(RecordTransferEvent)) == 1)
-            connector.links[-1].drop()
-            source.advertise()
-            await until(lambda: len(sink.of(RecordTransferEvent)) == 2)
+            await transfer_again(connector, source, sink)
 
         await run_session(session, body)
 
@@ -427,17 +413,13 @@ def test_cgm_fetches_by_time_offset_per_sensor_session() -> None:
             await until(lambda: len(sink.measurements()) == 5)
             assert store.marks == {_key(first): 11}
             device.records.append(StoredRecord(15, _cgm_record(15)))
-            connector.links[-1].drop()
-            source.advertise()
-            await until(lambda: len(sink.of(RecordTransferEvent)) == 2)
+            await transfer_again(connector, source, sink)
             # A new sensor session: time offsets start again.
             device.reads[cgm.CGM_SESSION_START_TIME.uuid16] = cgm.encode_cgm_session_start_time(
                 second
             )
             device.records[:] = [StoredRecord(0, _cgm_record(0))]
-            connector.links[-1].drop()
-            source.advertise()
-            await until(lambda: len(sink.of(RecordTransferEvent)) == 3)
+            await transfer_again(connector, source, sink)
 
         await run_session(session, body)
 

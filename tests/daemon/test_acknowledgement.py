@@ -5,32 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
 
-from gateway.ble.backoff import Backoff
 from gateway.ble.highwater import MemoryHighWaterStore
-from gateway.ble.session import DeviceSession, SessionConfig
+from gateway.ble.session import DeviceSession
 from gateway.daemon.pipeline import Pipeline
 from tests.ble.fakes import FakeConnector, FakeGlucoseMeter, FakeSource, fixed_now
+from tests.ble.harness import ADDRESS, CONFIG, run_session, until
 from tests.daemon.fakes import PHG, FakeKept, FakeOutbox
-
-ADDRESS = "AA:BB:CC:DD:EE:01"
-CONFIG = SessionConfig(
-    step_timeout=1.0,
-    connect_timeout=1.0,
-    racp_idle_timeout=0.5,
-    backoff=lambda: Backoff(initial=0.01, maximum=0.02, jitter=0),
-    stable_after=60,
-    fresh_sighting=60,
-)
-
-
-async def _until(predicate: Callable[[], bool], timeout: float = 3.0) -> None:
-    async def poll() -> None:
-        while not predicate():
-            await asyncio.sleep(0.005)
-
-    await asyncio.wait_for(poll(), timeout)
 
 
 def test_mark_advances_only_after_the_records_are_stored() -> None:
@@ -41,8 +22,8 @@ def test_mark_advances_only_after_the_records_are_stored() -> None:
     async def scenario() -> None:
         # Glucose records go to the outbox once a glucose mapping exists, to the held-back
         # store ("unmapped") before: gate both.
-        outbox.gate = asyncio.Event()
-        kept.gate = asyncio.Event()
+        outbox.gate = outbox_gate = asyncio.Event()
+        kept.gate = kept_gate = asyncio.Event()
         pipeline = Pipeline(outbox, kept, PHG, dt.UTC, {})
         session = DeviceSession(
             ADDRESS,
@@ -53,17 +34,16 @@ def test_mark_advances_only_after_the_records_are_stored() -> None:
             CONFIG,
             now=fixed_now,
         )
-        task = asyncio.create_task(session.run())
-        try:
-            await _until(lambda: bool(meter.requests))
+
+        async def body() -> None:
+            await until(lambda: bool(meter.requests))
             await asyncio.sleep(0.2)  # the transfer is over; the first record waits for its commit
             assert store.marks == {}
-            outbox.gate.set()
-            kept.gate.set()
-            await _until(lambda: store.marks.get(ADDRESS) == 3)
-        finally:
-            session.stop()
-            await asyncio.wait_for(task, 3)
+            outbox_gate.set()
+            kept_gate.set()
+            await until(lambda: store.marks.get(ADDRESS) == 3)
+
+        await run_session(session, body)
         assert len(outbox.puts) + len(kept.kept) == 3
 
     asyncio.run(scenario())

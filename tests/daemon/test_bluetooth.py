@@ -7,8 +7,8 @@ import asyncio
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from gateway.backoff import Backoff
 from gateway.ble.allowlist import Advertisement, Allowlist, Decision
-from gateway.ble.backoff import Backoff
 from gateway.ble.events import BleEvent, DeviceSeenEvent
 from gateway.ble.highwater import MemoryHighWaterStore
 from gateway.ble.link import Sighting

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
+from gateway.backoff import Backoff
 from gateway.ble.events import MeasurementEvent
 from gateway.daemon.pipeline import Pipeline
 from gateway.fhir.patient import PatientBinding, PatientId
 from gateway.outbox import ItemState, Outbox
-from gateway.upload.backoff import Backoff
 from gateway.upload.client import FhirClient, ServerConfig
 from gateway.upload.uploader import Uploader
 from profiles.device_information import DeviceInformation, decode_regulatory_certification_data_list
@@ -110,7 +110,7 @@ def test_a_device_without_strings_is_accepted_by_the_server(
         try:
             bindings = {MAC: PatientBinding(PatientId("p"))}
             await Pipeline(outbox, FakeKept(), PHG, dt.UTC, bindings)(event)
-            await Uploader(outbox, client, backoff=Backoff(base=0.05, cap=0.5)).drain()
+            await Uploader(outbox, client, backoff=Backoff(initial=0.05, maximum=0.5)).drain()
             return await outbox.counts()
         finally:
             await client.aclose()

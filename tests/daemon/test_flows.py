@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -46,12 +46,6 @@ REREAD_TIMEOUT = 20.0
 BODY_WEIGHT = f"{LOINC}|29463-7"
 BODY_TEMPERATURE = f"{LOINC}|8310-5"
 SPO2 = f"{LOINC}|2708-6"
-
-
-@pytest.fixture
-def bus() -> Iterator[TestBus]:
-    with TestBus(adapters=2) as test_bus:
-        yield test_bus
 
 
 def settled(log: LogCounter, readings: int) -> bool:
@@ -101,47 +95,53 @@ def two_gateways(
     **binding: Any,
 ) -> None:
     """Gateway 1 until ``arrived()``, then ``check()``; gateway 2 with a fresh state directory
-    re-reads every record: the server holds the same resources afterwards (``check()`` again)."""
-    stored: list[int] = []
-    before: list[tuple[str, str | None]] = []
-    for run in runs:
-        config = write_config(
-            tmp_path / f"gateway-{run}.toml",
-            server.base_url,
-            sim.ready["address"],
-            state_dir=f"state-{run}",
-            **binding,
-        )
-        daemon = Daemon(config, bus.env())
-        try:
-            log = LogCounter(daemon)
+    re-reads every record: the server holds the same resources afterwards (``check()`` again).
+    The simulator is stopped at the end."""
+    try:
+        stored: list[int] = []
+        before: list[tuple[str, str | None]] = []
+        for run in runs:
+            config = write_config(
+                tmp_path / f"gateway-{run}.toml",
+                server.base_url,
+                sim.ready["address"],
+                state_dir=f"state-{run}",
+                **binding,
+            )
+            daemon = Daemon(config, bus.env())
+            try:
+                log = LogCounter(daemon)
+                if run == 1:
+                    until(arrived, TIMEOUT, "the readings on the server")
+                    until(functools.partial(settled, log, 1), TIMEOUT, "the outbox drained")
+                    stored.append(log.count("reading_stored"))
+                else:
+                    try:
+                        # Readings may be grouped differently the second time (a context that
+                        # overtook its measurement is stored with it): wait for the transfer and
+                        # the uploads; check() and the snapshot then compare what the server holds.
+                        until(
+                            functools.partial(reread_settled, log, stored[0]),
+                            REREAD_TIMEOUT,
+                            "all again",
+                        )
+                    except AssertionError as exc:
+                        counts = (log.count("reading_stored"), log.uploaded_items())
+                        raise AssertionError(
+                            f"{exc}: {counts} of {stored}\n{log.summary()}"
+                        ) from None
+                assert daemon.stop(signal.SIGTERM) == 0
+                assert log.problems() == []
+            finally:
+                if daemon.proc.poll() is None:
+                    daemon.proc.kill()
+            check()
+            assert duplicate_identifiers(search(server.base_url, "Observation")) == []
             if run == 1:
-                until(arrived, TIMEOUT, "the readings on the server")
-                until(functools.partial(settled, log, 1), TIMEOUT, "the outbox drained")
-                stored.append(log.count("reading_stored"))
-            else:
-                try:
-                    # Readings may be grouped differently the second time (a context that
-                    # overtook its measurement is stored with it): wait for the transfer and
-                    # the uploads; check() and the snapshot then compare what the server holds.
-                    until(
-                        functools.partial(reread_settled, log, stored[0]),
-                        REREAD_TIMEOUT,
-                        "all again",
-                    )
-                except AssertionError as exc:
-                    counts = (log.count("reading_stored"), log.uploaded_items())
-                    raise AssertionError(f"{exc}: {counts} of {stored}\n{log.summary()}") from None
-            assert daemon.stop(signal.SIGTERM) == 0
-            assert log.problems() == []
-        finally:
-            if daemon.proc.poll() is None:
-                daemon.proc.kill()
-        check()
-        assert duplicate_identifiers(search(server.base_url, "Observation")) == []
-        if run == 1:
-            before = snapshot(server)
-    assert snapshot(server) == before
+                before = snapshot(server)
+        assert snapshot(server) == before
+    finally:
+        sim.stop()
 
 
 def simulator(bus: TestBus, module: str, *args: str) -> SimulatorProcess:
@@ -177,12 +177,7 @@ def test_glucose_with_context(
     def check() -> None:
         assert expected.glucose_problems(observations(), want) == []
 
-    try:
-        two_gateways(
-            tmp_path, bus, server, sim, arrived, check, runs, default_patient="glucose-owner"
-        )
-    finally:
-        sim.stop()
+    two_gateways(tmp_path, bus, server, sim, arrived, check, runs, default_patient="glucose-owner")
 
 
 def test_weight_scale_users_land_under_their_patients(
@@ -212,18 +207,15 @@ def test_weight_scale_users_land_under_their_patients(
             assert weights_of(user) == sorted(sent)
         assert total(server.base_url, "Observation", code=BODY_WEIGHT) == 6
 
-    try:
-        two_gateways(
-            tmp_path,
-            bus,
-            server,
-            sim,
-            arrived,
-            check,
-            users={0: "scale-user-0", 1: "scale-user-1"},
-        )
-    finally:
-        sim.stop()
+    two_gateways(
+        tmp_path,
+        bus,
+        server,
+        sim,
+        arrived,
+        check,
+        users={0: "scale-user-0", 1: "scale-user-1"},
+    )
 
 
 def test_thermometer(
@@ -246,18 +238,15 @@ def test_thermometer(
         assert values(found()) == sorted(sent)
         assert total(server.base_url, "Patient") == 1
 
-    try:
-        two_gateways(
-            tmp_path,
-            bus,
-            server,
-            sim,
-            lambda: total(server.base_url, "Observation", code=BODY_TEMPERATURE) >= 3,
-            check,
-            default_patient="thermo-owner",
-        )
-    finally:
-        sim.stop()
+    two_gateways(
+        tmp_path,
+        bus,
+        server,
+        sim,
+        lambda: total(server.base_url, "Observation", code=BODY_TEMPERATURE) >= 3,
+        check,
+        default_patient="thermo-owner",
+    )
 
 
 def test_pulse_oximeter(
@@ -281,15 +270,12 @@ def test_pulse_oximeter(
             sent
         )
 
-    try:
-        two_gateways(
-            tmp_path,
-            bus,
-            server,
-            sim,
-            lambda: total(server.base_url, "Observation", code=SPO2) >= 4,
-            check,
-            default_patient="oximeter-owner",
-        )
-    finally:
-        sim.stop()
+    two_gateways(
+        tmp_path,
+        bus,
+        server,
+        sim,
+        lambda: total(server.base_url, "Observation", code=SPO2) >= 4,
+        check,
+        default_patient="oximeter-owner",
+    )

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from gateway.backoff import Backoff
 from gateway.ble.events import (
     ClockReading,
     ConnectionFacts,
@@ -27,7 +28,6 @@ from gateway.daemon.pipeline import Pipeline
 from gateway.fhir.mappers.glucose import REMEMBERED
 from gateway.fhir.patient import PatientBinding, PatientIdentifier
 from gateway.outbox import ItemState, Outbox
-from gateway.upload.backoff import Backoff
 from gateway.upload.client import FhirClient, ServerConfig
 from gateway.upload.uploader import Uploader
 from profiles import glucose as gl
@@ -108,7 +108,9 @@ async def upload(state: Path, base_url: str) -> dict[ItemState, int]:
     outbox = await Outbox.open(state / "outbox.sqlite")
     client = FhirClient(ServerConfig(base_url))
     try:
-        await Uploader(outbox, client, max_entries=200, backoff=Backoff(base=0.05, cap=0.5)).drain()
+        await Uploader(
+            outbox, client, max_entries=200, backoff=Backoff(initial=0.05, maximum=0.5)
+        ).drain()
         return await outbox.counts()
     finally:
         await client.aclose()

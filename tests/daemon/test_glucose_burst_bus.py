@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,12 +24,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 RECORDS = 400
 TIMEOUT = 240.0
 MEAL = "8417864"
-
-
-@pytest.fixture
-def bus() -> Iterator[TestBus]:
-    with TestBus(adapters=2) as test_bus:
-        yield test_bus
 
 
 def settled(log: LogCounter) -> bool:

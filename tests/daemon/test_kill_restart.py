@@ -31,7 +31,6 @@ import random
 import signal
 import sqlite3
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,12 +65,6 @@ FINISH_TIMEOUT = 120.0
 OUTAGE_RECORDS = 300
 FULL_DISK_RUNS = range(8, 12)  # the runs (0-based) during which the disk is full
 STATE_SIZE = "64m"
-
-
-@pytest.fixture
-def bus() -> Iterator[TestBus]:
-    with TestBus(adapters=2) as test_bus:
-        yield test_bus
 
 
 def glucose_on_server(base_url: str) -> int:

@@ -40,6 +40,18 @@ def loose_umask() -> Iterator[None]:
         os.umask(old)
 
 
+def _phg_run(config: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``phg run --config CONFIG`` in a process of its own, to its end."""
+    return subprocess.run(
+        [sys.executable, "-m", "gateway", "run", "--config", str(config)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def test_a_second_daemon_on_the_same_state_directory_refuses(
     tmp_path: Path, env: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -49,14 +61,7 @@ def test_a_second_daemon_on_the_same_state_directory_refuses(
     first = Daemon(config, env)
     try:
         first.wait_for("daemon_started")
-        second = subprocess.run(
-            [sys.executable, "-m", "gateway", "run", "--config", str(config)],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        second = _phg_run(config, env)
         assert second.returncode == 3
         assert second.stderr.splitlines() == [
             f"phg run: another phg process (pid {first.proc.pid}) is using the state directory "
@@ -116,14 +121,7 @@ def test_a_file_that_is_not_an_outbox_exits_4_and_is_left_alone(
     conn.close()
     before = other.read_bytes()
     config = write_config(tmp_path, f'[outbox]\npath = "{other}"\n')
-    done = subprocess.run(
-        [sys.executable, "-m", "gateway", "run", "--config", str(config)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = _phg_run(config, env)
     assert done.returncode == 4
     [line] = [x for x in done.stderr.splitlines() if not x.startswith("{")]
     assert line.startswith("phg run: cannot use the state directory ")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from gateway.backoff import Backoff
 from gateway.ble.events import DecodeFailureEvent, MeasurementEvent
 from gateway.cli import main
 from gateway.daemon import heldback
@@ -17,7 +18,6 @@ from gateway.daemon.heldback import HeldBackStore
 from gateway.daemon.pipeline import Pipeline
 from gateway.fhir.patient import PatientBinding
 from gateway.outbox import ItemState, Outbox, OutboxStore
-from gateway.upload.backoff import Backoff
 from gateway.upload.client import FhirClient, ServerConfig
 from gateway.upload.uploader import Uploader
 from profiles import blood_pressure as bp
@@ -82,7 +82,7 @@ async def upload(state: Path, base_url: str) -> None:
     outbox = await Outbox.open(state / "outbox.sqlite")
     client = FhirClient(ServerConfig(base_url))
     try:
-        await Uploader(outbox, client, backoff=Backoff(base=0.05, cap=0.5)).drain()
+        await Uploader(outbox, client, backoff=Backoff(initial=0.05, maximum=0.5)).drain()
     finally:
         await client.aclose()
         await outbox.close()

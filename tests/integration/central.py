@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from bleak import BleakClient, BleakScanner
@@ -32,6 +33,25 @@ async def find_device(name: str, service_uuid: str | None = None) -> BLEDevice:
 
 def client(device: BLEDevice, **kwargs: object) -> BleakClient:
     return BleakClient(device, bluez=BLUEZ, **kwargs)  # type: ignore[arg-type]
+
+
+class Values:
+    """Notification values of one characteristic; ``wait(n)`` until n arrived."""
+
+    def __init__(self) -> None:
+        self.values: list[bytes] = []
+        self._changed = asyncio.Event()
+
+    def __call__(self, _char: object, data: bytearray) -> None:
+        self.values.append(bytes(data))
+        self._changed.set()
+
+    async def wait(self, count: int) -> list[bytes]:
+        async with asyncio.timeout(STEP_TIMEOUT):
+            while len(self.values) < count:
+                self._changed.clear()
+                await self._changed.wait()
+        return self.values[:count]
 
 
 def newest_record_time(newest: DateTime | None, ready_time: str) -> dt.datetime:

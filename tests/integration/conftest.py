@@ -3,9 +3,11 @@ test module, simulator processes per test, and a BlueZoo log check after every t
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import shutil
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import pytest
 
@@ -23,20 +25,28 @@ def _missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def testbus() -> Iterator[TestBus]:
+@contextlib.contextmanager
+def checked_test_bus(adapters: int, **options: Any) -> Iterator[TestBus]:
+    """A test bus that must start, and whose BlueZoo log must be free of errors at the end (it
+    is kept for a look when it is not)."""
     missing = _missing()
     if missing:
         # scripts/test.sh installs both, so a missing piece is a broken set-up, not a reason to
         # skip: a skipped integration suite would hide a missing feature.
         pytest.fail(f"the BLE test bus cannot start: {missing}")
-    bus = TestBus(adapters=2, export_env=True)
+    bus = TestBus(adapters=adapters, export_env=True, **options)
     with bus:
         yield bus
     problems = bus.log_problems()
     if not problems:
         bus.cleanup()
     assert not problems, f"BlueZoo log {bus.log_path} has errors:\n{bus.log_text()}"
+
+
+@pytest.fixture(scope="module")
+def testbus() -> Iterator[TestBus]:
+    with checked_test_bus(2) as bus:
+        yield bus
 
 
 @pytest.fixture(autouse=True)

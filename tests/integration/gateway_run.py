@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
-from types import TracebackType
 
 from gateway.ble.allowlist import Allowlist, Decision
 from gateway.ble.events import (
@@ -61,6 +60,20 @@ async def until(predicate: Callable[[], bool], timeout: float = TIMEOUT) -> None
             await asyncio.sleep(0.02)
 
     await asyncio.wait_for(poll(), timeout)
+
+
+def serve(
+    name: str, done: Callable[[Sink], bool], config: SessionConfig = CONFIG
+) -> tuple[Sink, DeviceSession]:
+    """Serve the device advertising as ``name`` until ``done(sink)``: what the session emitted,
+    and the stopped session."""
+
+    async def main() -> tuple[Sink, DeviceSession]:
+        async with Gateway([name], config=config) as gw:
+            await until(lambda: done(gw.sink), gw.timeout)
+        return gw.sink, gw.sessions[name]
+
+    return asyncio.run(main())
 
 
 class Gateway:
@@ -127,12 +140,7 @@ class Gateway:
             self._tasks.append(asyncio.create_task(session.run(), name=f"session-{name}"))
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         for session in self.sessions.values():
             session.stop()
         try:

@@ -4,77 +4,22 @@ PHG's fixes). The test bus cannot show pairing, radio timing or RSSI (always 0).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import Awaitable, Callable
-
 import pytest
 
-from gateway.ble.allowlist import Allowlist, Decision
-from gateway.ble.events import BleEvent, DeviceSeenEvent, MeasurementEvent, SessionStateEvent
-from gateway.ble.highwater import MemoryHighWaterStore
-from gateway.ble.link import BleakConnector
-from gateway.ble.scanner import HealthScanner
-from gateway.ble.session import DeviceSession, SessionConfig
+from gateway.ble.events import SessionStateEvent
+from gateway.ble.session import SessionConfig
 from gateway.cli import main as phg
 from profiles import blood_pressure as bp
 from simulators.runner import SimulatorProcess
 
 from .conftest import StartSimulator
+from .gateway_run import serve
 
 pytestmark = pytest.mark.integration
 
 MODULE = "simulators.blood_pressure"
-TIMEOUT = 15.0
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.events: list[BleEvent] = []
-
-    async def __call__(self, event: BleEvent) -> None:
-        self.events.append(event)
-
-    def measurements(self) -> list[MeasurementEvent]:
-        return [
-            e
-            for e in self.events
-            if isinstance(e, MeasurementEvent) and e.uuid16 == bp.BLOOD_PRESSURE_MEASUREMENT.uuid16
-        ]
-
-
-async def _until(predicate: Callable[[], bool], timeout: float = TIMEOUT) -> None:
-    async def poll() -> None:
-        while not predicate():
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(poll(), timeout)
-
-
-async def _serve(
-    sim: SimulatorProcess, sink: Sink, body: Callable[[DeviceSession], Awaitable[None]]
-) -> DeviceSession:
-    seen: list[DeviceSeenEvent] = []
-    scanner = HealthScanner(["hci0"], Allowlist.of(names=[sim.ready["name"]]), seen.append)
-    async with scanner:
-        await _until(lambda: any(e.decision is Decision.ALLOWED for e in seen))
-        address = next(e.advertisement.address for e in seen if e.decision is Decision.ALLOWED)
-        session = DeviceSession(
-            address,
-            scanner,
-            BleakConnector(latest_device=scanner.latest_device),
-            sink,
-            MemoryHighWaterStore(),
-            SessionConfig(step_timeout=5.0, connect_timeout=20.0),
-        )
-        task = asyncio.create_task(session.run())
-        try:
-            await body(session)
-        finally:
-            session.stop()
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(task, TIMEOUT)
-    return session
+MEASUREMENT = bp.BLOOD_PRESSURE_MEASUREMENT.uuid16
+CONFIG = SessionConfig(step_timeout=5.0, connect_timeout=20.0)
 
 
 def _expected(sim: SimulatorProcess) -> list[bytes]:
@@ -96,14 +41,11 @@ def test_bp_end_to_end_values_identical_to_what_the_simulator_sent(
 ) -> None:
     sim = start_simulator(MODULE, ["--records", "3", "--seed", "11"])
     expected = _expected(sim)
-    sink = Sink()
-
-    async def body(session: DeviceSession) -> None:
-        await _until(lambda: len(sink.measurements()) >= len(expected))
-
-    session = asyncio.run(_serve(sim, sink, body))
+    sink, session = serve(
+        sim.ready["name"], lambda s: len(s.measurements(MEASUREMENT)) >= len(expected), CONFIG
+    )
     sim.wait_for("transfer-complete")
-    got = sink.measurements()
+    got = sink.measurements(MEASUREMENT)
     assert [m.raw for m in got] == expected == sim.sent(bp.BLOOD_PRESSURE_MEASUREMENT.uuid)
     assert [m.value for m in got] == [bp.decode_blood_pressure_measurement(r) for r in expected]
     facts = got[0].connection
@@ -124,14 +66,11 @@ def test_device_initiated_disconnect_then_reconnect(start_simulator: StartSimula
         MODULE, ["--records", "2", "--seed", "5", "--keep-records", "--disconnect-after", "0.2"]
     )
     expected = _expected(sim)
-    sink = Sink()
-
-    async def body(session: DeviceSession) -> None:
-        await _until(lambda: len(sink.measurements()) >= 2 * len(expected))
-
-    session = asyncio.run(_serve(sim, sink, body))
-    assert [m.raw for m in sink.measurements()][: 2 * len(expected)] == expected * 2
-    numbers = sorted({m.connection.connection_number for m in sink.measurements()})
+    sink, session = serve(
+        sim.ready["name"], lambda s: len(s.measurements(MEASUREMENT)) >= 2 * len(expected), CONFIG
+    )
+    assert [m.raw for m in sink.measurements(MEASUREMENT)][: 2 * len(expected)] == expected * 2
+    numbers = sorted({m.connection.connection_number for m in sink.measurements(MEASUREMENT)})
     assert numbers[:2] == [1, 2]
     assert session.stats.disconnects >= 1
     states = [e.state.value for e in sink.events if isinstance(e, SessionStateEvent)]

@@ -22,7 +22,7 @@ from profiles import glucose as gl
 from simulators.runner import SimulatorProcess
 from simulators.testbus import TestBus
 
-from .conftest import _missing
+from .conftest import checked_test_bus
 from .gateway_run import Gateway, until
 
 pytestmark = pytest.mark.integration
@@ -36,16 +36,8 @@ TIMEOUT = 600.0  # bound only: ~5 s alone; on a CI machine 20 meters retry steps
 @pytest.fixture(scope="module")
 def testbus() -> Iterator[TestBus]:
     """A test bus with the gateway's two adapters plus one per meter."""
-    missing = _missing()
-    if missing:
-        pytest.fail(f"the BLE test bus cannot start: {missing}")
-    bus = TestBus(adapters=len(GATEWAY_ADAPTERS) + DEVICES, scan_interval=0.5, export_env=True)
-    with bus:
+    with checked_test_bus(len(GATEWAY_ADAPTERS) + DEVICES, scan_interval=0.5) as bus:
         yield bus
-    problems = bus.log_problems()
-    if not problems:
-        bus.cleanup()
-    assert not problems, f"BlueZoo log {bus.log_path} has errors:\n{bus.log_text()}"
 
 
 @pytest.fixture

@@ -4,23 +4,11 @@ those the simulators sent."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 from collections.abc import Callable
 
 import pytest
 
-from gateway.ble.allowlist import Allowlist, Decision
-from gateway.ble.events import (
-    BleEvent,
-    DecodeFailureEvent,
-    DeviceSeenEvent,
-    MeasurementEvent,
-)
-from gateway.ble.highwater import MemoryHighWaterStore
-from gateway.ble.link import BleakConnector
-from gateway.ble.scanner import HealthScanner
 from gateway.ble.session import DeviceSession, SessionConfig
 from profiles import body_composition as bc
 from profiles import health_thermometer as hts
@@ -30,65 +18,19 @@ from simulators.runner import SimulatorProcess
 from simulators.weight_scale import WEIGHT_FEATURE
 
 from .conftest import StartSimulator
+from .gateway_run import Sink, serve
 
 pytestmark = pytest.mark.integration
 
-TIMEOUT = 15.0
 MODULE_WS = "simulators.weight_scale"
 MODULE_HT = "simulators.thermometer"
 MODULE_HR = "simulators.heart_rate"
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.events: list[BleEvent] = []
-
-    async def __call__(self, event: BleEvent) -> None:
-        self.events.append(event)
-
-    def measurements(self, uuid16: int) -> list[MeasurementEvent]:
-        return [e for e in self.events if isinstance(e, MeasurementEvent) and e.uuid16 == uuid16]
-
-    def failures(self) -> list[DecodeFailureEvent]:
-        return [e for e in self.events if isinstance(e, DecodeFailureEvent)]
-
-
-async def _until(predicate: Callable[[], bool], timeout: float = TIMEOUT) -> None:
-    async def poll() -> None:
-        while not predicate():
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(poll(), timeout)
+CONFIG = SessionConfig(step_timeout=5.0, connect_timeout=20.0)
 
 
 def _serve(sim: SimulatorProcess, until: Callable[[Sink], bool]) -> tuple[Sink, DeviceSession]:
     """Run a session against ``sim`` until ``until(sink)``, then stop it."""
-    sink = Sink()
-
-    async def main() -> DeviceSession:
-        seen: list[DeviceSeenEvent] = []
-        scanner = HealthScanner(["hci0"], Allowlist.of(names=[sim.ready["name"]]), seen.append)
-        async with scanner:
-            await _until(lambda: any(e.decision is Decision.ALLOWED for e in seen))
-            address = next(e.advertisement.address for e in seen if e.decision is Decision.ALLOWED)
-            session = DeviceSession(
-                address,
-                scanner,
-                BleakConnector(latest_device=scanner.latest_device),
-                sink,
-                MemoryHighWaterStore(),
-                SessionConfig(step_timeout=5.0, connect_timeout=20.0),
-            )
-            task = asyncio.create_task(session.run())
-            try:
-                await _until(lambda: until(sink))
-            finally:
-                session.stop()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await asyncio.wait_for(task, TIMEOUT)
-        return session
-
-    return sink, asyncio.run(main())
+    return serve(sim.ready["name"], until, CONFIG)
 
 
 def _records(sim: SimulatorProcess) -> list[bytes]:
@@ -142,7 +84,7 @@ def test_body_composition_is_reassembled_by_the_session(start_simulator: StartSi
     assert not any(
         m.value.multiple_packet for m in got if isinstance(m.value, bc.BodyCompositionMeasurement)
     )
-    assert sink.failures() == []
+    assert sink.decode_failures() == []
     assert session.stats.decode_errors == 0
 
 
@@ -163,7 +105,7 @@ def test_thermometer_end_to_end_with_malformed_value_and_clock_offset(
     assert [m.value for m in got] == [hts.decode_temperature_measurement(r) for r in expected]
     # The malformed value was reported, counted, and the session went on.
     malformed = [bytes.fromhex(e["value"]) for e in sim.events if e["event"] == "sent-malformed"]
-    assert [f.raw for f in sink.failures()] == malformed
+    assert [f.raw for f in sink.decode_failures()] == malformed
     assert session.stats.decode_errors == 1
     facts = got[0].connection
     assert facts.features["temperature-type"] == hts.TemperatureTypeValue(hts.TemperatureType.EAR)

@@ -11,7 +11,7 @@ from bleak.exc import BleakError
 from profiles import heart_rate as hrs
 from simulators.heart_rate import CONTROL_POINT_UUID16
 
-from .central import STEP_TIMEOUT, client, find_device, uuid16
+from .central import Values, client, find_device, uuid16
 from .conftest import StartSimulator
 
 pytestmark = pytest.mark.integration
@@ -20,23 +20,6 @@ MODULE = "simulators.heart_rate"
 HRS = uuid16(hrs.SERVICE_UUID16)
 HRM = hrs.HEART_RATE_MEASUREMENT.uuid
 HRCP = uuid16(CONTROL_POINT_UUID16)
-
-
-class Values:
-    def __init__(self) -> None:
-        self.values: list[bytes] = []
-        self._changed = asyncio.Event()
-
-    def __call__(self, _char: object, data: bytearray) -> None:
-        self.values.append(bytes(data))
-        self._changed.set()
-
-    async def wait(self, count: int) -> list[bytes]:
-        async with asyncio.timeout(STEP_TIMEOUT):
-            while len(self.values) < count:
-                self._changed.clear()
-                await self._changed.wait()
-        return self.values[:count]
 
 
 def test_burst_of_measurements_with_rr_intervals_and_energy(

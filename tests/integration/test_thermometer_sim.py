@@ -14,7 +14,7 @@ from profiles import health_thermometer as hts
 from profiles.units import TemperatureUnit
 from simulators.thermometer import generate_measurements
 
-from .central import STEP_TIMEOUT, client, find_device, newest_record_time, uuid16
+from .central import Values, client, find_device, newest_record_time, uuid16
 from .conftest import StartSimulator
 
 pytestmark = pytest.mark.integration
@@ -23,23 +23,6 @@ MODULE = "simulators.thermometer"
 HTS = uuid16(hts.SERVICE_UUID16)
 TM = hts.TEMPERATURE_MEASUREMENT.uuid
 IT = hts.INTERMEDIATE_TEMPERATURE.uuid
-
-
-class Values:
-    def __init__(self) -> None:
-        self.values: list[bytes] = []
-        self._changed = asyncio.Event()
-
-    def __call__(self, _char: object, data: bytearray) -> None:
-        self.values.append(bytes(data))
-        self._changed.set()
-
-    async def wait(self, count: int) -> list[bytes]:
-        async with asyncio.timeout(STEP_TIMEOUT):
-            while len(self.values) < count:
-                self._changed.clear()
-                await self._changed.wait()
-        return self.values[:count]
 
 
 def test_site_intermediate_readings_and_stored_measurements(

@@ -16,7 +16,7 @@ from profiles.errors import DecodeError
 from simulators.runner import SimulatorProcess
 from simulators.weight_scale import BODY_COMPOSITION_FEATURE, WEIGHT_FEATURE
 
-from .central import STEP_TIMEOUT, client, find_device, uuid16
+from .central import STEP_TIMEOUT, Values, client, find_device, uuid16
 from .conftest import StartSimulator
 
 pytestmark = pytest.mark.integration
@@ -28,25 +28,6 @@ BCM = bc.BODY_COMPOSITION_MEASUREMENT.uuid
 UCP = uds.USER_CONTROL_POINT.uuid
 RV = uds.UserControlPointResponseValue
 OP = uds.UserControlPointOpCode
-
-
-class Values:
-    """Notification values of one characteristic; ``wait(n)`` until n arrived."""
-
-    def __init__(self) -> None:
-        self.values: list[bytes] = []
-        self._changed = asyncio.Event()
-
-    def __call__(self, _char: object, data: bytearray) -> None:
-        self.values.append(bytes(data))
-        self._changed.set()
-
-    async def wait(self, count: int) -> list[bytes]:
-        async with asyncio.timeout(STEP_TIMEOUT):
-            while len(self.values) < count:
-                self._changed.clear()
-                await self._changed.wait()
-        return self.values[:count]
 
 
 def _records(sim: SimulatorProcess) -> list[bytes]:

@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.backoff import Backoff
 from gateway.outbox import ItemState, Outbox, OutboxFullError, OutboxStore
-from gateway.upload.backoff import Backoff
 from gateway.upload.client import FhirClient, ServerConfig
 from gateway.upload.uploader import RetryLaterError, Uploader
 from tests.tinyfs import fill, free, mounted_tmpfs

@@ -17,9 +17,9 @@ import structlog
 from dbus_fast import BusType, Variant
 from dbus_fast.aio import MessageBus
 
+from gateway.backoff import Backoff
 from gateway.ble.agent import PairingAgent
 from gateway.ble.allowlist import Allowlist
-from gateway.ble.backoff import Backoff
 from gateway.ble.events import BleEvent, MeasurementEvent, SessionState, SessionStateEvent
 from gateway.ble.session import SessionConfig
 from gateway.daemon.bluetooth import BleRuntime, BleSettings

@@ -10,7 +10,7 @@ import pytest
 
 from profiles import heart_rate as hrs
 from simulators import registry
-from simulators.base import DeviceSimulator, SimulatorOptions, command_parser
+from simulators.base import DeviceSimulator, SimulatorOptions, command_parser, options_from_args
 from simulators.glucose import GlucoseMeterOptions, GlucoseMeterSimulator
 from simulators.heart_rate import HeartRateOptions, HeartRateSimulator
 from simulators.options import from_args
@@ -76,3 +76,9 @@ def test_a_failed_check_is_a_usage_error() -> None:
 def test_a_simulator_refuses_another_simulators_options() -> None:
     with pytest.raises(TypeError, match="GlucoseMeterOptions"):
         GlucoseMeterSimulator(SimulatorOptions(device=WeightScaleOptions()), emit=lambda _e: None)
+
+
+@pytest.mark.parametrize("entry", registry.SIMULATORS, ids=lambda e: e.name)
+def test_no_common_flags_give_the_common_defaults(entry: registry.SimulatorEntry) -> None:
+    args = command_parser(simulator_class(entry.module)).parse_args([])
+    assert options_from_args(args) == SimulatorOptions()

@@ -10,9 +10,9 @@ from typing import Any, TypeVar
 
 import httpx
 
+from gateway.backoff import Backoff
 from gateway.fhir.connection import Mapped
 from gateway.outbox import Outbox
-from gateway.upload.backoff import Backoff
 from gateway.upload.client import FhirClient, ServerConfig
 from gateway.upload.uploader import Uploader
 from tests.upload.fake_server import BASE, FakeFhirServer

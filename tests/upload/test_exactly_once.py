@@ -17,10 +17,10 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.backoff import Backoff
 from gateway.fhir.connection import Mapped
 from gateway.outbox import ItemState, Outbox
 from gateway.upload.answer import Problem
-from gateway.upload.backoff import Backoff
 from gateway.upload.client import FhirClient, ServerConfig
 from gateway.upload.uploader import Uploader
 from profiles.battery import BatteryLevel

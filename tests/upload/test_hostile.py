@@ -22,8 +22,8 @@ from typing import Final
 
 import pytest
 
+from gateway.backoff import Backoff
 from gateway.outbox import ItemState, Outbox
-from gateway.upload.backoff import Backoff
 from gateway.upload.client import FhirClient, ServerConfig
 from gateway.upload.uploader import Uploader
 from tests.fhirserver.holdings import Expected, Holdings
@@ -87,7 +87,7 @@ async def upload_through(
         outbox,
         client,
         max_entries=MAX_ENTRIES,
-        backoff=Backoff(base=0.01, cap=0.05),
+        backoff=Backoff(initial=0.01, maximum=0.05),
         sleep=sleep,
     )
     try:

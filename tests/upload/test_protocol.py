@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.upload.backoff import parse_retry_after
+from gateway.upload.answer import parse_retry_after
 from gateway.upload.bundles import reference_from_location
 from gateway.upload.capability import CapabilityError, check_capability
 from gateway.upload.client import FhirClient, ServerConfig

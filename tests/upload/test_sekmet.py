@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.backoff import Backoff
 from gateway.fhir.connection import Mapped
 from gateway.fhir.patient import PatientBinding, PatientIdentifier
 from gateway.outbox import ItemState, Outbox, OutboxFullError, entries_of
-from gateway.upload.backoff import Backoff
 from gateway.upload.client import FhirClient, ServerConfig
 from gateway.upload.uploader import Uploader
 from tests.fhir.helpers import PATIENT, mapper
@@ -81,7 +81,7 @@ async def upload(
             outbox,
             client,
             max_entries=max_entries,
-            backoff=Backoff(base=0.05, cap=0.5),
+            backoff=Backoff(initial=0.05, maximum=0.5),
             sleep=sleep,
         )
         try:
@@ -166,7 +166,7 @@ def test_an_invalid_reading_is_quarantined_and_does_not_block_the_others(
     async def scenario() -> tuple[dict[ItemState, int], Any]:
         async with await Outbox.open(tmp_path / "o.sqlite3") as outbox:
             client = FhirClient(ServerConfig(fhir_server.base_url))
-            uploader = Uploader(outbox, client, backoff=Backoff(base=0.05))
+            uploader = Uploader(outbox, client, backoff=Backoff(initial=0.05))
             for index, reading in enumerate(readings):
                 if index == 3:
                     await outbox.put_entries(DEVICE, bad)

@@ -74,13 +74,13 @@ def test_5xx_backs_off_exponentially_then_recovers(tmp_path: Path) -> None:
 
 
 def test_backoff_jitter_stays_within_half_to_full_delay(tmp_path: Path) -> None:
-    from gateway.upload.backoff import Backoff
+    from gateway.backoff import Backoff
 
     low = Backoff(random=lambda: 0.0)
     high = Backoff(random=lambda: 1.0)
     assert [low.next_delay() for _ in range(4)] == [0.5, 1.0, 2.0, 4.0]
     assert [high.next_delay() for _ in range(4)] == [1.0, 2.0, 4.0, 8.0]
-    capped = Backoff(cap=10.0, failures=20, random=lambda: 1.0)
+    capped = Backoff(maximum=10.0, failures=20, random=lambda: 1.0)
     assert capped.next_delay() == 10.0
 
 

@@ -1,0 +1,52 @@
+"""The async wait helpers: the first of several waits, a sleep that a stop cuts short."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from gateway.waits import first_of, stopped_during
+
+
+def test_first_of_returns_on_the_first_and_cancels_the_others() -> None:
+    async def scenario() -> tuple[bool, bool]:
+        quick = asyncio.Event()
+        slow = asyncio.ensure_future(asyncio.sleep(60))
+        quick.set()
+        await first_of(quick.wait(), slow)
+        return slow.cancelled(), quick.is_set()
+
+    assert asyncio.run(scenario()) == (True, True)
+
+
+def test_stopped_during_sleeps_the_whole_delay_without_a_stop() -> None:
+    async def scenario() -> bool:
+        return await stopped_during(asyncio.Event(), 0.01)
+
+    assert asyncio.run(scenario()) is False
+
+
+def test_a_stop_cuts_the_sleep_short() -> None:
+    async def scenario() -> tuple[bool, float]:
+        stop = asyncio.Event()
+        asyncio.get_running_loop().call_later(0.01, stop.set)
+        began = time.monotonic()
+        stopped = await stopped_during(stop, 60)
+        return stopped, time.monotonic() - began
+
+    stopped, took = asyncio.run(scenario())
+    assert stopped
+    assert took < 5
+
+
+def test_stopped_during_uses_the_given_sleep() -> None:
+    slept: list[float] = []
+
+    async def record(delay: float) -> None:
+        slept.append(delay)
+
+    async def scenario() -> bool:
+        return await stopped_during(asyncio.Event(), 7.5, record)
+
+    assert asyncio.run(scenario()) is False
+    assert slept == [7.5]
