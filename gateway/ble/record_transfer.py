@@ -22,6 +22,7 @@ from gateway.ble.profile_table import ProfileSpec
 from gateway.ble.racp_fetch import FetchOutcome, RacpFetch
 from gateway.ble.session_context import SessionContext
 from gateway.ble.value_worker import ValueWorker
+from profiles import racp as racp_layout
 
 
 class RecordTransfer:
@@ -47,6 +48,7 @@ class RecordTransfer:
             all_records_as_ge_zero=(
                 conn.mark_key is not None and conn.behaviour.racp_all_records_as_ge_zero
             ),
+            layout=stored.racp or racp_layout.LAYOUT,
         )
         if not await ctx.step(
             "subscribe racp", link.subscribe(racp, self.worker.handler(conn, racp))

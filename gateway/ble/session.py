@@ -43,7 +43,7 @@ from typing import Final, Protocol, TypeVar
 
 import structlog
 
-from gateway.ble import device_facts, quirks, uuids
+from gateway.ble import device_facts, live_control, quirks, uuids
 from gateway.ble.allowlist import normalize_address
 from gateway.ble.clock_writer import ClockWriter
 from gateway.ble.connection import STOP, Connection, Route
@@ -343,6 +343,8 @@ class DeviceSession:
                     self._ended_to_ask_again = True
                 elif not disconnected.is_set() and not self._stopping.is_set():
                     await asyncio.wait((ended, stopping), return_when=asyncio.FIRST_COMPLETED)
+                if self._stopping.is_set():
+                    await live_control.stop(self._context, conn)
             finally:
                 ended.cancel()
                 stopping.cancel()
@@ -394,12 +396,16 @@ class DeviceSession:
                 if uuid16 not in link.characteristics:
                     continue
                 decoder = spec.decoder(characteristic, features)
-                assembler = spec.assembler(features) if spec.assembler is not None else None
+                assembler = (
+                    spec.assembler(characteristic, features) if spec.assembler is not None else None
+                )
                 conn.routes[uuid16] = Route(spec, characteristic, decoder, assembler)
                 handler = self._values.handler(conn, uuid16)
                 await self._context.step(
                     f"subscribe {characteristic.name}", link.subscribe(uuid16, handler)
                 )
+        for spec in specs:
+            await live_control.start(self._context, conn, spec)
         racp_specs = [s for s in specs if s.stored is not None]
         if racp_specs and uuids.RECORD_ACCESS_CONTROL_POINT in link.characteristics:
             if len(racp_specs) > 1:
