@@ -14,6 +14,9 @@ Stored records (:class:`StoredRecords`):
   Start Time); without a readable session start every record is fetched and no mark kept. Time
   offsets are not consecutive, so live records never advance the mark (the next connection
   fetches them again, the FHIR side de-duplicates).
+- Generic Health Sensor: incremental by record number (uint32, in GHS's RACP layout:
+  ``StoredRecords.racp``), the mark kept under ``<device>#ghs``; live observations carry no
+  record number and never advance it.
 - Pulse oximeter: spot-check records have no sequence number and PLXS RACP has no filter (only
   "all records", and "delete"): every connection fetches all records and keeps no mark;
   duplicates are removed downstream by the FHIR conditional-create identifier. The gateway never

@@ -1,7 +1,8 @@
 """The stored-records transfer of one connection: load the high-water mark, subscribe to the
 Record Access Control Point, ask for the records through RACP (:mod:`~gateway.ble.racp_fetch`):
-">= high-water mark" by sequence number (glucose) or time offset (CGM, per sensor session), all
-records for the pulse oximeter, which has neither; then wait for the value worker to
+">= high-water mark" by sequence number (glucose), time offset (CGM, per sensor session) or
+record number (Generic Health Sensor, in GHS's RACP layout), all records for the pulse oximeter,
+which has none; then wait for the value worker to
 acknowledge what arrived and store the mark the connection's ledger allows.
 
 A transfer that fails while the link stays up (a RACP write or subscription that failed or

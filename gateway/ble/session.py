@@ -7,20 +7,24 @@ Per connection, in order (the connection's state: :mod:`~gateway.ble.connection`
 1. connect through the :class:`~gateway.ble.link.Connector` (bleak-retry-connector), bounded by
    ``connect_timeout``;
 2. read Device Information (strings, System ID, Regulatory Certification Data List, PnP ID)
-   and match :mod:`~gateway.ble.quirks`; read Battery Level; read Current Time against the
-   gateway clock and set it when the :class:`ClockPolicy` (and the quirks) allow
-   (:mod:`~gateway.ble.clock_writer`);
+   and match :mod:`~gateway.ble.quirks`; read Battery Level; read Current Time (or an Elapsed
+   Time Service clock) against the gateway clock and set it when the :class:`ClockPolicy` (and
+   the quirks) allow (:mod:`~gateway.ble.clock_writer`);
 3. read each present profile's feature characteristics (and the thermometer's Temperature Type,
    the CGM Session Start Time) into the connection's ``features``, and subscribe to its
    measurement characteristics (:mod:`~gateway.ble.profile_table`); bleak confirms indications;
+   start live values through a control point where the device type declares one (the GHS
+   Control Point: :mod:`~gateway.ble.live_control`, which also stops them when the gateway
+   ends the connection itself);
 4. for profiles with stored records, fetch them through RACP (:mod:`~gateway.ble.record_transfer`);
    a transfer that fails while the link stays up ends the connection, so the next one asks again;
 5. stay connected, delivering live values, until the device disconnects or :meth:`stop`.
 
 Values are decoded in arrival order by one worker (:mod:`~gateway.ble.value_worker`), which
 hands them to the consumer; values already received when the link drops are still delivered.
-Measurements sent in several packets (body composition) are reassembled per connection
-(:mod:`~gateway.ble.reassembly`). Every GATT step has a timeout.
+Measurements sent in several packets (body composition, GHS observation segments) are
+reassembled per connection (:mod:`~gateway.ble.reassembly`, :mod:`~gateway.ble.ghs_assembly`).
+Every GATT step has a timeout.
 
 High-water marks (:mod:`~gateway.ble.highwater`) advance only past records the consumer has
 acknowledged (returned from its call without raising), by the rules of the connection's

@@ -15,12 +15,18 @@ import pytest
 
 from gateway.ble import uuids
 from gateway.ble.clock import ClockPolicy, ClockSync, elapsed_offset
-from gateway.ble.events import ClockReading, DecodeFailureEvent, RecordTransferEvent
+from gateway.ble.events import (
+    ClockReading,
+    ConnectionFacts,
+    DecodeFailureEvent,
+    RecordTransferEvent,
+)
 from gateway.ble.ghs_assembly import GhsObservationAssembler
 from gateway.ble.highwater import MemoryHighWaterStore
 from gateway.ble.racp_fetch import RacpFetch
 from gateway.ble.session import DeviceSession, SessionConfig
 from gateway.daemon.facts import ClockEra, device_clock
+from gateway.daemon.heldback import facts_from_json, facts_json
 from gateway.fhir.device_facts import phd_device_info
 from gateway.fhir.timeline import ClockKind
 from profiles import elapsed_time as ets
@@ -225,3 +231,12 @@ def test_racp_layout_round_trip_and_fetch_beyond_uint16() -> None:
     assert ghs_racp.LAYOUT.encode(request) == bytes.fromhex("010301" + "45230100")
     assert ghs_racp.LAYOUT.decode(bytes.fromhex("0600010a")) == RacpResponseCode(1, 10)
     assert ghs_racp.LAYOUT.encode(RacpRequest.abort_operation()) == b"\x03\x00"
+
+
+def test_held_back_facts_keep_the_elapsed_time_clock() -> None:
+    """``phg heldback remap`` reads a GHS stamp against the clock as read at the time."""
+    reading = ClockReading(NOW, None, None, NOW + dt.timedelta(seconds=2), elapsed=UNSET_CLOCK)
+    connection = ConnectionFacts(ADDRESS, "hci0", "PHG-GHS", 1, NOW, clock=reading)
+    again = facts_from_json(facts_json(connection)).clock
+    assert again is not None
+    assert (again.elapsed, again.set_to) == (UNSET_CLOCK, reading.set_to)
