@@ -94,8 +94,10 @@ class GhsOptions:
     def __post_init__(self) -> None:
         if not 1 <= self.strip_seconds <= 4:
             raise ValueError("--strip-seconds must be 1..4")
-        if self.interval < 0 or self.pace < 0:
-            raise ValueError("--interval and --pace must not be negative")
+        if self.interval < 0:
+            raise ValueError("--interval must not be negative")
+        if self.pace < 0:
+            raise ValueError("--pace must not be negative")
 
 
 def unsegmented(observation: Observation | gho.StoredObservation) -> str:
