@@ -26,6 +26,7 @@ or the wrong size is a DecodeError.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -390,6 +391,19 @@ def encode_record_access_control_point(value: RecordAccessControlPoint) -> bytes
     raise EncodeError(f"{type(value).__name__} is not a Record Access Control Point value")
 
 
+@dataclass(frozen=True, slots=True)
+class RacpLayout:
+    """How a service lays out the RACP values a client writes and reads: ``encode`` writes a
+    request built with :class:`RacpRequest` (filter type 1 values up to ``max_key``), ``decode``
+    reads the server's answers as this module's values. Glucose, CGM and the pulse oximeter use
+    this module's layout (:data:`LAYOUT`); the Generic Health Sensor its own, with uint32
+    record numbers (``profiles.ghs.racp.LAYOUT``)."""
+
+    encode: Callable[[RacpRequest], bytes]
+    decode: Callable[[ByteString], RecordAccessControlPoint]
+    max_key: int = 0xFFFF
+
+
 RECORD_ACCESS_CONTROL_POINT = Characteristic(
     0x2A52,
     "record-access-control-point",
@@ -398,3 +412,4 @@ RECORD_ACCESS_CONTROL_POINT = Characteristic(
     encode_record_access_control_point,
 )
 CHARACTERISTICS: Final = (RECORD_ACCESS_CONTROL_POINT,)
+LAYOUT: Final = RacpLayout(encode_record_access_control_point, decode_record_access_control_point)

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from profiles._bytes import ByteString
+
+if TYPE_CHECKING:
+    from profiles.racp import RacpLayout
 
 T = TypeVar("T")
 
@@ -99,6 +102,9 @@ class StoredRecords:
     """The key read straight from the bytes of a record value that did not decode, when its
     format allows (the glucose sequence number): once the consumer has kept those bytes, the
     record counts as acknowledged, so a corrupt record never holds the mark back for ever."""
+    racp: RacpLayout | None = None
+    """The layout of the service's RACP values; None: :mod:`profiles.racp`'s (glucose, CGM,
+    pulse oximeter)."""
 
     def mark_key(self, device_key: str, features: Mapping[str, object]) -> str | None:
         """The high-water store key for this connection, or None to fetch all records."""
@@ -108,6 +114,17 @@ class StoredRecords:
         if scope is None:
             return None
         return f"{device_key}#{scope}" if scope else device_key
+
+
+@dataclass(frozen=True, slots=True)
+class LiveControl:
+    """A control point through which a client starts the device's live values once it has
+    subscribed to them, and stops them before it ends the connection itself: ``start`` and
+    ``stop`` are the values written (with response), answers come as indications."""
+
+    characteristic: AnyCharacteristic
+    start: bytes
+    stop: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +146,8 @@ class DeviceType:
     ``decoder`` picks a characteristic's decoder given the features read so far (the weight
     scale's resolution, the CGM E2E-CRC); ``stored``: how stored records are fetched through
     RACP (None: not fetched); ``reassembled``: values may come in several packets, which the
-    gateway reassembles (its assembler is registered under ``name``).
+    gateway reassembles (its assembler is registered under ``name``); ``live_control``: the
+    control point that starts and stops live values, where the device has it.
 
     The gateway's mapper and the simulator are registered under ``name`` on their side
     (:mod:`gateway.fhir.registry`, :mod:`simulators.registry`); ``tests/contract`` checks that
@@ -147,6 +165,7 @@ class DeviceType:
     decoder: Callable[[AnyCharacteristic, Mapping[str, object]], Decoder] = plain_decoder
     stored: StoredRecords | None = None
     reassembled: bool = False
+    live_control: LiveControl | None = None
 
     @property
     def uuid(self) -> str:

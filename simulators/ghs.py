@@ -89,12 +89,15 @@ class GhsOptions:
     interval: float = option(1.0, "seconds between live measurements")
     strip_seconds: int = option(1, "seconds of ECG in a waveform strip (1..4)")
     tick_counter: bool = option(False, "the clock is a tick counter (it cannot be set)")
+    pace: float = option(0.0, "seconds between stored observations in a transfer")
 
     def __post_init__(self) -> None:
         if not 1 <= self.strip_seconds <= 4:
             raise ValueError("--strip-seconds must be 1..4")
         if self.interval < 0:
             raise ValueError("--interval must not be negative")
+        if self.pace < 0:
+            raise ValueError("--pace must not be negative")
 
 
 def unsegmented(observation: Observation | gho.StoredObservation) -> str:
@@ -271,6 +274,8 @@ class GhsSimulator(DeviceSimulator):
         await self.send(RACP, value)
 
     async def _send_record(self, record: StoredRecord, _index: int) -> None:
+        if self.own.pace:
+            await asyncio.sleep(self.own.pace)
         await self._send_observation(STORED, self.stored[record.key])
 
     # -- the clock -------------------------------------------------------------------------

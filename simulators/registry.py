@@ -49,13 +49,18 @@ MODULES: Final[Mapping[str, str]] = MappingProxyType(
         "pulse-oximeter": "simulators.pulse_oximeter",
         "heart-rate": "simulators.heart_rate",
         "continuous-glucose-monitoring": "simulators.cgm",
+        "generic-health-sensor": "simulators.ghs",
     }
 )
 """Device type name (:func:`profiles.registry.device_types`) -> the simulator that plays it
 (one simulator may play several: the weight scale is also the body composition analyzer)."""
 
 NOTES: Final[Mapping[str, str]] = MappingProxyType(
-    {"simulators.glucose": "with RACP", "simulators.weight_scale": "with users"}
+    {
+        "simulators.glucose": "with RACP",
+        "simulators.weight_scale": "with users",
+        "simulators.ghs": "spot-check or waveform, with RACP and the Elapsed Time Service",
+    }
 )
 
 
@@ -73,18 +78,7 @@ def _entries() -> tuple[SimulatorEntry, ...]:
     return tuple(entries)
 
 
-BEFORE_THEIR_DEVICE_TYPE: Final = (
-    SimulatorEntry(
-        "generic-health-sensor",
-        "simulators.ghs",
-        "generic health sensor (0x1840), spot-check or waveform; the gateway does not serve it yet",
-        ("ghs",),
-    ),
-)
-"""Simulators of services not yet declared as device types: the Generic Health Sensor's codecs,
-mapping and simulator are there, its gateway session and ``DEVICE_TYPE`` are not (issue 15)."""
-
-SIMULATORS: Final = _entries() + BEFORE_THEIR_DEVICE_TYPE
+SIMULATORS: Final = _entries()
 BY_NAME: Final = {s.name: s for s in SIMULATORS}
 
 

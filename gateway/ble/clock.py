@@ -8,6 +8,12 @@ import enum
 from dataclasses import dataclass
 
 from profiles.date_time import AdjustReason, CurrentTime, DateTime, DayOfWeek
+from profiles.elapsed_time import ClockStatus, CurrentElapsedTime, TimeSyncSource
+
+GATEWAY_SYNC_SOURCE = TimeSyncSource.NETWORK_TIME_PROTOCOL
+"""The time sync source the gateway writes with an Elapsed Time Service clock: the time comes
+from the gateway's clock, which PHG takes to be NTP-synchronised
+(:mod:`gateway.fhir.timeline`)."""
 
 
 class ClockSync(enum.Enum):
@@ -57,3 +63,24 @@ def current_time_value(gateway_local: dt.datetime) -> CurrentTime:
         gateway_local.microsecond * 256 // 1_000_000,
         AdjustReason.EXTERNAL_REFERENCE_TIME_UPDATE,
     )
+
+
+def elapsed_offset(device: CurrentElapsedTime, gateway_local: dt.datetime) -> dt.timedelta | None:
+    """An Elapsed Time Service clock minus the gateway clock: the true difference for a UTC
+    clock or one with a TZ/DST offset, wall clock against the gateway's local wall clock for a
+    local one; None for a tick counter (no time of day)."""
+    device_dt = device.time.to_datetime()
+    if device_dt is None:
+        return None
+    if device_dt.tzinfo is None:
+        return device_dt - gateway_local.replace(tzinfo=None)
+    return device_dt - gateway_local
+
+
+def elapsed_time_value(read: CurrentElapsedTime, gateway_local: dt.datetime) -> CurrentElapsedTime:
+    """The Current Elapsed Time to write for the gateway's (aware) local time: in the format
+    the device reported (a device may refuse another), clock status cleared, the
+    capabilities as read. EncodeError for a tick counter (it cannot be set) or a time the
+    format cannot hold."""
+    time = read.time.set_to(gateway_local, GATEWAY_SYNC_SOURCE)
+    return CurrentElapsedTime(time, ClockStatus(0), read.clock_capabilities)

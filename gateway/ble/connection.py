@@ -18,7 +18,7 @@ from gateway.ble.racp_fetch import FetchOutcome, RacpFetch
 from gateway.ble.reassembly import PacketAssembler
 from gateway.ble.session_context import Logger
 from gateway.waits import first_of
-from profiles.registry_types import AnyCharacteristic
+from profiles.registry_types import AnyCharacteristic, LiveControl
 
 STOP: Final = object()
 """Queued last: the value worker returns when it reaches it."""
@@ -64,6 +64,8 @@ class Connection:
     # (characteristic, sequence number, bytes) of the records delivered on this connection: the
     # same record again is an echo (a stale notification session), never a new reading.
     delivered_records: set[tuple[int, int, bytes]] = field(default_factory=set)
+    live_control: LiveControl | None = None
+    """The control point through which live values were started (to stop them at the end)."""
 
     async def drained(self) -> None:
         """Wait until the value worker has handled everything queued so far (or the link

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from gateway.ble.allowlist import Advertisement, Decision
 from profiles.device_information import DeviceInformation
+from profiles.elapsed_time import CurrentElapsedTime
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,13 +28,16 @@ class ClockReading:
     ``gateway_time`` is the gateway's aware local time at the middle of the read;
     ``device_time`` the device's naive wall-clock time (None if it was unknown or unreadable);
     ``offset`` = device - gateway wall clock. ``set_to`` is the time written when the gateway
-    set the device clock during this connection (after the reading), else None.
+    set the device clock during this connection (after the reading), else None. ``elapsed``:
+    the Current Elapsed Time read when the device's clock is an Elapsed Time Service one (a
+    Generic Health Sensor), whose flags say what kind of clock it is.
     """
 
     gateway_time: dt.datetime
     device_time: dt.datetime | None
     offset: dt.timedelta | None
     set_to: dt.datetime | None = None
+    elapsed: CurrentElapsedTime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,9 @@ Stored records (:class:`StoredRecords`):
   Start Time); without a readable session start every record is fetched and no mark kept. Time
   offsets are not consecutive, so live records never advance the mark (the next connection
   fetches them again, the FHIR side de-duplicates).
+- Generic Health Sensor: incremental by record number (uint32, in GHS's RACP layout:
+  ``StoredRecords.racp``), the mark kept under ``<device>#ghs``; live observations carry no
+  record number and never advance it.
 - Pulse oximeter: spot-check records have no sequence number and PLXS RACP has no filter (only
   "all records", and "delete"): every connection fetches all records and keeps no mark;
   duplicates are removed downstream by the FHIR conditional-create identifier. The gateway never
@@ -26,20 +29,26 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from gateway.ble.ghs_assembly import GhsObservationAssembler
 from gateway.ble.reassembly import BodyCompositionAssembler, PacketAssembler
 from profiles.registry import device_types
 from profiles.registry_types import (
     AnyCharacteristic,
     Decoder,
     DeviceType,
+    LiveControl,
     StoredRecords,
     plain_decoder,
 )
 
 __all__ = ["ASSEMBLERS", "BY_SERVICE", "PROFILES", "Decoder", "ProfileSpec", "StoredRecords"]
 
-ASSEMBLERS: Final[Mapping[str, Callable[[Mapping[str, object]], PacketAssembler]]] = {
-    "body-composition": BodyCompositionAssembler.for_features,
+AssemblerFactory = Callable[[AnyCharacteristic, Mapping[str, object]], PacketAssembler]
+"""Builds the reassembler of one subscribed characteristic, given the features read."""
+
+ASSEMBLERS: Final[Mapping[str, AssemblerFactory]] = {
+    "body-composition": BodyCompositionAssembler.for_characteristic,
+    "generic-health-sensor": GhsObservationAssembler.for_characteristic,
 }
 """Device type name -> the per-connection reassembler of its values sent in several packets
 (one for each device type declared ``reassembled``; ``tests/contract`` checks it)."""
@@ -58,8 +67,9 @@ class ProfileSpec:
     sequence_of: Callable[[object], int | None] | None = None
     decoder: Callable[[AnyCharacteristic, Mapping[str, object]], Decoder] = plain_decoder
     stored: StoredRecords | None = None
-    assembler: Callable[[Mapping[str, object]], PacketAssembler] | None = None
+    assembler: AssemblerFactory | None = None
     deliver: tuple[AnyCharacteristic, ...] = ()
+    live_control: LiveControl | None = None
 
     def __post_init__(self) -> None:
         if self.stored is None and self.sequence_of is not None:
@@ -76,6 +86,7 @@ class ProfileSpec:
             stored=device_type.stored,
             assembler=ASSEMBLERS.get(device_type.name),
             deliver=device_type.deliver,
+            live_control=device_type.live_control,
         )
 
     @property

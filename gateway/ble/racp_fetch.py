@@ -23,7 +23,10 @@ import enum
 from collections.abc import Awaitable, Callable
 from typing import Final
 
+from profiles import racp
 from profiles.racp import (
+    RacpFilterType,
+    RacpLayout,
     RacpNumberOfRecordsResponse,
     RacpOpCode,
     RacpOperator,
@@ -31,10 +34,8 @@ from profiles.racp import (
     RacpResponseCode,
     RacpResponseCodeValue,
     RecordAccessControlPoint,
-    encode_record_access_control_point,
 )
 
-MAX_SEQUENCE: Final = 0xFFFF
 BUSY_RETRIES: Final = 5
 BUSY_RETRY_DELAY: Final = 0.2
 """Seconds between asking again after "procedure already in progress"."""
@@ -71,13 +72,22 @@ _GE_UNSUPPORTED: Final = frozenset(
 
 class RacpFetch:
     """One stored-record transfer. ``start`` is the device's high-water mark (the next
-    sequence number wanted) or None when the device was never fetched."""
+    sequence number wanted) or None when the device was never fetched. ``layout``: how the
+    service lays out its RACP values (uint16 sequence numbers, or GHS's uint32 record
+    numbers)."""
 
-    def __init__(self, start: int | None, *, all_records_as_ge_zero: bool = False) -> None:
+    def __init__(
+        self,
+        start: int | None,
+        *,
+        all_records_as_ge_zero: bool = False,
+        layout: RacpLayout = racp.LAYOUT,
+    ) -> None:
         if start is not None and start < 0:
             raise ValueError("sequence numbers are >= 0")
         self.start = start
         self.all_records_as_ge_zero = all_records_as_ge_zero
+        self.layout = layout
         self.records = 0
         self.dropped = 0
         self.max_sequence: int | None = None
@@ -94,8 +104,13 @@ class RacpFetch:
             if self.all_records_as_ge_zero or self.start == 0:
                 return RacpRequest.report_records_greater_or_equal(0)
             return RacpRequest.report_all_records()
-        # Sequence numbers are uint16: past the top, ask for the last one and filter locally.
-        return RacpRequest.report_records_greater_or_equal(min(self.start, MAX_SEQUENCE))
+        # Past the top of the key's range, ask for the last one and filter locally.
+        return RacpRequest(
+            RacpOpCode.REPORT_STORED_RECORDS,
+            RacpOperator.GREATER_THAN_OR_EQUAL_TO,
+            RacpFilterType.SEQUENCE_NUMBER,
+            min(self.start, self.layout.max_key),
+        )
 
     @property
     def request(self) -> RacpRequest:
@@ -187,7 +202,7 @@ class RacpFetch:
         while not self.done:
             if sent is not self._request:
                 sent = self._request
-                await self._write_request(write, encode_record_access_control_point(sent))
+                await self._write_request(write, self.layout.encode(sent))
                 continue  # the response may have arrived during the write
             self._activity.clear()
             try:
@@ -196,7 +211,7 @@ class RacpFetch:
                 if not self.done:
                     self._finish(FetchOutcome.TIMEOUT)
                     try:
-                        abort = encode_record_access_control_point(RacpRequest.abort_operation())
+                        abort = self.layout.encode(RacpRequest.abort_operation())
                         await asyncio.wait_for(write(abort), abort_timeout)
                     except Exception:  # best effort on a link that may be dead
                         pass
@@ -213,7 +228,7 @@ class RacpFetch:
                 if attempt == BUSY_RETRIES or not procedure_in_progress(exc):
                     raise
             if attempt == 0:
-                await write(encode_record_access_control_point(RacpRequest.abort_operation()))
+                await write(self.layout.encode(RacpRequest.abort_operation()))
             await asyncio.sleep(BUSY_RETRY_DELAY)
 
     def _outcome(self) -> FetchOutcome:

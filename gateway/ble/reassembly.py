@@ -24,6 +24,7 @@ from profiles.body_composition import (
     decode_body_composition_measurement,
 )
 from profiles.errors import DecodeError
+from profiles.registry_types import AnyCharacteristic
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,16 @@ class Fed:
     complete: object | None = None
     raw: bytes = b""
     abandoned: Incomplete | None = None
+
+
+def fed(done: object | None, packets: list[bytes], abandoned: Incomplete | None) -> Fed:
+    """What a packet produced: the measurement ``done`` with its ``packets`` joined (the list
+    is emptied) once complete, else only what the packet abandoned."""
+    if done is None:
+        return Fed(abandoned=abandoned)
+    joined = b"".join(packets)
+    packets.clear()
+    return Fed(done, joined, abandoned)
 
 
 class PacketAssembler(Protocol):
@@ -71,6 +82,12 @@ class BodyCompositionAssembler:
         feature = features.get(BODY_COMPOSITION_FEATURE.name)
         return cls(feature if isinstance(feature, BodyCompositionFeature) else None)
 
+    @classmethod
+    def for_characteristic(
+        cls, _characteristic: AnyCharacteristic, features: Mapping[str, object]
+    ) -> BodyCompositionAssembler:
+        return cls.for_features(features)
+
     @property
     def pending(self) -> int:
         return len(self._packets)
@@ -85,11 +102,7 @@ class BodyCompositionAssembler:
             abandoned = self._incomplete(f"ended by a packet that does not belong to it: {exc}")
             done = self._reassembler.feed(packet)  # an empty reassembler accepts any packet
         self._packets.append(raw)
-        if done is None:
-            return Fed(abandoned=abandoned)
-        joined = b"".join(self._packets)
-        self._packets = []
-        return Fed(done, joined, abandoned)
+        return fed(done, self._packets, abandoned)
 
     def flush(self, reason: str) -> Incomplete | None:
         if not self._packets:

@@ -1,7 +1,8 @@
 """The stored-records transfer of one connection: load the high-water mark, subscribe to the
 Record Access Control Point, ask for the records through RACP (:mod:`~gateway.ble.racp_fetch`):
-">= high-water mark" by sequence number (glucose) or time offset (CGM, per sensor session), all
-records for the pulse oximeter, which has neither; then wait for the value worker to
+">= high-water mark" by sequence number (glucose), time offset (CGM, per sensor session) or
+record number (Generic Health Sensor, in GHS's RACP layout), all records for the pulse oximeter,
+which has none; then wait for the value worker to
 acknowledge what arrived and store the mark the connection's ledger allows.
 
 A transfer that fails while the link stays up (a RACP write or subscription that failed or
@@ -22,6 +23,7 @@ from gateway.ble.profile_table import ProfileSpec
 from gateway.ble.racp_fetch import FetchOutcome, RacpFetch
 from gateway.ble.session_context import SessionContext
 from gateway.ble.value_worker import ValueWorker
+from profiles import racp as racp_layout
 
 
 class RecordTransfer:
@@ -47,6 +49,7 @@ class RecordTransfer:
             all_records_as_ge_zero=(
                 conn.mark_key is not None and conn.behaviour.racp_all_records_as_ge_zero
             ),
+            layout=stored.racp or racp_layout.LAYOUT,
         )
         if not await ctx.step(
             "subscribe racp", link.subscribe(racp, self.worker.handler(conn, racp))

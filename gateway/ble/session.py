@@ -8,20 +8,24 @@ Per connection, in order (the connection's state: :mod:`~gateway.ble.connection`
    gateway's sessions; held until step 4 is over), then connect through the
    :class:`~gateway.ble.link.Connector` (bleak-retry-connector), bounded by ``connect_timeout``;
 2. read Device Information (strings, System ID, Regulatory Certification Data List, PnP ID)
-   and match :mod:`~gateway.ble.quirks`; read Battery Level; read Current Time against the
-   gateway clock and set it when the :class:`ClockPolicy` (and the quirks) allow
-   (:mod:`~gateway.ble.clock_writer`);
+   and match :mod:`~gateway.ble.quirks`; read Battery Level; read Current Time (or an Elapsed
+   Time Service clock) against the gateway clock and set it when the :class:`ClockPolicy` (and
+   the quirks) allow (:mod:`~gateway.ble.clock_writer`);
 3. read each present profile's feature characteristics (and the thermometer's Temperature Type,
    the CGM Session Start Time) into the connection's ``features``, and subscribe to its
    measurement characteristics (:mod:`~gateway.ble.profile_table`); bleak confirms indications;
+   start live values through a control point where the device type declares one (the GHS
+   Control Point: :mod:`~gateway.ble.live_control`, which also stops them when the gateway
+   ends the connection itself);
 4. for profiles with stored records, fetch them through RACP (:mod:`~gateway.ble.record_transfer`);
    a transfer that fails while the link stays up ends the connection, so the next one asks again;
 5. stay connected, delivering live values, until the device disconnects or :meth:`stop`.
 
 Values are decoded in arrival order by one worker (:mod:`~gateway.ble.value_worker`), which
 hands them to the consumer; values already received when the link drops are still delivered.
-Measurements sent in several packets (body composition) are reassembled per connection
-(:mod:`~gateway.ble.reassembly`). Every GATT step has a timeout.
+Measurements sent in several packets (body composition, GHS observation segments) are
+reassembled per connection (:mod:`~gateway.ble.reassembly`, :mod:`~gateway.ble.ghs_assembly`).
+Every GATT step has a timeout.
 
 High-water marks (:mod:`~gateway.ble.highwater`) advance only past records the consumer has
 acknowledged (returned from its call without raising), by the rules of the connection's
@@ -44,7 +48,7 @@ from typing import Final, Protocol, TypeVar
 
 import structlog
 
-from gateway.ble import device_facts, quirks, uuids
+from gateway.ble import device_facts, live_control, quirks, uuids
 from gateway.ble.allowlist import normalize_address
 from gateway.ble.clock_writer import ClockWriter
 from gateway.ble.connection import STOP, Connection, Route
@@ -374,6 +378,8 @@ class DeviceSession:
                     self._ended_to_ask_again = True
                 elif not disconnected.is_set() and not self._stopping.is_set():
                     await asyncio.wait((ended, stopping), return_when=asyncio.FIRST_COMPLETED)
+                if self._stopping.is_set():
+                    await live_control.stop(self._context, conn)
             finally:
                 ended.cancel()
                 stopping.cancel()
@@ -425,12 +431,16 @@ class DeviceSession:
                 if uuid16 not in link.characteristics:
                     continue
                 decoder = spec.decoder(characteristic, features)
-                assembler = spec.assembler(features) if spec.assembler is not None else None
+                assembler = (
+                    spec.assembler(characteristic, features) if spec.assembler is not None else None
+                )
                 conn.routes[uuid16] = Route(spec, characteristic, decoder, assembler)
                 handler = self._values.handler(conn, uuid16)
                 await self._context.step(
                     f"subscribe {characteristic.name}", link.subscribe(uuid16, handler)
                 )
+        for spec in specs:
+            await live_control.start(self._context, conn, spec)
         racp_specs = [s for s in specs if s.stored is not None]
         if racp_specs and uuids.RECORD_ACCESS_CONTROL_POINT in link.characteristics:
             if len(racp_specs) > 1:

@@ -22,8 +22,9 @@ from gateway.ble.connection import STOP, Connection
 from gateway.ble.events import DecodeFailureEvent, MeasurementEvent
 from gateway.ble.reassembly import Incomplete
 from gateway.ble.session_context import SessionContext
+from profiles import racp
 from profiles.errors import DecodeError
-from profiles.racp import RECORD_ACCESS_CONTROL_POINT, decode_record_access_control_point
+from profiles.racp import RECORD_ACCESS_CONTROL_POINT
 from profiles.registry_types import AnyCharacteristic
 
 
@@ -81,8 +82,9 @@ class ValueWorker:
     ) -> None:
         ctx = self.context
         if uuid16 == uuids.RECORD_ACCESS_CONTROL_POINT:
+            layout = conn.fetch.layout if conn.fetch is not None else racp.LAYOUT
             try:
-                value = decode_record_access_control_point(raw)
+                value = layout.decode(raw)
             except DecodeError as exc:
                 await self.decode_failed(conn, RECORD_ACCESS_CONTROL_POINT, raw, exc, received_at)
                 return

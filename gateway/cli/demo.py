@@ -33,7 +33,7 @@ from gateway.daemon.service import Daemon
 from gateway.demo.corpus import decode_corpus
 from gateway.demo.fhir_server import DemoError
 from gateway.demo.servers import DEFAULT_PORTS, KINDS
-from gateway.demo.stack import DemoStack, port_or_free
+from gateway.demo.stack import DEVICES, GENERIC_HEALTH_SENSOR, DemoStack, port_or_free
 from gateway.status.board import Happening, StatusBoard
 from simulators.runner import SimulatorError
 from simulators.testbus import ENV_VAR, TestBusError
@@ -72,6 +72,11 @@ def register(subparsers: Any) -> None:
         "--fhir-port",
         type=int,
         help="FHIR server port (default 8090 for sekmet, 8103 for medplum; else a free one)",
+    )
+    parser.add_argument(
+        "--ghs",
+        action="store_true",
+        help="also a simulated generic health sensor (GHS blood pressure monitor)",
     )
     parser.add_argument("--verbose", action="store_true", help="show the daemon's info logs")
     parser.add_argument(
@@ -117,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         with _signals(_raise):
             port = DEFAULT_PORTS[args.fhir_server] if args.fhir_port is None else args.fhir_port
-            stack = DemoStack(fhir_port=port, fhir_server=args.fhir_server)
+            devices = (*DEVICES, GENERIC_HEALTH_SENSOR) if args.ghs else DEVICES
+            stack = DemoStack(fhir_port=port, fhir_server=args.fhir_server, devices=devices)
             stack.start(say)
             assert stack.fhir is not None
             config_path = stack.workdir / "gateway.toml"

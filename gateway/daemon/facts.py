@@ -18,7 +18,9 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
+from gateway.ble.clock import elapsed_time_value
 from gateway.ble.events import ClockReading, MeasurementEvent
+from gateway.fhir.mappers import ghs_time
 from gateway.fhir.timeline import DeviceClock, WallClockStamp
 
 
@@ -42,9 +44,16 @@ def era_at(clock: ClockReading | None, received_at: dt.datetime, *, stored: bool
 
 def device_clock(reading: ClockReading | None, era: ClockEra) -> DeviceClock | None:
     """The PHD clock for stamps of ``era``; None when the clock was not read (the mapping then
-    treats stamps as a time fault anchored at reception)."""
+    treats stamps as a time fault anchored at reception). An Elapsed Time Service clock (a
+    Generic Health Sensor) is what its Current Elapsed Time says (:func:`gateway.fhir.mappers.
+    ghs_time.device_clock`); as set, it is the value the gateway wrote."""
     if reading is None:
         return None
+    if reading.elapsed is not None:
+        if era is ClockEra.AS_SET and reading.set_to is not None:
+            written = elapsed_time_value(reading.elapsed, reading.set_to)
+            return ghs_time.device_clock(written, reading.set_to)
+        return ghs_time.device_clock(reading.elapsed, reading.gateway_time)
     if era is ClockEra.AS_SET and reading.set_to is not None:
         return DeviceClock(
             read_at=reading.set_to, device_now=WallClockStamp(reading.set_to.replace(tzinfo=None))

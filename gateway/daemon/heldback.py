@@ -44,6 +44,11 @@ from typing import Any, Final, TypeVar
 
 from gateway.ble.events import ClockReading, ConnectionFacts
 from profiles.device_information import DeviceInformation
+from profiles.elapsed_time import (
+    CurrentElapsedTime,
+    decode_current_elapsed_time,
+    encode_current_elapsed_time,
+)
 
 T = TypeVar("T")
 
@@ -175,6 +180,9 @@ def facts_json(facts: ConnectionFacts) -> str:
             "gateway_time": clock.gateway_time.isoformat(),
             "device_time": None if clock.device_time is None else clock.device_time.isoformat(),
             "set_to": None if clock.set_to is None else clock.set_to.isoformat(),
+            "elapsed": None
+            if clock.elapsed is None
+            else encode_current_elapsed_time(clock.elapsed).hex(),
         },
     }
     return json.dumps(data, sort_keys=True)
@@ -209,6 +217,7 @@ def facts_from_json(text: str) -> ConnectionFacts:
             _optional_time(clock.get("device_time")),
             None,
             _optional_time(clock.get("set_to")),
+            _optional_elapsed(clock.get("elapsed")),
         ),
         quirks=tuple(data.get("quirks") or ()),
         services=frozenset(int(s) for s in data.get("services") or ()),
@@ -217,6 +226,10 @@ def facts_from_json(text: str) -> ConnectionFacts:
 
 def _optional_time(text: str | None) -> dt.datetime | None:
     return None if text is None else dt.datetime.fromisoformat(text)
+
+
+def _optional_elapsed(text: str | None) -> CurrentElapsedTime | None:
+    return None if text is None else decode_current_elapsed_time(bytes.fromhex(text))
 
 
 class HeldBackStore:

@@ -39,6 +39,14 @@ DEVICES: Final = (
     DemoDevice("glucose meter", "simulators.glucose", ("--records", "3")),
     DemoDevice("weight scale", "simulators.weight_scale", ("--records", "2", "--users", "1")),
 )
+"""The demo's devices."""
+GENERIC_HEALTH_SENSOR: Final = DemoDevice(
+    "generic health sensor",
+    "simulators.ghs",
+    ("--personality", "spot-check", "--records", "2", "--interval", "20"),
+)
+"""Added with ``phg demo --ghs``: a GHS blood pressure monitor (stored observations, and a live
+one every 20 seconds)."""
 
 
 def port_or_free(preferred: int) -> int:
@@ -62,7 +70,14 @@ def _patient(value: str) -> str:
 
 
 class DemoStack:
-    def __init__(self, fhir_port: int = 8090, seed: int = 1, fhir_server: str = "sekmet") -> None:
+    def __init__(
+        self,
+        fhir_port: int = 8090,
+        seed: int = 1,
+        fhir_server: str = "sekmet",
+        devices: tuple[DemoDevice, ...] = DEVICES,
+    ) -> None:
+        self.devices = devices
         self.workdir = Path(tempfile.mkdtemp(prefix="phg-demo-"))
         self.fhir_port = fhir_port
         self.fhir_kind = fhir_server
@@ -73,7 +88,7 @@ class DemoStack:
 
     def start(self, say: Callable[[str], None]) -> None:
         say("starting the Bluetooth test bus (private D-Bus + BlueZoo)")
-        self.bus = TestBus(adapters=1 + len(DEVICES), workdir=self.workdir / "testbus")
+        self.bus = TestBus(adapters=1 + len(self.devices), workdir=self.workdir / "testbus")
         self.bus.start()
         port = port_or_free(self.fhir_port)
         if self.fhir_port and port != self.fhir_port:
@@ -81,7 +96,7 @@ class DemoStack:
         self.fhir = make_fhir_server(self.fhir_kind, self.workdir / self.fhir_kind, port)
         say(f"starting {self.fhir.name} (FHIR server)")
         self.fhir.start()
-        for i, device in enumerate(DEVICES, start=1):
+        for i, device in enumerate(self.devices, start=1):
             sim = SimulatorProcess(
                 device.module,
                 ["--adapter", f"hci{i}", "--seed", str(self.seed + i), *device.args],

@@ -14,13 +14,17 @@ to the PHD facts the mapping needs (:class:`gateway.fhir.device_info.PhdDeviceIn
   ``profiles.device_information``) → ``regulated`` (ContinuaRegStruct: bit 0x8000 set =
   unregulated) and ``continua_version`` (ContinuaBodyStruct ``major.minor``); unknown when the
   list or the structure is absent.
-- Clock: a Current Time read → ``real_time_clock`` True (as does a Weight Scale / Body
+- Clock: a Current Time or Current Elapsed Time read → ``real_time_clock`` True (an Elapsed
+  Time Service tick counter: False) (as does a Weight Scale / Body
   Composition Feature declaring time stamps); a clock the gateway set during the connection →
   ``set_clock`` True; otherwise unknown. Time synchronisation: MDC_TIME_SYNC_NONE (a Bluetooth
-  PHD has no synchronisation protocol of its own).
+  PHD has no synchronisation protocol of its own), except for an Elapsed Time Service clock,
+  whose time sync source says (:data:`gateway.fhir.mappers.ghs_time.SYNC_METHODS`).
 - Specializations: those of the profiles the device exposes, from its GATT services and from
   the feature characteristics read, each profile's code being the one its FHIR mapper
-  declares (:mod:`gateway.fhir.registry`), so the two never disagree.
+  declares (:mod:`gateway.fhir.registry`), so the two never disagree; a Generic Health
+  Sensor's from its Health Sensor Features (declared device specializations and observation
+  types: :func:`gateway.fhir.mappers.ghs_device.feature_specializations`).
 
 The GATT services (``ConnectionFacts.services``) and the Regulatory Certification Data List
 (``DeviceInformation.regulatory_certification``) come from the facts unless passed explicitly.
@@ -39,6 +43,8 @@ from gateway.ble.events import ConnectionFacts
 from gateway.fhir import codes
 from gateway.fhir.device_info import PhdDeviceInfo
 from gateway.fhir.identifiers import IdentifierError, parse_hex_bytes
+from gateway.fhir.mappers import ghs_time
+from gateway.fhir.mappers.ghs_device import feature_specializations
 from gateway.fhir.registry import BY_TYPE
 from gateway.lazylog import get_logger
 from profiles.body_composition import BodyCompositionFeature, BodyCompositionFeatureFlag
@@ -46,6 +52,7 @@ from profiles.device_information import (
     ContinuaBodyStruct,
     RegulatoryCertificationDataList,
 )
+from profiles.ghs.service import HealthSensorFeatures
 from profiles.registry import PROFILE_MODULES
 from profiles.weight_scale import WeightScaleFeature, WeightScaleFeatureFlag
 
@@ -142,7 +149,10 @@ def phd_device_info(
             "a Bluetooth address, so the PHD cannot be identified"
         )
     clock = facts.clock
+    elapsed = clock.elapsed if clock is not None else None
     real_time_clock = True if clock is not None or _timestamps_declared(facts.features) else None
+    if elapsed is not None and elapsed.time.tick_counter:
+        real_time_clock = False  # an Elapsed Time Service tick counter has no time of day
     unregulated = regulatory.unregulated_device if regulatory is not None else None
     return PhdDeviceInfo(
         manufacturer=dis.manufacturer,
@@ -155,8 +165,21 @@ def phd_device_info(
         bluetooth_address=address,
         regulated=None if unregulated is None else not unregulated,
         continua_version=_continua_version(regulatory),
-        time_sync=codes.MDC_TIME_SYNC_NONE,
+        time_sync=codes.MDC_TIME_SYNC_NONE
+        if elapsed is None
+        else ghs_time.SYNC_METHODS.get(elapsed.time.sync_source, codes.MDC_TIME_SYNC_NONE),
         real_time_clock=real_time_clock,
         set_clock=True if clock is not None and clock.set_to is not None else None,
-        specializations=specializations_for(services, facts.features),
+        specializations=tuple(
+            sorted(
+                set(specializations_for(services, facts.features))
+                | {
+                    code
+                    for value in facts.features.values()
+                    if isinstance(value, HealthSensorFeatures)
+                    for code in feature_specializations(value)
+                },
+                key=int,
+            )
+        ),
     )

@@ -257,6 +257,8 @@ _CHARACTERISTICS: Final = {
     "plx-continuous-measurement": "SpO2 (continuous)",
     "heart-rate-measurement": "Heart rate",
     "cgm-measurement": "Continuous glucose",
+    "live-health-observations": "Health observation",
+    "stored-health-observations": "Health observation (stored)",
     "battery-level": "Battery",
 }
 

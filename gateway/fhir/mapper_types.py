@@ -25,6 +25,16 @@ class Wait:
     reason: str
 
 
+class UnmappableMeasurementError(ValueError):
+    """A value the PHD IG (or PHG's tables) cannot express as FHIR, refused on purpose: the
+    daemon keeps its bytes (held back as "unmapped") rather than upload something wrong."""
+
+
+class IncompleteMeasurementError(ValueError):
+    """One packet of a measurement a device sends in several (a body composition packet, one
+    segment of a Generic Health Sensor observation) reached the mapping: reassemble first."""
+
+
 @dataclass(frozen=True, slots=True)
 class ProfileMapper(Generic[M]):
     """How one measurement type becomes Observations.

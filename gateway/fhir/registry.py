@@ -18,9 +18,6 @@ from gateway.fhir.mapper_types import AnyProfileMapper
 from profiles.registry import device_types
 
 SHARED_MAPPER_MODULES: Final = ("gateway.fhir.mappers.battery",)
-MAPPERS_BEFORE_THEIR_DEVICE_TYPE: Final = ("gateway.fhir.mappers.ghs",)
-"""Mapping modules whose device type is not declared yet: the Generic Health Sensor's mapping
-is there (``phg map``), its session and ``DEVICE_TYPE`` are not (issue 15)."""
 MAPPERS_BY_DEVICE_TYPE: Final[Mapping[str, str]] = MappingProxyType(
     {
         "blood-pressure": "gateway.fhir.mappers.blood_pressure",
@@ -31,16 +28,13 @@ MAPPERS_BY_DEVICE_TYPE: Final[Mapping[str, str]] = MappingProxyType(
         "pulse-oximeter": "gateway.fhir.mappers.pulse_oximeter",
         "heart-rate": "gateway.fhir.mappers.heart_rate",
         "continuous-glucose-monitoring": "gateway.fhir.mappers.cgm",
+        "generic-health-sensor": "gateway.fhir.mappers.ghs",
     }
 )
 """Device type name -> its mapping module."""
 
-MAPPER_MODULES: Final = (
-    SHARED_MAPPER_MODULES
-    + MAPPERS_BEFORE_THEIR_DEVICE_TYPE
-    + tuple(
-        MAPPERS_BY_DEVICE_TYPE[t.name] for t in device_types() if t.name in MAPPERS_BY_DEVICE_TYPE
-    )
+MAPPER_MODULES: Final = SHARED_MAPPER_MODULES + tuple(
+    MAPPERS_BY_DEVICE_TYPE[t.name] for t in device_types() if t.name in MAPPERS_BY_DEVICE_TYPE
 )
 
 

@@ -26,7 +26,14 @@ from typing import Final
 from profiles import _bytes
 from profiles._bytes import ByteString, Reader
 from profiles.errors import EncodeError
-from profiles.racp import RacpOperator
+from profiles.racp import (
+    RacpLayout,
+    RacpNumberOfRecordsResponse,
+    RacpOperator,
+    RacpRequest,
+    RacpResponseCode,
+    RecordAccessControlPoint,
+)
 
 NAME: Final = "record-access-control-point"
 
@@ -194,3 +201,51 @@ def encode_ghs_racp(value: GhsRacpValue) -> bytes:
             if number is not None:
                 out += _bytes.u32(number, "record number")
     return bytes(out + value.unparsed_operand)
+
+
+# --- The layout a client uses (profiles.racp.RacpLayout) -------------------------------------
+
+
+def encode_client_request(request: RacpRequest) -> bytes:
+    """A request built with :class:`profiles.racp.RacpRequest` in GHS's layout: a filter type 1
+    value is a record number (uint32). EncodeError for a user facing time (GHS has none)."""
+    if request.filter_type not in (None, RECORD_NUMBER_FILTER):
+        raise EncodeError(f"GHS RACP has no filter type {request.filter_type}")
+    numbers = []
+    for value in (request.minimum, request.maximum):
+        if value is not None and not isinstance(value, int):
+            raise EncodeError("GHS RACP filters on record numbers only")
+        numbers.append(value)
+    return encode_ghs_racp(
+        GhsRacpRequest(
+            int(request.op_code),
+            int(request.operator),
+            None if request.filter_type is None else RECORD_NUMBER_FILTER,
+            numbers[0],
+            numbers[1],
+            request.unparsed_operand,
+        )
+    )
+
+
+def decode_server_answer(data: ByteString) -> RecordAccessControlPoint:
+    """A GHS server's RACP value as :mod:`profiles.racp` values: a response code as
+    :class:`~profiles.racp.RacpResponseCode` (server busy stays the int 10), a number of records
+    (also the combined report's) as :class:`~profiles.racp.RacpNumberOfRecordsResponse`."""
+    value = decode_ghs_racp(data)
+    if isinstance(value, GhsRacpResponseCode):
+        return RacpResponseCode(int(value.request_op_code), int(value.value))
+    if isinstance(value, GhsRacpNumberOfRecords):
+        return RacpNumberOfRecordsResponse(value.count)
+    return RacpRequest(
+        int(value.op_code),
+        int(value.operator),
+        value.filter_type,
+        value.minimum,
+        value.maximum,
+        value.unparsed_operand,
+    )
+
+
+LAYOUT: Final = RacpLayout(encode_client_request, decode_server_answer, 0xFFFFFFFF)
+"""GHS's RACP layout for a client (the gateway's stored-observation transfer)."""

@@ -31,8 +31,14 @@ from typing import Final
 from profiles import _bytes
 from profiles._bytes import ByteString, Reader
 from profiles.errors import EncodeError
+from profiles.ghs import racp
+from profiles.ghs.health_observations import (
+    LIVE_HEALTH_OBSERVATIONS,
+    STORED_HEALTH_OBSERVATIONS,
+    StoredObservation,
+)
 from profiles.ieee11073 import MderNumber, float_bytes
-from profiles.registry_types import Characteristic
+from profiles.registry_types import Characteristic, DeviceType, LiveControl, StoredRecords
 
 SERVICE_UUID16: Final = 0x1840
 _SPECIALIZATIONS_PRESENT: Final = 0x01
@@ -254,3 +260,46 @@ CHARACTERISTICS: Final = (
     OBSERVATION_SCHEDULE,
     VALID_RANGE_AND_ACCURACY,
 )
+
+
+def _record_number(value: object) -> int | None:
+    return value.record_number if isinstance(value, StoredObservation) else None
+
+
+def _raw_record_number(raw: bytes) -> int | None:
+    """The record number of a one-segment Stored Health Observations value that did not
+    decode (segmentation header with first and last set, then the uint32)."""
+    if len(raw) < 5 or raw[0] & 0x03 != 0x03:
+        return None
+    return int.from_bytes(raw[1:5], "little")
+
+
+def _ghs_scope(_features: object) -> str:
+    return "ghs"
+
+
+DEVICE_TYPE: Final = DeviceType(
+    SERVICE_UUID16,
+    "generic-health-sensor",
+    "generic health sensor",
+    subscribe=(LIVE_HEALTH_OBSERVATIONS, STORED_HEALTH_OBSERVATIONS),
+    read=(HEALTH_SENSOR_FEATURES,),
+    aliases=("ghs",),
+    stored=StoredRecords(
+        (STORED_HEALTH_OBSERVATIONS,),
+        key_of=_record_number,
+        scope=_ghs_scope,
+        live_advances_mark=False,
+        raw_key=_raw_record_number,
+        racp=racp.LAYOUT,
+    ),
+    reassembled=True,
+    live_control=LiveControl(
+        GHS_CONTROL_POINT,
+        encode_ghs_control_point(GhsControlPoint.start_live_observations()),
+        encode_ghs_control_point(GhsControlPoint.stop_live_observations()),
+    ),
+)
+"""Live observations are not records (they carry no record number): they never move the
+high-water mark, which is the next record number of the device's stored observations, kept
+under ``<device>#ghs``."""

@@ -127,10 +127,11 @@ def test_profiles_import_neither_the_gateway_nor_the_simulators() -> None:
 
 
 def _profile_module(device_type: DeviceType) -> str:
-    """The short name of the profile module that declares ``device_type``."""
+    """The short name of the profile module that declares ``device_type`` (of its package when
+    the profile is a package: ``profiles.ghs.service`` -> ``ghs``)."""
     for module_name in registry.PROFILE_MODULES:
         if getattr(importlib.import_module(module_name), "DEVICE_TYPE", None) is device_type:
-            return module_name.rpartition(".")[2]
+            return module_name.split(".")[1]
     raise AssertionError(f"no module of PROFILE_MODULES declares {device_type.name}")
 
 

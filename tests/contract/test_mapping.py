@@ -3,7 +3,8 @@ for the codecs: every value a device type subscribes to or delivers has a FHIR m
 such value its profile's strategy generates (values the encoders accept) maps, on a connection
 that received the device type's delivered values first, to resources that validate against the
 PHD IG (the validator behind ``phg validate``), or is deliberately not uploaded (skipped, held
-back for a missing patient or a missing join, discarded for a clock the IG says to drop).
+back for a missing patient or a missing join, discarded for a clock the IG says to drop, refused
+as something the IG cannot express: ``UnmappableMeasurementError``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gateway.fhir.connection import HeldBack, Mapped, Skipped
-from gateway.fhir.mappers.body_composition import IncompleteMeasurementError
+from gateway.fhir.mapper_types import IncompleteMeasurementError, UnmappableMeasurementError
 from gateway.fhir.patient import PatientBinding
 from gateway.fhir.registry import BY_TYPE
 from gateway.fhir.timeline import Discarded
@@ -76,6 +77,9 @@ def test_every_generated_value_maps_to_valid_resources(
         except IncompleteMeasurementError:
             assert device_type.reassembled  # only a fragment the gateway reassembles first
             outcomes.append("fragment")
+            return
+        except UnmappableMeasurementError:
+            outcomes.append("refused")  # what the IG cannot express: kept, not uploaded
             return
         assert isinstance(result, Mapped | Skipped | HeldBack | Discarded), result
         outcomes.append(type(result).__name__)

@@ -284,3 +284,17 @@ def test_the_three_demo_devices_are_three_phd_devices_on_the_server(demo: Demo) 
     assert "08-07-06-05-04-03-02-01" not in sysids  # the System ID all simulators shared
     models = sorted(str(d.get("modelNumber")) for d in found)
     assert len(set(models)) == 3
+
+
+def test_demo_with_a_generic_health_sensor_uploads_its_observations() -> None:
+    """``phg demo --ghs``: the GHS blood pressure monitor's observations reach the server, as a
+    fourth PhdDevice declaring the blood pressure specialization its features name."""
+    started = Demo("--ghs")
+    try:
+        fhir = started.wait_for(r"FHIR server:\s+(http://\S+/fhir)").group(1)
+        started.wait_for(r"uploaded +\S+ Health observation\b.* -> Observation/")
+        found = phd_devices(fhir)
+        models = {str(d.get("modelNumber")) for d in found}
+        assert "GHS-SIM-1" in models, found
+    finally:
+        stop(started)

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 
 from gateway import exact_json
 from gateway.fhir.connection import HeldBack, Mapped
-from gateway.fhir.mappers.body_composition import IncompleteMeasurementError
+from gateway.fhir.mapper_types import IncompleteMeasurementError
 from gateway.fhir.patient import PatientBinding
 from profiles.body_composition import (
     BodyCompositionMeasurement,

@@ -277,8 +277,7 @@ def test_every_generated_observation_validates_or_is_refused(observation: Observ
 
 
 def test_measurement_status_and_unresolved_links() -> None:
-    # The fields of test_every_optional_field (layout vector), on ST's time stamp; its type
-    # 0x00024BCA (150474) is not MDC_TEMP_BODY (150364 = 0x00024B5C) as its comment says.
+    # The fields of test_every_optional_field (layout vector), on ST's time stamp.
     o = Observation(
         NumericValue(Decimal("36.90"), 0x17A0),
         type=int(codes.MDC_TEMP_BODY),

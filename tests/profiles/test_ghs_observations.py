@@ -186,10 +186,10 @@ def test_st_bundle() -> None:
 
 
 def test_every_optional_field() -> None:
-    # Layout: all ten flags, in field order, on a numeric of 36.50 Cel (0x17A0).
+    # Layout: all ten flags, in field order, on a numeric of 36.90 Cel (0x17A0).
     data = h(
         "01", "3d00", "ff03",
-        "ca4b0200",                      # type MDC_TEMP_BODY
+        "5c4b0200",                      # type MDC_TEMP_BODY (150364)
         "38", "e8030000", "0000", "01", "fc",  # time: local, ms, TZ used, current; NTP; -1 h
         "0a0000ff",                      # duration 1.0 s
         "1100",                          # status invalid | test data
@@ -204,7 +204,7 @@ def test_every_optional_field() -> None:
     observation = decode(data)
     assert observation == Observation(
         NumericValue(Decimal("36.90"), 0x17A0),
-        type=0x00024BCA,
+        type=0x00024B5C,
         time_stamp=ElapsedTime(
             1000,
             TimeResolution.ONE_MILLISECOND,

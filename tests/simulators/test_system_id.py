@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib
 
-from gateway.demo.stack import DEVICES
+from gateway.demo.stack import DEVICES, GENERIC_HEALTH_SENSOR
 from gateway.fhir.device_facts import PLACEHOLDER_SYSTEM_IDS
 from simulators import common
 from simulators.base import DeviceSimulator, SimulatorOptions
@@ -27,8 +27,9 @@ def simulator(module: str, seed: int) -> DeviceSimulator:
 
 
 def test_the_demo_devices_have_distinct_system_ids() -> None:
-    ids = [simulator(d.module, 1 + i).info.system_id for i, d in enumerate(DEVICES, start=1)]
-    assert len(set(ids)) == len(DEVICES)
+    devices = (*DEVICES, GENERIC_HEALTH_SENSOR)  # with ``phg demo --ghs``
+    ids = [simulator(d.module, 1 + i).info.system_id for i, d in enumerate(devices, start=1)]
+    assert len(set(ids)) == len(devices)
     for system_id in ids:
         assert system_id is not None
         assert len(system_id) == 8

@@ -60,8 +60,13 @@ def state_events(draw: st.DrawFn) -> CompoundStateEventValue:
     return CompoundStateEventValue(*masks)
 
 
+COMMON_UNITS = (0x0220, 0x0AA0, 0x0F20, 0x17A0, 0x10B2)
+"""MDC units of the device specializations (%, bpm, mmHg, Cel, mV), drawn often so that
+generated numerics are also ones a mapping knows."""
+units = st.one_of(st.sampled_from(COMMON_UNITS), uint(16))
+
 component_values = st.one_of(
-    st.builds(NumericValue, floats, uint(16)),
+    st.builds(NumericValue, floats, units),
     st.builds(SimpleDiscreteValue, codes),
     st.builds(StringValue, st.text(max_size=10)),
     sample_arrays(),
@@ -105,18 +110,30 @@ any_observations = st.one_of(
 
 @st.composite
 def segment_parts(draw: st.DrawFn) -> tuple[bool, bool, int]:
-    first, last = draw(st.booleans()), draw(st.booleans())
+    """Half of the segments whole (first and last: an observation), the others any part."""
+    whole = draw(st.booleans())
+    first, last = (True, True) if whole else (draw(st.booleans()), draw(st.booleans()))
     return first, last, draw(st.integers(0, 63))
+
+
+everyday_observations = st.builds(
+    Observation,
+    st.builds(NumericValue, floats, st.sampled_from(COMMON_UNITS)),
+    st.sampled_from((150456, 149546, 147842, 150364)),  # SpO2, pulse, heart rate, body temp.
+    optional(elapsed_times),
+)
+"""What sensors mostly send: one typed numeric (besides every class, from ``any_observations``)."""
+whole_observations = st.one_of(everyday_observations, any_observations)
 
 
 @st.composite
 def live_segments(draw: st.DrawFn) -> LiveHealthObservationSegment:
     first, last, counter = draw(segment_parts())
-    content = draw(any_observations) if first and last else draw(st.binary(max_size=20))
+    content = draw(whole_observations) if first and last else draw(st.binary(max_size=20))
     return LiveHealthObservationSegment(first, last, counter, content)
 
 
-stored_observations = st.builds(StoredObservation, uint(32), any_observations)
+stored_observations = st.builds(StoredObservation, uint(32), whole_observations)
 
 
 @st.composite

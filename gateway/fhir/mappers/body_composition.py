@@ -51,15 +51,11 @@ from typing import Final
 
 from gateway.fhir import codes
 from gateway.fhir.entries import BundleEntry
-from gateway.fhir.mapper_types import AnyProfileMapper, ProfileMapper
+from gateway.fhir.mapper_types import AnyProfileMapper, IncompleteMeasurementError, ProfileMapper
 from gateway.fhir.mappers.weight_scale import MASS_UCUM, body_height, body_weight, numeric_entry
 from gateway.fhir.observation import ObservationContext
 from gateway.fhir.timeline import wall_clock_stamp
 from profiles.body_composition import BodyCompositionMeasurement
-
-
-class IncompleteMeasurementError(ValueError):
-    """One packet of a multiple-packet measurement reached the mapping: reassemble first."""
 
 
 def map_body_composition(

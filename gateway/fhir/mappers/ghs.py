@@ -36,7 +36,7 @@ from typing import Final
 from gateway.fhir import codes
 from gateway.fhir.elements import JsonDict, reference
 from gateway.fhir.entries import BundleEntry
-from gateway.fhir.mapper_types import AnyProfileMapper, ProfileMapper
+from gateway.fhir.mapper_types import AnyProfileMapper, IncompleteMeasurementError, ProfileMapper
 from gateway.fhir.mappers import ghs_time
 from gateway.fhir.mappers.ghs_device import specializations
 from gateway.fhir.mappers.ghs_values import (
@@ -53,7 +53,11 @@ from gateway.fhir.status import MeasurementStatus as PhdStatus
 from gateway.fhir.status import apply_measurement_status
 from gateway.fhir.timeline import Stamp
 from profiles.elapsed_time import ElapsedTime
-from profiles.ghs.health_observations import StoredObservation
+from profiles.ghs.health_observations import (
+    LiveHealthObservationSegment,
+    StoredHealthObservationSegment,
+    StoredObservation,
+)
 from profiles.ghs.observations import (
     BundleValue,
     CompoundComponent,
@@ -204,6 +208,8 @@ def map_ghs_observation(o: Observation, ctx: ObservationContext) -> list[BundleE
     """The Bundle entries of one GHS observation (or bundle); the first is the main one."""
     seen: dict[str, int] = {}
     built = [_observation(m, ctx, seen) for m in members(o)]
+    if not built:
+        raise GhsMappingError("a bundle without observations")
     if isinstance(o.value, BundleValue) and o.type is not None:
         group = dataclasses.replace(o, value=CompoundValue(()))
         _, entry = _observation(group, ctx, seen)
@@ -211,10 +217,6 @@ def map_ghs_observation(o: Observation, ctx: ObservationContext) -> list[BundleE
         built.insert(0, (group, entry))
     _link(built)
     return [e for _, e in built]
-
-
-def _map_stored(s: StoredObservation, ctx: ObservationContext) -> list[BundleEntry]:
-    return map_ghs_observation(s.observation, ctx)
 
 
 def _patient(o: Observation) -> int | None:
@@ -225,23 +227,43 @@ def _patient(o: Observation) -> int | None:
     return next(iter(found), None)
 
 
-MAPPERS: Final[tuple[AnyProfileMapper, ...]] = (
-    ProfileMapper(
+def _whole(value: object) -> Observation:
+    """The observation a mapped value carries: itself, a stored observation's, or a whole
+    segment's; one segment of a longer observation is refused (the session reassembles the
+    segments first)."""
+    if isinstance(value, LiveHealthObservationSegment | StoredHealthObservationSegment):
+        value = value.content
+        if isinstance(value, bytes):
+            raise IncompleteMeasurementError(
+                "one segment of a segmented GHS observation: reassemble the segments first"
+            )
+    if isinstance(value, StoredObservation):
+        value = value.observation
+    if not isinstance(value, Observation):
+        raise GhsMappingError(f"{type(value).__name__} is not a GHS observation")
+    return value
+
+
+def _mapper(measurement_type: type) -> AnyProfileMapper:
+    return ProfileMapper(
+        measurement_type,
+        None,
+        lambda v, ctx: map_ghs_observation(_whole(v), ctx),
+        lambda v: _stamp(_whole(v)),
+        lambda v: _patient(_whole(v)),
+        time_fault=lambda v: ghs_time.time_fault(time_stamp(_whole(v))),
+        specializations=lambda v: specializations(members(_whole(v))),
+    )
+
+
+MAPPERS: Final[tuple[AnyProfileMapper, ...]] = tuple(
+    _mapper(t)
+    for t in (
         Observation,
-        None,
-        map_ghs_observation,
-        _stamp,
-        _patient,
-        time_fault=lambda o: ghs_time.time_fault(time_stamp(o)),
-        specializations=lambda o: specializations(members(o)),
-    ),
-    ProfileMapper(
         StoredObservation,
-        None,
-        _map_stored,
-        lambda s: _stamp(s.observation),
-        lambda s: _patient(s.observation),
-        time_fault=lambda s: ghs_time.time_fault(time_stamp(s.observation)),
-        specializations=lambda s: specializations(members(s.observation)),
-    ),
+        LiveHealthObservationSegment,
+        StoredHealthObservationSegment,
+    )
 )
+"""Registered for an observation, a Stored Health Observation's record, and the Live and Stored
+Health Observations values (a whole observation in one segment: ``phg map``)."""

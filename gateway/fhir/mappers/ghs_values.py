@@ -27,6 +27,7 @@ from gateway.fhir import codes
 from gateway.fhir.bits import bits_components, mder_bit_is_set, mder_set_bits
 from gateway.fhir.display import asn1_bit_display
 from gateway.fhir.elements import JsonDict, concept, mdc, quantity
+from gateway.fhir.mapper_types import UnmappableMeasurementError
 from gateway.fhir.mdc_units import ucum_for
 from gateway.fhir.values import set_value
 from profiles.ghs.observations import (
@@ -39,7 +40,7 @@ from profiles.ieee11073 import MderNumber
 _MS: Decimal = Decimal(1000)
 
 
-class GhsMappingError(ValueError):
+class GhsMappingError(UnmappableMeasurementError):
     """An ACOM observation that the PHD IG (or PHG's tables) cannot express as FHIR."""
 
 
