@@ -44,7 +44,7 @@ import dataclasses
 import datetime as dt
 import time
 from collections.abc import Awaitable, Callable
-from typing import Final, Protocol, TypeVar
+from typing import Final, Protocol
 
 import structlog
 
@@ -74,7 +74,7 @@ from gateway.ble.session_config import SessionConfig, SessionStats
 from gateway.ble.session_context import SessionContext
 from gateway.ble.setup_slots import SetupSlot, SetupSlots
 from gateway.ble.value_worker import ValueWorker
-from gateway.waits import stopped_during
+from gateway.waits import stopped_during, unless_stopped
 from profiles.errors import DecodeError
 from profiles.registry_types import AnyCharacteristic
 
@@ -91,7 +91,6 @@ _log = structlog.get_logger("gateway.ble.session")
 
 NEEDS_PAIRING: Final = "device needs pairing"
 """How a session's FAILED state starts when the device refused for lack of pairing."""
-_T = TypeVar("_T")
 
 
 class DeviceSource(Protocol):
@@ -166,7 +165,9 @@ class DeviceSession:
         try:
             while not self._stopping.is_set():
                 await emit(SessionStateEvent(self.address, SessionState.WAITING))
-                sighting = await self._until_stopped(self.source.wait_for(self.address, newer_than))
+                sighting = await unless_stopped(
+                    self._stopping, self.source.wait_for(self.address, newer_than)
+                )
                 if sighting is None:
                     break
                 started = time.monotonic()
@@ -207,21 +208,6 @@ class DeviceSession:
             return max(backoff_delay, self.config.out_of_slots_retry)
         return backoff_delay
 
-    async def _until_stopped(self, awaitable: Awaitable[_T]) -> _T | None:
-        """Await ``awaitable`` unless :meth:`stop` comes first (then None)."""
-        task = asyncio.ensure_future(awaitable)
-        stopper = asyncio.ensure_future(self._stopping.wait())
-        try:
-            await asyncio.wait((task, stopper), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            stopper.cancel()
-        if task.done():
-            return task.result()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        return None
-
     async def _attempt(self, sighting: Sighting) -> bool:
         """One connection; True when it counts as stable (resets the backoff)."""
         self._needs_pairing = False
@@ -246,7 +232,7 @@ class DeviceSession:
         """One of the adapter's set-up slots (:mod:`~gateway.ble.setup_slots`); None when
         :meth:`stop` came first."""
         waited_from = time.monotonic()
-        slot = await self._until_stopped(self.setup_slots.acquire(adapter))
+        slot = await unless_stopped(self._stopping, self.setup_slots.acquire(adapter))
         waited = time.monotonic() - waited_from
         if slot is not None and waited >= 1.0:
             self._log.info("setup_slot_waited", adapter=adapter, waited_s=round(waited, 1))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from gateway.waits import first_of, stopped_during
+from gateway.waits import first_of, stopped_during, unless_stopped
 
 
 def test_first_of_returns_on_the_first_and_cancels_the_others() -> None:
@@ -50,3 +50,24 @@ def test_stopped_during_uses_the_given_sleep() -> None:
 
     assert asyncio.run(scenario()) is False
     assert slept == [7.5]
+
+
+def test_unless_stopped_gives_the_result_when_no_stop_comes() -> None:
+    async def answer() -> int:
+        return 42
+
+    async def scenario() -> int | None:
+        return await unless_stopped(asyncio.Event(), answer())
+
+    assert asyncio.run(scenario()) == 42
+
+
+def test_unless_stopped_cancels_the_wait_when_the_stop_comes_first() -> None:
+    async def scenario() -> tuple[int | None, bool]:
+        stop = asyncio.Event()
+        never = asyncio.ensure_future(asyncio.Event().wait())
+        asyncio.get_running_loop().call_soon(stop.set)
+        result = await unless_stopped(stop, never)
+        return result, never.cancelled()
+
+    assert asyncio.run(scenario()) == (None, True)
