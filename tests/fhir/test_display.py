@@ -28,6 +28,18 @@ def _mapped_names() -> list[str]:
     return sorted(n for n in ALL_STRATEGIES if lookup(n).measurement_type in BY_TYPE)
 
 
+def _names_of_codes_phg_chooses() -> list[str]:
+    """The characteristics whose mappers choose every code they emit. A Generic Health Sensor
+    sends its own MDC codes (any 32-bit number, valid term or not) and the mapper passes them
+    through: PHG can name only those its tables know, and shows the others as the number
+    (``test_names_and_units_read_as_words``)."""
+    return [
+        n
+        for n in _mapped_names()
+        if not lookup(n).measurement_type.__module__.startswith("profiles.ghs")
+    ]
+
+
 def codings(element: Any) -> Iterator[Mapping[str, Any]]:
     """The codings a person reads: code, component code, valueCodeableConcept."""
     if isinstance(element, Mapping):
@@ -106,7 +118,7 @@ def test_names_and_units_read_as_words() -> None:
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_every_code_the_mappers_emit_has_a_name_and_a_readable_unit(data: st.DataObject) -> None:
-    name = data.draw(st.sampled_from(_mapped_names()))
+    name = data.draw(st.sampled_from(_names_of_codes_phg_chooses()))
     measurement = data.draw(ALL_STRATEGIES[name])
     if name == "glucose-measurement-context":
         glucose = data.draw(ALL_STRATEGIES["glucose-measurement"])
