@@ -11,7 +11,7 @@ import pytest
 from profiles import pulse_oximeter as plx
 from profiles.racp import RECORD_ACCESS_CONTROL_POINT
 
-from .central import STEP_TIMEOUT, client, find_device, uuid16
+from .central import Racp, client, find_device, uuid16
 from .conftest import StartSimulator
 from .gateway_run import Gateway, Sink, until
 
@@ -33,34 +33,18 @@ def test_stored_spot_checks_through_racp(start_simulator: StartSimulator) -> Non
     async def scenario() -> dict[str, list[str]]:
         device = await find_device(sim.ready["name"], PLXS)
         async with client(device) as c:
-            values: list[str] = []
-            response = asyncio.Event()
-
-            def on_spot(_char: object, data: bytearray) -> None:
-                values.append(bytes(data).hex())
-
-            def on_racp(_char: object, data: bytearray) -> None:
-                values.append(bytes(data).hex())
-                response.set()
-
-            await c.start_notify(SPOT.uuid, on_spot)
-            await c.start_notify(RACP, on_racp)
-            answers: dict[str, list[str]] = {}
-            for key, request in {
-                "count": "0401",
-                "all": "0101",
-                "last": "0106",  # operator not supported by PLXS
-                "ge": "0103010000",
-                "delete": "0201",
-                "after": "0101",
-            }.items():
-                values.clear()
-                response.clear()
-                await c.write_gatt_char(RACP, bytes.fromhex(request), response=True)
-                async with asyncio.timeout(STEP_TIMEOUT):
-                    await response.wait()
-                answers[key] = list(values)
-            return answers
+            racp = Racp(c, {"spot": SPOT.uuid})
+            await racp.start()
+            return await racp.answers(
+                {
+                    "count": "0401",
+                    "all": "0101",
+                    "last": "0106",  # operator not supported by PLXS
+                    "ge": "0103010000",
+                    "delete": "0201",
+                    "after": "0101",
+                }
+            )
 
     answers = asyncio.run(scenario())
     assert answers["count"] == ["05000300"]
