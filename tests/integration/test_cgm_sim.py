@@ -14,7 +14,7 @@ from profiles.racp import RECORD_ACCESS_CONTROL_POINT
 
 from .central import Racp, client, find_device, uuid16
 from .conftest import StartSimulator
-from .gateway_run import Gateway, Sink, until
+from .gateway_run import Sink, serve
 
 pytestmark = pytest.mark.integration
 
@@ -73,12 +73,7 @@ def test_gateway_decodes_stored_then_live_cgm_measurements_as_sent(
     def live(sink: Sink) -> list[MeasurementEvent]:
         return [m for m in sink.measurements(CM.uuid16) if not m.stored]
 
-    async def scenario() -> Sink:
-        async with Gateway([sim.ready["name"]]) as gw:
-            await until(lambda: len(live(gw.sink)) >= 3)
-        return gw.sink
-
-    sink = asyncio.run(scenario())
+    sink, _ = serve(sim.ready["name"], lambda s: len(live(s)) >= 3)
     sim.wait_for("live-complete")
     sent = sim.sent(CM.uuid)
     got = sink.measurements(CM.uuid16)

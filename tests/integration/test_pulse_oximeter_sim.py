@@ -13,7 +13,7 @@ from profiles.racp import RECORD_ACCESS_CONTROL_POINT
 
 from .central import Racp, client, find_device, uuid16
 from .conftest import StartSimulator
-from .gateway_run import Gateway, Sink, until
+from .gateway_run import Sink, serve
 
 pytestmark = pytest.mark.integration
 
@@ -65,17 +65,10 @@ def test_gateway_decodes_spot_checks_and_continuous_values_as_sent(
 ) -> None:
     sim = start_simulator(MODULE, ["--seed", "4", "--spot-checks", "2", "--continuous", "4"])
 
-    async def scenario() -> Sink:
-        async with Gateway([sim.ready["name"]]) as gw:
-            await until(
-                lambda: (
-                    len(gw.sink.measurements(SPOT.uuid16)) >= 2
-                    and len(gw.sink.measurements(CONT.uuid16)) >= 4
-                )
-            )
-        return gw.sink
+    def arrived(sink: Sink) -> bool:
+        return len(sink.measurements(SPOT.uuid16)) >= 2 and len(sink.measurements(CONT.uuid16)) >= 4
 
-    sink = asyncio.run(scenario())
+    sink, _ = serve(sim.ready["name"], arrived)
     for _ in range(2):
         sim.wait_for("live-complete")
     spots, continuous = sink.measurements(SPOT.uuid16), sink.measurements(CONT.uuid16)
