@@ -35,7 +35,13 @@ from tests.daemon.fhir_search import (
     total,
 )
 from tests.daemon.process import Daemon
-from tests.daemon.run_helpers import PATIENT_SYSTEM, LogCounter, until, write_config
+from tests.daemon.run_helpers import (
+    PATIENT_SYSTEM,
+    LogCounter,
+    start_simulator,
+    until,
+    write_config,
+)
 from tests.fhirserver.plugin import StartAnyFhirServer
 from tests.fhirserver.server import LocalFhirServer
 
@@ -144,12 +150,6 @@ def two_gateways(
         sim.stop()
 
 
-def simulator(bus: TestBus, module: str, *args: str) -> SimulatorProcess:
-    sim = SimulatorProcess(module, ["--adapter", "hci1", *args], env=bus.env(), ready_timeout=60)
-    sim.start()
-    return sim
-
-
 @pytest.mark.parametrize(
     "runs",
     [
@@ -161,7 +161,7 @@ def test_glucose_with_context(
     tmp_path: Path, bus: TestBus, start_any_fhir_server: StartAnyFhirServer, runs: tuple[int, ...]
 ) -> None:
     server = start_any_fhir_server()
-    sim = simulator(bus, "simulators.glucose", "--records", "12", "--seed", "8")
+    sim = start_simulator(bus, "simulators.glucose", "--records", "12", "--seed", "8")
     want = expected.glucose_records(sim.ready)
     assert any(e.has_context for e in want), "the seed must give records with a context"
 
@@ -184,7 +184,7 @@ def test_weight_scale_users_land_under_their_patients(
     tmp_path: Path, bus: TestBus, start_any_fhir_server: StartAnyFhirServer
 ) -> None:
     server = start_any_fhir_server()
-    sim = simulator(
+    sim = start_simulator(
         bus, "simulators.weight_scale", "--users", "2", "--records", "6", "--keep-records"
     )
     weights: dict[int, list[Decimal]] = {0: [], 1: []}
@@ -222,7 +222,7 @@ def test_thermometer(
     tmp_path: Path, bus: TestBus, start_any_fhir_server: StartAnyFhirServer
 ) -> None:
     server = start_any_fhir_server()
-    sim = simulator(bus, "simulators.thermometer", "--records", "3", "--keep-records")
+    sim = start_simulator(bus, "simulators.thermometer", "--records", "3", "--keep-records")
     sent = []
     for raw in sim.ready["records"]:
         m = hts.decode_temperature_measurement(bytes.fromhex(raw))
@@ -253,7 +253,7 @@ def test_pulse_oximeter(
     tmp_path: Path, bus: TestBus, start_any_fhir_server: StartAnyFhirServer
 ) -> None:
     server = start_any_fhir_server()
-    sim = simulator(
+    sim = start_simulator(
         bus,
         "simulators.pulse_oximeter",
         *("--records", "4", "--spot-checks", "0", "--continuous", "0"),
