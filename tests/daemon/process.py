@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import queue
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 from typing import Any
+
+from tests.process_lines import ProcessLines
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,30 +23,20 @@ class Daemon:
             stderr=subprocess.PIPE,
             text=True,
         )
-        self.lines: queue.Queue[str] = queue.Queue()
+        self._reader = ProcessLines(self.proc, self.proc.stderr)
+        self.lines = self._reader.queue
         self.seen: list[dict[str, Any]] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.lines.put(line)
 
     def wait_for(self, event: str, timeout: float = 30.0) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=0.2)
-            except queue.Empty:
-                if self.proc.poll() is not None:
-                    break
-                continue
+        def record_of(line: str) -> dict[str, Any] | None:
             record: dict[str, Any] = json.loads(line)  # every line is one JSON object
             self.seen.append(record)
-            if record.get("event") == event:
-                return record
-        raise AssertionError(f"no {event!r} in {self.seen}")
+            return record if record.get("event") == event else None
+
+        found = self._reader.first(record_of, timeout, poll=0.2)
+        if found is None:
+            raise AssertionError(f"no {event!r} in {self.seen}")
+        return found
 
     def stop(self, signum: int) -> int:
         self.proc.send_signal(signum)
@@ -56,5 +45,5 @@ class Daemon:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             raise
-        self._reader.join(timeout=10)  # every line written before the exit is queued
+        self._reader.thread.join(timeout=10)  # every line written before the exit is queued
         return code

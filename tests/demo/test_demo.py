@@ -7,12 +7,10 @@ quarantined."""
 from __future__ import annotations
 
 import os
-import queue
 import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.process_lines import ProcessLines
 from tests.status.promtext import parse
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -50,29 +49,14 @@ class Demo:
             stderr=subprocess.STDOUT,
             text=True,
         )
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.output: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.output.append(line)
-            self.lines.put(line)
+        self._reader = ProcessLines(self.proc, self.proc.stdout)
+        self.output = self._reader.output
 
     def wait_for(self, pattern: str, timeout: float = TIMEOUT) -> re.Match[str]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=0.5)
-            except queue.Empty:
-                if self.proc.poll() is not None:
-                    break
-                continue
-            match = re.search(pattern, line)
-            if match:
-                return match
-        raise AssertionError(f"no line matching {pattern!r} in:\n{''.join(self.output)}")
+        match = self._reader.first(lambda line: re.search(pattern, line), timeout, poll=0.5)
+        if match is None:
+            raise AssertionError(f"no line matching {pattern!r} in:\n{''.join(self.output)}")
+        return match
 
 
 def descendants(pid: int) -> set[int]:
