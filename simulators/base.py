@@ -23,7 +23,7 @@ import json
 import random
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final, TypeVar
 
@@ -31,7 +31,15 @@ from profiles import battery
 from profiles.racp import RECORD_ACCESS_CONTROL_POINT
 from simulators import bluez, common, dbus_fast_fix, options
 from simulators.agent import MODES, DeviceAgent
-from simulators.peripheral import INDICATE, NOTIFY, READ, WRITE, Peripheral, Service
+from simulators.peripheral import (
+    INDICATE,
+    NOTIFY,
+    READ,
+    WRITE,
+    Characteristic,
+    Peripheral,
+    Service,
+)
 from simulators.racp_server import StoredRecord
 
 SECURITY_LEVELS = ("none", "encrypt", "encrypt-authenticated")
@@ -267,6 +275,29 @@ class DeviceSimulator(abc.ABC):
                 self.spawn(transfer())
 
         return handler
+
+    def stored_records(
+        self,
+        uuid: str,
+        records: list[T],
+        encode: Callable[[T], bytes],
+        prelude: Callable[[], Awaitable[None]] | None = None,
+    ) -> Characteristic:
+        """Measurement ``uuid``, indicating the stored ``records`` when the central subscribes
+        (:meth:`sends_records_on_subscribe`)."""
+        on_subscribe = self.sends_records_on_subscribe(uuid, records, encode, prelude)
+        return Characteristic(uuid, [INDICATE], on_subscribe=on_subscribe)
+
+    def notified(self, uuid: str) -> Characteristic:
+        """A characteristic that notifies (intermediate values), its subscriptions reported."""
+        return Characteristic(uuid, [NOTIFY], on_subscribe=self.on_subscribe(uuid))
+
+    async def send_if_subscribed(self, uuid: str, values: Iterable[bytes]) -> None:
+        """Send ``values`` on ``uuid`` if the central subscribed to it (else none is made)."""
+        assert self.peripheral is not None
+        if self.peripheral.is_subscribed(uuid):
+            for value in values:
+                await self.send(uuid, value)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Register, print the ready event, serve until ``stop`` is set, unregister."""
