@@ -232,15 +232,15 @@ class DeviceSimulator(abc.ABC):
         for uuid, value in record.values:
             await self.send(uuid, value)
 
-    def sends_records_on_subscribe(
+    def stored_records(
         self,
         uuid: str,
         records: list[T],
         encode: Callable[[T], bytes],
         prelude: Callable[[], Awaitable[None]] | None = None,
-    ) -> Callable[[bool], None]:
-        """The subscription handler of measurement ``uuid`` of a device that sends its stored
-        ``records`` when the central subscribes: ``prelude`` first (intermediate or malformed
+    ) -> Characteristic:
+        """Measurement ``uuid`` (indicated) of a device that sends its stored ``records`` when
+        the central subscribes: ``prelude`` first (intermediate or malformed
         values), then each record, dropped once sent unless ``--keep-records``. Then
         ``transfer-complete`` and the device-initiated disconnect, or ``transfer-aborted`` when
         the central went away or stopped confirming (the rest are kept for next time). A
@@ -274,19 +274,7 @@ class DeviceSimulator(abc.ABC):
                 transferring = True
                 self.spawn(transfer())
 
-        return handler
-
-    def stored_records(
-        self,
-        uuid: str,
-        records: list[T],
-        encode: Callable[[T], bytes],
-        prelude: Callable[[], Awaitable[None]] | None = None,
-    ) -> Characteristic:
-        """Measurement ``uuid``, indicating the stored ``records`` when the central subscribes
-        (:meth:`sends_records_on_subscribe`)."""
-        on_subscribe = self.sends_records_on_subscribe(uuid, records, encode, prelude)
-        return Characteristic(uuid, [INDICATE], on_subscribe=on_subscribe)
+        return Characteristic(uuid, [INDICATE], on_subscribe=handler)
 
     def notified(self, uuid: str) -> Characteristic:
         """A characteristic that notifies (intermediate values), its subscriptions reported."""
