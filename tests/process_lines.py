@@ -1,15 +1,19 @@
-"""The lines a child process writes, read by a thread as they come, and waiting for one."""
+"""``phg`` as a child process: the lines it writes, read by a thread as they come, and waiting
+for one."""
 
 from __future__ import annotations
 
 import queue
 import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import IO, TypeVar
 
 T = TypeVar("T")
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class ProcessLines:
@@ -45,3 +49,20 @@ class ProcessLines:
             if result is not None:
                 return result
         return None
+
+
+def start_phg(
+    args: Sequence[str], *, env: dict[str, str] | None = None, log_on_stderr: bool = False
+) -> ProcessLines:
+    """``python -m gateway ARGS`` from the repository root, its lines followed: those on
+    standard error (standard output discarded) if ``log_on_stderr``, else standard output's,
+    with standard error merged into it."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gateway", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL if log_on_stderr else subprocess.PIPE,
+        stderr=subprocess.PIPE if log_on_stderr else subprocess.STDOUT,
+        text=True,
+    )
+    return ProcessLines(proc, proc.stderr if log_on_stderr else proc.stdout)

@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-from tests.process_lines import ProcessLines
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.process_lines import start_phg
 
 
 class Daemon:
     def __init__(self, config: Path, env: dict[str, str]) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gateway", "run", "--config", str(config)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self._reader = ProcessLines(self.proc, self.proc.stderr)
+        self._reader = start_phg(["run", "--config", str(config)], env=env, log_on_stderr=True)
+        self.proc = self._reader.proc
         self.lines = self._reader.queue
         self.seen: list[dict[str, Any]] = []
 

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.process_lines import ProcessLines
+from tests.process_lines import start_phg
 from tests.status.promtext import parse
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -32,24 +32,8 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 class Demo:
     def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gateway",
-                "demo",
-                "--status-port",
-                "0",
-                "--fhir-port",
-                "0",
-                *args,
-            ],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self._reader = ProcessLines(self.proc, self.proc.stdout)
+        self._reader = start_phg(["demo", "--status-port", "0", "--fhir-port", "0", *args])
+        self.proc = self._reader.proc
         self.output = self._reader.output
 
     def wait_for(self, pattern: str, timeout: float = TIMEOUT) -> re.Match[str]:
