@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, settings
 
 from gateway import exact_json
-from gateway.fhir.connection import ConnectionMapper, Mapped, MappingResult
+from gateway.fhir.connection import ConnectionMapper, HeldBack, Mapped, MappingResult
 from gateway.fhir.device_info import PhdDeviceInfo
 from gateway.fhir.elements import JsonDict
 from gateway.fhir.patient import PatientBinding, PatientIdentifier
@@ -71,6 +71,16 @@ def mapper(**overrides: Any) -> ConnectionMapper:
     }
     values.update(overrides)
     return ConnectionMapper(**values)
+
+
+def mapped_for_any_user(measurement: Any, received: dt.datetime) -> Mapped | None:
+    """``measurement`` mapped with every Bluetooth user bound (:data:`EVERY_USER`): held back
+    (None) when its user is the unknown one (0xFF), else mapped."""
+    result = mapper(patients=EVERY_USER).map(measurement, received)
+    if getattr(measurement, "user_id", None) == 0xFF:
+        assert isinstance(result, HeldBack), result
+        return None
+    return mapped(result)
 
 
 def bp(**overrides: Any) -> BloodPressureMeasurement:
