@@ -218,64 +218,61 @@ def test_weight_scale_users_land_under_their_patients(
     )
 
 
-def test_thermometer(
-    tmp_path: Path, bus: TestBus, start_any_fhir_server: StartAnyFhirServer
+def _temperature(raw: bytes) -> Decimal:
+    m = hts.decode_temperature_measurement(raw)
+    assert m.unit is TemperatureUnit.CELSIUS
+    assert isinstance(m.temperature, Decimal)
+    return m.temperature
+
+
+def _spo2(raw: bytes) -> Decimal:
+    m = plx.decode_plx_spot_check_measurement(raw)
+    assert isinstance(m.spo2, Decimal)
+    return m.spo2
+
+
+@pytest.mark.parametrize(
+    ("module", "args", "value_of", "code", "owner"),
+    [
+        pytest.param(
+            "simulators.thermometer",
+            ("--records", "3", "--keep-records"),
+            _temperature,
+            BODY_TEMPERATURE,
+            "thermo-owner",
+            id="thermometer",
+        ),
+        pytest.param(
+            "simulators.pulse_oximeter",
+            ("--records", "4", "--spot-checks", "0", "--continuous", "0"),
+            _spo2,
+            SPO2,
+            "oximeter-owner",
+            id="pulse-oximeter",
+        ),
+    ],
+)
+def test_stored_values_land_under_the_devices_patient(
+    tmp_path: Path,
+    bus: TestBus,
+    start_any_fhir_server: StartAnyFhirServer,
+    module: str,
+    args: tuple[str, ...],
+    value_of: Callable[[bytes], Decimal],
+    code: str,
+    owner: str,
 ) -> None:
     server = start_any_fhir_server()
-    sim = start_simulator(bus, "simulators.thermometer", "--records", "3", "--keep-records")
-    sent = []
-    for raw in sim.ready["records"]:
-        m = hts.decode_temperature_measurement(bytes.fromhex(raw))
-        assert m.unit is TemperatureUnit.CELSIUS
-        assert isinstance(m.temperature, Decimal)
-        sent.append(m.temperature)
-
-    def found() -> list[Resource]:
-        subject = patient_reference(server.base_url, PATIENT_SYSTEM, "thermo-owner")
-        return search(server.base_url, "Observation", subject=subject, code=BODY_TEMPERATURE)
+    sim = start_simulator(bus, module, *args)
+    sent = [value_of(bytes.fromhex(raw)) for raw in sim.ready["records"]]
 
     def check() -> None:
-        assert values(found()) == sorted(sent)
+        subject = patient_reference(server.base_url, PATIENT_SYSTEM, owner)
+        found = search(server.base_url, "Observation", subject=subject, code=code)
+        assert values(found) == sorted(sent)
         assert total(server.base_url, "Patient") == 1
 
-    two_gateways(
-        tmp_path,
-        bus,
-        server,
-        sim,
-        lambda: total(server.base_url, "Observation", code=BODY_TEMPERATURE) >= 3,
-        check,
-        default_patient="thermo-owner",
-    )
+    def arrived() -> bool:
+        return total(server.base_url, "Observation", code=code) >= len(sent)
 
-
-def test_pulse_oximeter(
-    tmp_path: Path, bus: TestBus, start_any_fhir_server: StartAnyFhirServer
-) -> None:
-    server = start_any_fhir_server()
-    sim = start_simulator(
-        bus,
-        "simulators.pulse_oximeter",
-        *("--records", "4", "--spot-checks", "0", "--continuous", "0"),
-    )
-    sent = []
-    for raw in sim.ready["records"]:
-        m = plx.decode_plx_spot_check_measurement(bytes.fromhex(raw))
-        assert isinstance(m.spo2, Decimal)
-        sent.append(m.spo2)
-
-    def check() -> None:
-        subject = patient_reference(server.base_url, PATIENT_SYSTEM, "oximeter-owner")
-        assert values(search(server.base_url, "Observation", subject=subject, code=SPO2)) == sorted(
-            sent
-        )
-
-    two_gateways(
-        tmp_path,
-        bus,
-        server,
-        sim,
-        lambda: total(server.base_url, "Observation", code=SPO2) >= 4,
-        check,
-        default_patient="oximeter-owner",
-    )
+    two_gateways(tmp_path, bus, server, sim, arrived, check, default_patient=owner)
