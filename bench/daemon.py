@@ -38,10 +38,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from simulators.runner import SimulatorProcess
 from simulators.testbus import TestBus
 from tests.daemon.process import Daemon
-from tests.daemon.run_helpers import LogCounter, until, write_config
+from tests.daemon.run_helpers import LogCounter, simulator, start_simulator, until, write_config
 from tests.fhirserver.server import SekmetServer
 
 GLUCOSE = "00002a18-0000-1000-8000-00805f9b34fb"
@@ -56,12 +55,21 @@ def proc_status(pid: int) -> dict[str, str]:
     return out
 
 
-def idle_rss(work: Path, bus: TestBus, server: SekmetServer, settle: float) -> None:
+def bench_daemon(
+    work: Path, bus: TestBus, server: SekmetServer, address: str, run: str
+) -> tuple[Daemon, LogCounter]:
+    """``phg run`` for the device at ``address``, with a configuration and a state directory of
+    this ``run``'s own (another run's stored-record marks for the same simulated address would
+    make the daemon fetch only the records after them), and its log followed."""
     config = write_config(
-        work / "idle.toml", server.base_url, ABSENT_DEVICE, state_dir="idle", default_patient="x"
+        work / f"{run}.toml", server.base_url, address, state_dir=run, default_patient="x"
     )
     daemon = Daemon(config, bus.env())
-    log = LogCounter(daemon)
+    return daemon, LogCounter(daemon)
+
+
+def idle_rss(work: Path, bus: TestBus, server: SekmetServer, settle: float) -> None:
+    daemon, log = bench_daemon(work, bus, server, ABSENT_DEVICE, "idle")
     until(lambda: log.count("bluetooth_started") > 0, 60, "bluetooth_started")
     until(lambda: log.count("fhir_server_ok") > 0, 60, "fhir_server_ok")
     time.sleep(settle)
@@ -96,11 +104,8 @@ def glucose_stored(log: LogCounter) -> int:
 
 def latency(work: Path, bus: TestBus, server: SekmetServer, records: int, pace: float) -> None:
     sent_at: dict[int, float] = {}  # glucose sequence -> when the bench read the sent line
-    sim = SimulatorProcess(
-        "simulators.glucose",
-        ["--adapter", "hci1", "--records", str(records), "--seed", "3", "--pace", str(pace)],
-        env=bus.env(),
-        ready_timeout=60,
+    sim = simulator(
+        bus, "simulators.glucose", "--records", str(records), "--seed", "3", "--pace", str(pace)
     )
     original = sim._read
 
@@ -122,15 +127,7 @@ def latency(work: Path, bus: TestBus, server: SekmetServer, records: int, pace: 
     sim._read = timed_read  # type: ignore[method-assign]
     del original
     sim.start()
-    config = write_config(
-        work / "latency.toml",
-        server.base_url,
-        sim.ready["address"],
-        state_dir="latency",
-        default_patient="x",
-    )
-    daemon = Daemon(config, bus.env())
-    log = LogCounter(daemon)
+    daemon, log = bench_daemon(work, bus, server, sim.ready["address"], "latency")
     try:
         until(lambda: glucose_stored(log) >= records, 60 + records * pace * 3, "stored")
         until(lambda: log.count("uploaded", "items") >= log.count("reading_stored"), 60, "uploaded")
@@ -160,25 +157,9 @@ def latency(work: Path, bus: TestBus, server: SekmetServer, records: int, pace: 
 
 
 def backlog(work: Path, bus: TestBus, server: SekmetServer, records: int) -> None:
-    sim = SimulatorProcess(
-        "simulators.glucose",
-        ["--adapter", "hci1", "--records", str(records), "--seed", "5"],
-        env=bus.env(),
-        ready_timeout=60,
-    )
-    sim.start()
-    # A state directory of its own: the latency run's stored-record marks (same simulated
-    # address) would make the daemon fetch only the records after them.
-    config = write_config(
-        work / "backlog.toml",
-        server.base_url,
-        sim.ready["address"],
-        state_dir="backlog",
-        default_patient="x",
-    )
+    sim = start_simulator(bus, "simulators.glucose", "--records", str(records), "--seed", "5")
     started = time.monotonic()
-    daemon = Daemon(config, bus.env())
-    log = LogCounter(daemon)
+    daemon, log = bench_daemon(work, bus, server, sim.ready["address"], "backlog")
     try:
         until(lambda: glucose_stored(log) >= records, 120 + records * 0.2, "stored")
         until(

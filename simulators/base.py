@@ -1,5 +1,5 @@
 """The frame every device simulator shares: options, the standard services, stored records,
-events on stdout and the command line.
+live values, events on stdout and ``main`` (its flags: :mod:`simulators.command_line`).
 
 A device type is one module with a :class:`DeviceSimulator` subclass that builds its GATT
 services and sends its stored records when the central subscribes (see
@@ -15,7 +15,6 @@ and the demo can follow it.
 from __future__ import annotations
 
 import abc
-import argparse
 import asyncio
 import contextlib
 import datetime as dt
@@ -23,15 +22,23 @@ import json
 import random
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final, TypeVar
 
 from profiles import battery
 from profiles.racp import RECORD_ACCESS_CONTROL_POINT
 from simulators import bluez, common, dbus_fast_fix, options
-from simulators.agent import MODES, DeviceAgent
-from simulators.peripheral import INDICATE, NOTIFY, READ, WRITE, Peripheral, Service
+from simulators.agent import DeviceAgent
+from simulators.peripheral import (
+    INDICATE,
+    NOTIFY,
+    READ,
+    WRITE,
+    Characteristic,
+    Peripheral,
+    Service,
+)
 from simulators.racp_server import StoredRecord
 
 SECURITY_LEVELS = ("none", "encrypt", "encrypt-authenticated")
@@ -224,15 +231,15 @@ class DeviceSimulator(abc.ABC):
         for uuid, value in record.values:
             await self.send(uuid, value)
 
-    def sends_records_on_subscribe(
+    def stored_records(
         self,
         uuid: str,
         records: list[T],
         encode: Callable[[T], bytes],
         prelude: Callable[[], Awaitable[None]] | None = None,
-    ) -> Callable[[bool], None]:
-        """The subscription handler of measurement ``uuid`` of a device that sends its stored
-        ``records`` when the central subscribes: ``prelude`` first (intermediate or malformed
+    ) -> Characteristic:
+        """Measurement ``uuid`` (indicated) of a device that sends its stored ``records`` when
+        the central subscribes: ``prelude`` first (intermediate or malformed
         values), then each record, dropped once sent unless ``--keep-records``. Then
         ``transfer-complete`` and the device-initiated disconnect, or ``transfer-aborted`` when
         the central went away or stopped confirming (the rest are kept for next time). A
@@ -266,7 +273,35 @@ class DeviceSimulator(abc.ABC):
                 transferring = True
                 self.spawn(transfer())
 
-        return handler
+        return Characteristic(uuid, [INDICATE], on_subscribe=handler)
+
+    def notified(self, uuid: str) -> Characteristic:
+        """A characteristic that notifies (intermediate values), its subscriptions reported."""
+        return Characteristic(uuid, [NOTIFY], on_subscribe=self.on_subscribe(uuid))
+
+    async def send_if_subscribed(self, uuid: str, values: Iterable[bytes]) -> None:
+        """Send ``values`` on ``uuid`` if the central subscribed to it (else none is made)."""
+        assert self.peripheral is not None
+        if self.peripheral.is_subscribed(uuid):
+            for value in values:
+                await self.send(uuid, value)
+
+    async def send_live(
+        self, uuid: str, values: AsyncIterator[bytes], details: Event | None = None
+    ) -> None:
+        """Send each of ``values`` on ``uuid`` as it comes, then a ``live-complete`` event with
+        their count, or ``live-aborted`` when the central went away or stopped confirming (both
+        with ``details``)."""
+        details = details or {}
+        sent = 0
+        try:
+            async for value in values:
+                await self.send(uuid, value)
+                sent += 1
+        except (ConnectionError, TimeoutError) as e:
+            self.emit({"event": "live-aborted", **details, "count": sent, "error": repr(e)})
+            return
+        self.emit({"event": "live-complete", **details, "count": sent})
 
     async def run(self, stop: asyncio.Event) -> None:
         """Register, print the ready event, serve until ``stop`` is set, unregister."""
@@ -339,119 +374,6 @@ def _true(properties: dict[str, Any], name: str) -> bool:
     return bool(value is not None and value.value)
 
 
-COMMON_DEFAULTS: Final = SimulatorOptions()
-"""The defaults of the common flags are those of :class:`SimulatorOptions`."""
-
-
-def _defaulted(
-    parser: argparse.ArgumentParser | argparse._ArgumentGroup,
-    flag: str,
-    default: object,
-    help: str,
-    **kwargs: Any,
-) -> None:
-    """A flag whose default (shown in its help) is the common options' own."""
-    parser.add_argument(flag, default=default, help=options.with_default(help, default), **kwargs)
-
-
-def argument_parser(cls: type[DeviceSimulator]) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=f"Simulated {cls.default_name} on the BlueZ D-Bus API (BlueZoo or bluetoothd)"
-    )
-    defaults = COMMON_DEFAULTS
-    _defaulted(parser, "--adapter", defaults.adapter, "adapter to register on")
-    parser.add_argument("--name", help=f"advertised local name ({cls.default_name})")
-    _defaulted(parser, "--seed", defaults.seed, "random seed for the records", type=int)
-    _defaulted(parser, "--records", defaults.records, "stored records to send", type=int)
-    _defaulted(
-        parser,
-        "--clock-offset",
-        defaults.clock_offset.total_seconds(),
-        "device clock minus real time, seconds",
-        type=float,
-    )
-    parser.add_argument(
-        "--disconnect-after",
-        type=float,
-        default=defaults.disconnect_after,
-        metavar="SECONDS",
-        help="disconnect from the device side this long after the transfer",
-    )
-    parser.add_argument(
-        "--keep-records",
-        action="store_true",
-        help="send the stored records on every connection (default: once)",
-    )
-    _defaulted(parser, "--battery", defaults.battery_percent, "battery level, percent", type=int)
-    parser.add_argument("--serial", help="serial number (default: from the seed)")
-    security = parser.add_argument_group("security (real BlueZ; BlueZoo cannot pair)")
-    security.add_argument(
-        "--security",
-        choices=SECURITY_LEVELS,
-        default=defaults.security,
-        help="measurements, RACP and Current Time need an encrypted (and authenticated) link",
-    )
-    security.add_argument(
-        "--pairing", choices=MODES, help="register the device's pairing agent with this method"
-    )
-    security.add_argument("--passkey", type=int, help="the fixed passkey (--pairing passkey)")
-    security.add_argument(
-        "--disconnect-after-bonding",
-        action="store_true",
-        help="quirk: drop the link as soon as the central is bonded",
-    )
-    security.add_argument(
-        "--clock-write-once",
-        action="store_true",
-        help="quirk: Current Time is writable only during the first connection",
-    )
-    return parser
-
-
-def add_fault_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--clock-unset`` and ``--malformed N``, for simulators that support them (their
-    :class:`DeviceSimulator` calls :meth:`DeviceSimulator.send_malformed`)."""
-    parser.add_argument(
-        "--clock-unset",
-        action="store_true",
-        help=f"device clock never set: it started at {UNSET_CLOCK_START.isoformat()} when "
-        "the simulator started (overrides --clock-offset)",
-    )
-    parser.add_argument(
-        "--malformed",
-        type=int,
-        default=COMMON_DEFAULTS.malformed,
-        metavar="N",
-        help="send N undecodable (truncated) measurement values before the records",
-    )
-
-
-def options_from_args(args: argparse.Namespace) -> SimulatorOptions:
-    offset = dt.timedelta(seconds=args.clock_offset)
-    if getattr(args, "clock_unset", False):
-        offset = UNSET_CLOCK_START - dt.datetime.now().replace(microsecond=0)
-    malformed = getattr(args, "malformed", COMMON_DEFAULTS.malformed)  # with the fault flags
-    if args.records < 0 or malformed < 0:
-        raise SystemExit("--records and --malformed must not be negative")
-    return SimulatorOptions(
-        adapter=args.adapter,
-        name=args.name,
-        seed=args.seed,
-        records=args.records,
-        clock_offset=offset,
-        disconnect_after=args.disconnect_after,
-        keep_records=args.keep_records,
-        battery_percent=args.battery,
-        serial=args.serial,
-        malformed=malformed,
-        security=args.security,
-        pairing=args.pairing,
-        passkey=args.passkey,
-        disconnect_after_bonding=args.disconnect_after_bonding,
-        clock_write_once=args.clock_write_once,
-    )
-
-
 async def _serve(simulator: DeviceSimulator) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -467,17 +389,10 @@ async def _serve(simulator: DeviceSimulator) -> None:
             await waiter
 
 
-def command_parser(cls: type[DeviceSimulator]) -> argparse.ArgumentParser:
-    """All of a simulator's flags: the common ones, the faults if it has them, its own."""
-    parser = argument_parser(cls)
-    if cls.fault_flags:
-        add_fault_arguments(parser)
-    options.add_arguments(parser, cls.options_type)
-    return parser
-
-
 def main(cls: type[DeviceSimulator], argv: Sequence[str] | None = None) -> int:
     """Command-line entry of a simulator process (applies the dbus-fast EAGAIN fix)."""
+    from simulators.command_line import command_parser, options_from_args  # builds on this one
+
     args = command_parser(cls).parse_args(argv)
     simulator_options = options_from_args(args)
     simulator_options.device = options.from_args(cls.options_type, args)

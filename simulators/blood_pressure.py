@@ -24,7 +24,7 @@ from profiles.date_time import DateTime
 from simulators import bluez
 from simulators.base import DeviceSimulator, Event, main
 from simulators.options import option
-from simulators.peripheral import INDICATE, NOTIFY, READ, Characteristic, Service
+from simulators.peripheral import READ, Characteristic, Service
 
 FEATURES = (
     bp.BloodPressureFeature.BODY_MOVEMENT_DETECTION
@@ -104,21 +104,13 @@ class BloodPressureSimulator(DeviceSimulator):
             Service(
                 bluez.uuid16(bp.SERVICE_UUID16),
                 [
-                    Characteristic(
+                    self.stored_records(
                         self.MEASUREMENT,
-                        [INDICATE],
-                        on_subscribe=self.sends_records_on_subscribe(
-                            self.MEASUREMENT,
-                            self.records,
-                            bp.encode_blood_pressure_measurement,
-                            self._cuff_ramp,
-                        ),
+                        self.records,
+                        bp.encode_blood_pressure_measurement,
+                        self._cuff_ramp,
                     ),
-                    Characteristic(
-                        self.CUFF_PRESSURE,
-                        [NOTIFY],
-                        on_subscribe=self.on_subscribe(self.CUFF_PRESSURE),
-                    ),
+                    self.notified(self.CUFF_PRESSURE),
                     Characteristic(
                         self.FEATURE, [READ], bp.encode_blood_pressure_feature(FEATURES)
                     ),
@@ -134,10 +126,9 @@ class BloodPressureSimulator(DeviceSimulator):
 
     async def _cuff_ramp(self) -> None:
         """The cuff pressure rising to the newest record's, if the central subscribed to it."""
-        assert self.peripheral is not None
-        if self.records and self.cuff_steps and self.peripheral.is_subscribed(self.CUFF_PRESSURE):
-            for value in cuff_ramp(self.records[-1], self.cuff_steps):
-                await self.send(self.CUFF_PRESSURE, value)
+        if self.records and self.cuff_steps:
+            ramp = cuff_ramp(self.records[-1], self.cuff_steps)
+            await self.send_if_subscribed(self.CUFF_PRESSURE, ramp)
 
 
 def run(argv: Sequence[str] | None = None) -> int:

@@ -22,7 +22,7 @@ import asyncio
 import datetime as dt
 import random
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -185,22 +185,20 @@ class CgmSimulator(DeviceSimulator):
             self.spawn(self._live_readings())
 
     async def _live_readings(self) -> None:
-        sent = 0
         try:
-            for _ in range(self.live):
-                await asyncio.sleep(self.live_interval)
-                last = max((r.key for r in self.store.records), default=-INTERVAL_MINUTES)
-                offset = last + INTERVAL_MINUTES
-                record = reading_record(generate_reading(self.rng, offset, self.e2e_crc))
-                self.store.add(record)
-                await self.send(MEASUREMENT, record.values[0][1])
-                sent += 1
-        except (ConnectionError, TimeoutError) as e:
-            self.emit({"event": "live-aborted", "count": sent, "error": repr(e)})
-            return
+            await self.send_live(MEASUREMENT, self._new_readings())
         finally:
             self._live_running = False
-        self.emit({"event": "live-complete", "count": sent})
+
+    async def _new_readings(self) -> AsyncIterator[bytes]:
+        """A reading every ``live_interval`` seconds, each one stored too (RACP sees it)."""
+        for _ in range(self.live):
+            await asyncio.sleep(self.live_interval)
+            last = max((r.key for r in self.store.records), default=-INTERVAL_MINUTES)
+            offset = last + INTERVAL_MINUTES
+            record = reading_record(generate_reading(self.rng, offset, self.e2e_crc))
+            self.store.add(record)
+            yield record.values[0][1]
 
 
 def run(argv: Sequence[str] | None = None) -> int:

@@ -21,7 +21,7 @@ import asyncio
 import datetime as dt
 import random
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -164,25 +164,21 @@ class PulseOximeterSimulator(DeviceSimulator):
         return handler
 
     async def _live(self, uuid: str) -> None:
-        sent = 0
+        values = self._spot_checks() if uuid == SPOT_CHECK else self._continuous()
         try:
-            if uuid == SPOT_CHECK:
-                for _ in range(self.spot_checks):
-                    m = generate_spot_check(self.rng, self.clock.now(), False)
-                    await self.send(uuid, plx.encode_plx_spot_check_measurement(m))
-                    sent += 1
-            else:
-                for _ in range(self.continuous):
-                    await asyncio.sleep(self.interval)
-                    c = generate_continuous(self.rng)
-                    await self.send(uuid, plx.encode_plx_continuous_measurement(c))
-                    sent += 1
-        except (ConnectionError, TimeoutError) as e:
-            self.emit({"event": "live-aborted", "uuid": uuid, "count": sent, "error": repr(e)})
-            return
+            await self.send_live(uuid, values, {"uuid": uuid})
         finally:
             self._running.discard(uuid)
-        self.emit({"event": "live-complete", "uuid": uuid, "count": sent})
+
+    async def _spot_checks(self) -> AsyncIterator[bytes]:
+        for _ in range(self.spot_checks):
+            m = generate_spot_check(self.rng, self.clock.now(), False)
+            yield plx.encode_plx_spot_check_measurement(m)
+
+    async def _continuous(self) -> AsyncIterator[bytes]:
+        for _ in range(self.continuous):
+            await asyncio.sleep(self.interval)
+            yield plx.encode_plx_continuous_measurement(generate_continuous(self.rng))
 
 
 def run(argv: Sequence[str] | None = None) -> int:

@@ -26,7 +26,7 @@ from profiles.units import TemperatureUnit
 from simulators import bluez
 from simulators.base import DeviceSimulator, Event, main
 from simulators.options import option
-from simulators.peripheral import INDICATE, NOTIFY, READ, Characteristic, Service
+from simulators.peripheral import READ, Characteristic, Service
 
 RECORD_INTERVAL = dt.timedelta(hours=8)
 SITES = {t.name.lower().replace("_", "-"): t for t in hts.TemperatureType}
@@ -108,26 +108,18 @@ class ThermometerSimulator(DeviceSimulator):
             Service(
                 bluez.uuid16(hts.SERVICE_UUID16),
                 [
-                    Characteristic(
+                    self.stored_records(
                         self.MEASUREMENT,
-                        [INDICATE],
-                        on_subscribe=self.sends_records_on_subscribe(
-                            self.MEASUREMENT,
-                            self.records,
-                            hts.encode_temperature_measurement,
-                            self._before_records,
-                        ),
+                        self.records,
+                        hts.encode_temperature_measurement,
+                        self._before_records,
                     ),
                     Characteristic(
                         self.TYPE,
                         [READ],
                         hts.encode_temperature_type(hts.TemperatureTypeValue(self.site)),
                     ),
-                    Characteristic(
-                        self.INTERMEDIATE,
-                        [NOTIFY],
-                        on_subscribe=self.on_subscribe(self.INTERMEDIATE),
-                    ),
+                    self.notified(self.INTERMEDIATE),
                 ],
             )
         ]
@@ -141,15 +133,15 @@ class ThermometerSimulator(DeviceSimulator):
     async def _before_records(self) -> None:
         """The malformed values asked for, then the intermediate readings rising to the newest
         record's, if the central subscribed to them."""
-        assert self.peripheral is not None
         if not self.records:
             return
         await self.send_malformed(
             self.MEASUREMENT, hts.encode_temperature_measurement(self.records[0])
         )
-        if self.intermediate_steps and self.peripheral.is_subscribed(self.INTERMEDIATE):
-            for reading in rising_readings(self.records[-1], self.intermediate_steps):
-                await self.send(self.INTERMEDIATE, hts.encode_intermediate_temperature(reading))
+        if self.intermediate_steps:
+            readings = rising_readings(self.records[-1], self.intermediate_steps)
+            values = (hts.encode_intermediate_temperature(r) for r in readings)
+            await self.send_if_subscribed(self.INTERMEDIATE, values)
 
 
 def run(argv: Sequence[str] | None = None) -> int:

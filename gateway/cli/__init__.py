@@ -1,4 +1,5 @@
-"""The ``phg`` command line: one module per sub-command, each with ``register(subparsers)``.
+"""The ``phg`` command line: one module per sub-command, each declaring
+its ``COMMAND`` (:class:`gateway.cli.command.Command`), from which its parser is built.
 
 Only the named command's module is imported (``phg decode`` loads no Bluetooth, HTTP or
 validation code); ``phg --help`` and unknown commands load them all to list them.
@@ -49,7 +50,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         dest="command", metavar="COMMAND", required=True, parser_class=CommandParser
     )
     for module_name in (only,) if only else COMMAND_MODULES:
-        importlib.import_module(module_name).register(subparsers)
+        importlib.import_module(module_name).COMMAND.add_to(subparsers)
     return parser
 
 

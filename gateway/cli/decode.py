@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, TextIO
+from typing import Final, TextIO
 
 from gateway import exact_json
+from gateway.cli.command import INDENT, Command, arg
 from gateway.measurement_json import (
     DECODE_ERRORS,
     decode_line,
@@ -19,25 +20,6 @@ from profiles.capture_log import parse_hex, read_lines
 
 EXIT_BAD_LINES = 1
 EXIT_BAD_INPUT = 2
-
-
-def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "decode",
-        help="decode a Bluetooth characteristic value to JSON",
-        description=(
-            "Decode CHARACTERISTIC's value HEX to JSON. CHARACTERISTIC is a 16-bit UUID "
-            "(2A35, 0x2A35) or a name (blood-pressure-measurement). With '-' instead, read "
-            "lines 'CHARACTERISTIC HEX' from standard input and print one JSON object per line "
-            '(a bad line prints {"error": ...} and the batch goes on). Exit status: 0 decoded, '
-            "1 some lines of '-' failed, 2 bad input."
-        ),
-    )
-    parser.add_argument("characteristic", nargs="?", help="UUID or name, or '-' for stdin")
-    parser.add_argument("hex", nargs="*", help="the value as hex (spaces, ':' and '-' allowed)")
-    parser.add_argument("--list", action="store_true", help="list supported characteristics")
-    parser.add_argument("--indent", type=int, default=None, help="pretty-print with N spaces")
-    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,3 +57,23 @@ def _batch(lines: TextIO, out: TextIO, indent: int | None) -> int:
         print(f"phg decode: {failed} line(s) could not be decoded", file=sys.stderr)
         return EXIT_BAD_LINES
     return 0
+
+
+COMMAND: Final = Command(
+    "decode",
+    help="decode a Bluetooth characteristic value to JSON",
+    description=(
+        "Decode CHARACTERISTIC's value HEX to JSON. CHARACTERISTIC is a 16-bit UUID "
+        "(2A35, 0x2A35) or a name (blood-pressure-measurement). With '-' instead, read "
+        "lines 'CHARACTERISTIC HEX' from standard input and print one JSON object per line "
+        '(a bad line prints {"error": ...} and the batch goes on). Exit status: 0 decoded, '
+        "1 some lines of '-' failed, 2 bad input."
+    ),
+    run=run,
+    args=(
+        arg("characteristic", nargs="?", help="UUID or name, or '-' for stdin"),
+        arg("hex", nargs="*", help="the value as hex (spaces, ':' and '-' allowed)"),
+        arg("--list", action="store_true", help="list supported characteristics"),
+        INDENT,
+    ),
+)

@@ -25,6 +25,7 @@ from types import FrameType
 from typing import Any, Final
 
 from gateway import corpus
+from gateway.cli.command import Command, arg
 from gateway.config import ConfigError
 from gateway.config.load import load_config
 from gateway.daemon import logs
@@ -44,54 +45,6 @@ _SIGNALS: Final = (signal.SIGTERM, signal.SIGINT)
 
 class _SignalledError(Exception):
     pass
-
-
-def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "demo",
-        help="run simulated devices, a local FHIR server and the gateway, with a status page",
-        description=(
-            "Simulated blood pressure monitor, glucose meter and weight scale -> PHG -> a local "
-            "FHIR server (SEKMET, or Medplum's FHIR engine), with the status page. Ctrl-C stops "
-            "everything."
-        ),
-    )
-    parser.add_argument(
-        "--duration", type=float, metavar="S", help="stop by itself after S seconds"
-    )
-    parser.add_argument(
-        "--status-port", type=int, default=8080, help="status page port (8080, else a free one)"
-    )
-    parser.add_argument(
-        "--fhir-server",
-        choices=KINDS,
-        default="sekmet",
-        help="the local FHIR server: sekmet (default) or medplum (Medplum's FHIR engine, Node)",
-    )
-    parser.add_argument(
-        "--fhir-port",
-        type=int,
-        help="FHIR server port (default 8090 for sekmet, 8103 for medplum; else a free one)",
-    )
-    parser.add_argument(
-        "--ghs",
-        action="store_true",
-        help="also a simulated generic health sensor (GHS blood pressure monitor)",
-    )
-    parser.add_argument("--verbose", action="store_true", help="show the daemon's info logs")
-    parser.add_argument(
-        "--decode-only",
-        action="store_true",
-        help="only decode the bundled capture corpus (no Bluetooth, no server)",
-    )
-    parser.add_argument(
-        "--corpus",
-        type=Path,
-        default=None,
-        help="capture logs for --decode-only (*.log, also one folder down; default: the bundled"
-        " corpus)",
-    )
-    parser.set_defaults(run=run)
 
 
 def say(text: str) -> None:
@@ -184,3 +137,50 @@ def _show(happening: Happening) -> None:
         "fhir": "server",
     }
     say(f"{labels.get(happening.kind, happening.kind):<9} {happening.text}")
+
+
+COMMAND: Final = Command(
+    "demo",
+    help="run simulated devices, a local FHIR server and the gateway, with a status page",
+    description=(
+        "Simulated blood pressure monitor, glucose meter and weight scale -> PHG -> a local "
+        "FHIR server (SEKMET, or Medplum's FHIR engine), with the status page. Ctrl-C stops "
+        "everything."
+    ),
+    run=run,
+    args=(
+        arg("--duration", type=float, metavar="S", help="stop by itself after S seconds"),
+        arg(
+            "--status-port", type=int, default=8080, help="status page port (8080, else a free one)"
+        ),
+        arg(
+            "--fhir-server",
+            choices=KINDS,
+            default="sekmet",
+            help="the local FHIR server: sekmet (default) or medplum (Medplum's FHIR engine, Node)",
+        ),
+        arg(
+            "--fhir-port",
+            type=int,
+            help="FHIR server port (default 8090 for sekmet, 8103 for medplum; else a free one)",
+        ),
+        arg(
+            "--ghs",
+            action="store_true",
+            help="also a simulated generic health sensor (GHS blood pressure monitor)",
+        ),
+        arg("--verbose", action="store_true", help="show the daemon's info logs"),
+        arg(
+            "--decode-only",
+            action="store_true",
+            help="only decode the bundled capture corpus (no Bluetooth, no server)",
+        ),
+        arg(
+            "--corpus",
+            type=Path,
+            default=None,
+            help="capture logs for --decode-only (*.log, also one folder down; default: the bundled"
+            " corpus)",
+        ),
+    ),
+)

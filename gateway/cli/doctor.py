@@ -23,13 +23,14 @@ import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from dbus_fast import BusType, Message, MessageType
 from dbus_fast.aio import MessageBus
 
 from gateway.ble.adapters import adapters_in, managed_objects
-from gateway.cli.parsing import add_config_option, config_path
+from gateway.cli.command import Command, config_arg
+from gateway.cli.parsing import config_path
 from gateway.config import ConfigError, GatewayConfig, load_config
 from gateway.daemon.server import fhir_client
 
@@ -241,16 +242,6 @@ def _clock(probes: Probes) -> Finding:
     return Finding("clock", OK, "NTP-synchronised")
 
 
-def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "doctor",
-        help="check D-Bus, BlueZ, adapters, the FHIR server, the configuration and the clock",
-        description="Check that this machine can run the gateway; each problem with its fix.",
-    )
-    add_config_option(parser, default=config_path())
-    parser.set_defaults(run=run)
-
-
 def report(findings: list[Finding]) -> int:
     for f in findings:
         print(f"[{f.status:>4}] {f.check}: {f.detail}")
@@ -263,6 +254,15 @@ def report(findings: list[Finding]) -> int:
 
 
 def run(args: argparse.Namespace, probes: Probes | None = None) -> int:
-    findings = asyncio.run(diagnose(Path(args.config), probes or Probes()))
+    findings = asyncio.run(diagnose(Path(config_path(args.config)), probes or Probes()))
     sys.stdout.flush()
     return report(findings)
+
+
+COMMAND: Final = Command(
+    "doctor",
+    help="check D-Bus, BlueZ, adapters, the FHIR server, the configuration and the clock",
+    description="Check that this machine can run the gateway; each problem with its fix.",
+    run=run,
+    args=(config_arg(),),
+)

@@ -20,16 +20,17 @@ import datetime as dt
 import json
 import sqlite3
 import sys
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
-from gateway.cli.parsing import add_config_option, config_path
+from gateway.cli.command import SHOW_ID, Action, Command, arg, config_arg, ids_arg, limit_arg
+from gateway.cli.listing import EXIT_NOTHING, one_line, show
+from gateway.cli.parsing import config_path
 from gateway.daemon import heldback
 from gateway.daemon.heldback import KeptRow
 
 if TYPE_CHECKING:
     from gateway.config.settings import GatewayConfig
 
-EXIT_NOTHING: Final = 1
 EXIT_BAD_INPUT: Final = 2
 KINDS: Final = (
     "held-back",
@@ -41,34 +42,10 @@ KINDS: Final = (
 )
 
 
-def register(subparsers: Any) -> None:
-    common = argparse.ArgumentParser(add_help=False)
-    add_config_option(common, "the gateway configuration", argparse.SUPPRESS)
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "heldback",
-        parents=[common],
-        help="readings kept but not uploaded: list, show, remap after a binding was added",
-        description="Inspect the readings the gateway kept but did not upload, and map the "
-        "held-back ones again once their Patient binding is configured.",
-    )
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    listing = actions.add_parser("list", parents=[common], help="counts per kind and the rows")
-    listing.add_argument("--kind", choices=KINDS)
-    listing.add_argument("--limit", type=int, default=100, help="at most N rows (100)")
-    show = actions.add_parser("show", parents=[common], help="one row: bytes, decoded, facts")
-    show.add_argument("id", type=int)
-    remap = actions.add_parser(
-        "remap", parents=[common], help="map held-back readings with today's bindings"
-    )
-    remap.add_argument("ids", type=int, nargs="*", metavar="ID", help="rows (default: all)")
-    remap.add_argument("--dry-run", action="store_true", help="only say what would happen")
-    parser.set_defaults(run=run)
-
-
 def run(args: argparse.Namespace) -> int:
     from gateway.config import load_config
 
-    path = config_path(getattr(args, "config", None))
+    path = config_path(args.config)
     try:
         config = load_config(path)
     except Exception as exc:  # ConfigError and friends: the message is for the user
@@ -111,18 +88,14 @@ def _list(conn: sqlite3.Connection, args: argparse.Namespace) -> int:
         received = row.received_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
         print(
             f"{row.id:>7}  {row.kind:<13}  {row.address:<17}  {user:>4}  {received}  "
-            f"{row.characteristic}: {_one_line(row.reason)}"
+            f"{row.characteristic}: {one_line(row.reason)}"
         )
     return 0
 
 
 def _show(conn: sqlite3.Connection, args: argparse.Namespace) -> int:
     found = heldback.rows(conn, ids=(args.id,))
-    if not found:
-        print(f"phg heldback: no row {args.id}", file=sys.stderr)
-        return EXIT_NOTHING
-    print(describe(found[0]))
-    return 0
+    return show(found[0] if found else None, describe, f"phg heldback: no row {args.id}")
 
 
 def describe(row: KeptRow) -> str:
@@ -201,10 +174,31 @@ def _remap(conn: sqlite3.Connection, args: argparse.Namespace, config: GatewayCo
     if report.still_held:
         print(f"{len(report.still_held)} still held back:")
         for row_id, why in report.still_held:
-            print(f"  row {row_id}: {_one_line(why)}")
+            print(f"  row {row_id}: {one_line(why)}")
     return 0
 
 
-def _one_line(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= 80 else flat[:77] + "..."
+COMMAND: Final = Command(
+    "heldback",
+    help="readings kept but not uploaded: list, show, remap after a binding was added",
+    description="Inspect the readings the gateway kept but did not upload, and map the "
+    "held-back ones again once their Patient binding is configured.",
+    run=run,
+    shared=(config_arg("the gateway configuration"),),
+    actions=(
+        Action(
+            "list",
+            "counts per kind and the rows",
+            (arg("--kind", choices=KINDS), limit_arg("rows")),
+        ),
+        Action("show", "one row: bytes, decoded, facts", (SHOW_ID,)),
+        Action(
+            "remap",
+            "map held-back readings with today's bindings",
+            (
+                ids_arg("rows (default: all)"),
+                arg("--dry-run", action="store_true", help="only say what would happen"),
+            ),
+        ),
+    ),
+)

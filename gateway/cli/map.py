@@ -21,10 +21,11 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gateway import exact_json
+from gateway.cli.command import INDENT, Command, arg
 from gateway.cli.map_input import check_device_info, log_to_stderr, parse_patient, parse_user
 from gateway.fhir.connection import ConnectionMapper, HeldBack, Mapped, Skipped
 from gateway.fhir.device_info import PhdDeviceInfo
@@ -44,40 +45,6 @@ from profiles.registry import UnknownCharacteristicError
 EXIT_BAD_INPUT = 2
 EXIT_NOT_MAPPED = 3
 PLACEHOLDER_ADDRESS = bytes(6)
-
-
-def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "map",
-        help="map a Bluetooth characteristic value to a FHIR transaction Bundle",
-        description=(
-            "Decode CHARACTERISTIC's value HEX (as `phg decode` does) and print the PHD IG 2.0.0 "
-            "transaction Bundle (Patient, PhgDevice, PhdDevice, coincident time stamp, "
-            "Observations) as JSON."
-        ),
-    )
-    parser.add_argument("characteristic", help="UUID (2A35) or name")
-    parser.add_argument("hex", nargs="+", help="the value as hex (spaces, ':' and '-' allowed)")
-    parser.add_argument("--device-info", type=Path, help="JSON file describing the PHD")
-    parser.add_argument("--patient", help="Patient logical id, or SYSTEM|VALUE to create one")
-    parser.add_argument(
-        "--user",
-        action="append",
-        default=[],
-        metavar="INDEX=PATIENT",
-        help="bind a Bluetooth user index to a patient (same forms as --patient)",
-    )
-    parser.add_argument("--received-at", help="reception time, ISO 8601 with offset (default: now)")
-    parser.add_argument(
-        "--device-clock",
-        help="the PHD's clock (local, no offset) read at --received-at; omitted: time fault",
-    )
-    parser.add_argument("--zone", default="UTC", help="the gateway's IANA time zone (UTC)")
-    parser.add_argument(
-        "--phg-system-id", help="the gateway's EUI-64 (default: derived from this host)"
-    )
-    parser.add_argument("--indent", type=int, default=None, help="pretty-print with N spaces")
-    parser.set_defaults(run=run)
 
 
 def _parse_time(text: str, what: str, aware: bool) -> dt.datetime:
@@ -169,3 +136,36 @@ def run(args: argparse.Namespace) -> int:
     assert isinstance(result, Mapped)
     sys.stdout.write(exact_json.dumps(mapper.bundle([result]), indent=args.indent) + "\n")
     return 0
+
+
+COMMAND: Final = Command(
+    "map",
+    help="map a Bluetooth characteristic value to a FHIR transaction Bundle",
+    description=(
+        "Decode CHARACTERISTIC's value HEX (as `phg decode` does) and print the PHD IG 2.0.0 "
+        "transaction Bundle (Patient, PhgDevice, PhdDevice, coincident time stamp, "
+        "Observations) as JSON."
+    ),
+    run=run,
+    args=(
+        arg("characteristic", help="UUID (2A35) or name"),
+        arg("hex", nargs="+", help="the value as hex (spaces, ':' and '-' allowed)"),
+        arg("--device-info", type=Path, help="JSON file describing the PHD"),
+        arg("--patient", help="Patient logical id, or SYSTEM|VALUE to create one"),
+        arg(
+            "--user",
+            action="append",
+            default=[],
+            metavar="INDEX=PATIENT",
+            help="bind a Bluetooth user index to a patient (same forms as --patient)",
+        ),
+        arg("--received-at", help="reception time, ISO 8601 with offset (default: now)"),
+        arg(
+            "--device-clock",
+            help="the PHD's clock (local, no offset) read at --received-at; omitted: time fault",
+        ),
+        arg("--zone", default="UTC", help="the gateway's IANA time zone (UTC)"),
+        arg("--phg-system-id", help="the gateway's EUI-64 (default: derived from this host)"),
+        INDENT,
+    ),
+)

@@ -24,56 +24,18 @@ import argparse
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from gateway import exact_json
-from gateway.cli.parsing import add_config_option, config_path
+from gateway.cli.command import SHOW_ID, Action, Command, arg, config_arg, ids_arg, limit_arg
+from gateway.cli.listing import EXIT_NOTHING, one_line, show
+from gateway.cli.parsing import config_path
 from gateway.daemon.statelock import StateDirBusyError, StateLock
 from gateway.outbox import ItemState, OutboxError, OutboxItem, OutboxStore
 
-EXIT_NOTHING: Final = 1
 EXIT_BAD_INPUT: Final = 2
 EXIT_BUSY: Final = 3
 WRITING: Final = frozenset({"retry", "purge"})
-
-
-def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "outbox",
-        help="inspect the outbox: list, show, retry or purge stored readings",
-        description=(
-            "Inspect and manage the outbox of readings waiting for (or sent to) the FHIR server."
-        ),
-    )
-    _where_options(parser, None)
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    where = argparse.ArgumentParser(add_help=False)
-    _where_options(where, argparse.SUPPRESS)  # also after the action; unset ones keep the above
-
-    def add(name: str, **kwargs: Any) -> argparse.ArgumentParser:
-        action: argparse.ArgumentParser = actions.add_parser(name, parents=[where], **kwargs)
-        return action
-
-    listing = add("list", help="list items and counts per state")
-    listing.add_argument("--state", choices=[s.value for s in ItemState])
-    listing.add_argument("--limit", type=int, default=100, help="at most N items (100)")
-
-    show = add("show", help="show one item, its error and its bundle entries")
-    show.add_argument("id", type=int)
-
-    retry = add("retry", help="send quarantined items again")
-    retry.add_argument("ids", type=int, nargs="*", metavar="ID", help="item ids (default: all)")
-
-    purge = add("purge", help="delete done items (--done) or the named quarantined items")
-    purge.add_argument("ids", type=int, nargs="*", metavar="ID", help="quarantined item ids")
-    purge.add_argument("--done", action="store_true", help="delete every done item")
-    purge.add_argument("--yes", action="store_true", help="confirm the deletion")
-    parser.set_defaults(run=run)
-
-
-def _where_options(parser: argparse.ArgumentParser, default: Any) -> None:
-    parser.add_argument("--outbox", type=Path, default=default, help="the outbox SQLite file")
-    add_config_option(parser, "take the outbox from this configuration", default)
 
 
 def _where(args: argparse.Namespace) -> tuple[Path, Path]:
@@ -148,18 +110,13 @@ def _list(store: OutboxStore, args: argparse.Namespace) -> int:
         print(
             f"{item.id:>8}  {item.state.value:<11}  {item.device:<20}  "
             f"{item.created_at.strftime('%Y-%m-%d %H:%M:%S.%f')[:23]}  {len(item.entries):>7}  "
-            f"{item.attempts:>5}  {_one_line(item.last_error)}"
+            f"{item.attempts:>5}  {one_line(item.last_error)}"
         )
     return 0
 
 
 def _show(store: OutboxStore, args: argparse.Namespace) -> int:
-    item = store.get(args.id)
-    if item is None:
-        print(f"phg outbox: no item {args.id}", file=sys.stderr)
-        return EXIT_NOTHING
-    print(_describe(item))
-    return 0
+    return show(store.get(args.id), _describe, f"phg outbox: no item {args.id}")
 
 
 def _describe(item: OutboxItem) -> str:
@@ -215,11 +172,36 @@ def _purge(store: OutboxStore, args: argparse.Namespace) -> int:
     return 0
 
 
-def _one_line(text: str | None) -> str:
-    if not text:
-        return ""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= 80 else flat[:77] + "..."
-
-
 ACTIONS: Final = {"list": _list, "show": _show, "retry": _retry, "purge": _purge}
+
+
+COMMAND: Final = Command(
+    "outbox",
+    help="inspect the outbox: list, show, retry or purge stored readings",
+    description=(
+        "Inspect and manage the outbox of readings waiting for (or sent to) the FHIR server."
+    ),
+    run=run,
+    shared=(
+        arg("--outbox", type=Path, help="the outbox SQLite file"),
+        config_arg("take the outbox from this configuration"),
+    ),
+    actions=(
+        Action(
+            "list",
+            "list items and counts per state",
+            (arg("--state", choices=[s.value for s in ItemState]), limit_arg("items")),
+        ),
+        Action("show", "show one item, its error and its bundle entries", (SHOW_ID,)),
+        Action("retry", "send quarantined items again", (ids_arg("item ids (default: all)"),)),
+        Action(
+            "purge",
+            "delete done items (--done) or the named quarantined items",
+            (
+                ids_arg("quarantined item ids"),
+                arg("--done", action="store_true", help="delete every done item"),
+                arg("--yes", action="store_true", help="confirm the deletion"),
+            ),
+        ),
+    ),
+)

@@ -20,18 +20,6 @@ def config_path(given: Path | None = None) -> Path:
     return given if given is not None else Path(os.environ.get("PHG_CONFIG", DEFAULT_CONFIG))
 
 
-def add_config_option(
-    parser: argparse.ArgumentParser, what: str = "configuration file", default: Any = None
-) -> None:
-    """``--config FILE``; ``default`` is what the option is when not given."""
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=default,
-        help=f"{what} (default: $PHG_CONFIG or {DEFAULT_CONFIG})",
-    )
-
-
 class CommandParser(argparse.ArgumentParser):
     _intermixing = False
 

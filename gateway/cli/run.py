@@ -20,9 +20,10 @@ import errno
 import os
 import sqlite3
 import sys
-from typing import Any, Final
+from typing import Final
 
-from gateway.cli.parsing import add_config_option, config_path
+from gateway.cli.command import Command, arg, config_arg
+from gateway.cli.parsing import config_path
 from gateway.config import ConfigError, GatewayConfig, load_config
 from gateway.daemon import logs
 from gateway.daemon.server import fhir_client
@@ -36,36 +37,20 @@ EXIT_BUSY: Final = 3
 EXIT_STATE: Final = 4
 
 
-def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "run",
-        help="run the gateway daemon (devices -> FHIR server)",
-        description=(
-            "Connect to the configured Bluetooth LE health devices, map their readings to PHD IG "
-            "FHIR resources, store them in the outbox and upload them. Stops cleanly on SIGTERM "
-            "or SIGINT. Settings: docs/daemon.md."
-        ),
-    )
-    add_config_option(parser, default=config_path())
-    parser.add_argument(
-        "--check", action="store_true", help="validate the configuration and exit (0 if valid)"
-    )
-    parser.set_defaults(run=run)
-
-
 def _fail(message: str) -> None:
     for line in message.splitlines():
         print(f"phg run: {line}", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
+    path = config_path(args.config)
     try:
-        config = load_config(args.config)
+        config = load_config(path)
     except ConfigError as exc:
         _fail(str(exc))
         return EXIT_CONFIG
     if args.check:
-        print(f"phg run: {args.config}: configuration is valid", file=sys.stderr)
+        print(f"phg run: {path}: configuration is valid", file=sys.stderr)
         return 0
     logs.setup(config.logging.format, config.logging.level)
     os.umask(0o077)  # everything the daemon creates is for its user only (docs/daemon.md)
@@ -99,3 +84,21 @@ def _state_exit(exc: Exception) -> int:
     if isinstance(exc, OSError) and exc.errno == errno.EROFS:
         return EXIT_STATE
     return EXIT_FAILED
+
+
+COMMAND: Final = Command(
+    "run",
+    help="run the gateway daemon (devices -> FHIR server)",
+    description=(
+        "Connect to the configured Bluetooth LE health devices, map their readings to PHD IG "
+        "FHIR resources, store them in the outbox and upload them. Stops cleanly on SIGTERM "
+        "or SIGINT. Settings: docs/daemon.md."
+    ),
+    run=run,
+    args=(
+        config_arg(),
+        arg(
+            "--check", action="store_true", help="validate the configuration and exit (0 if valid)"
+        ),
+    ),
+)

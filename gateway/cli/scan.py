@@ -6,34 +6,14 @@ import argparse
 import asyncio
 import json
 import sys
-from typing import Any
+from typing import Any, Final
 
 from gateway.ble.adapters import list_adapters
 from gateway.ble.allowlist import Advertisement, Allowlist
 from gateway.ble.scanner import HealthScanner
 from gateway.ble.uuids import HEALTH_SERVICES
+from gateway.cli.command import Command, arg
 from profiles.registry import device_types
-
-
-def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "scan",
-        help="list nearby Bluetooth LE health devices",
-        description=(
-            "Scan for devices advertising a health service ("
-            + ", ".join(f"{t.title}: {t.name}" for t in device_types())
-            + ") and list them. Nothing is connected."
-        ),
-    )
-    parser.add_argument(
-        "--adapter",
-        action="append",
-        metavar="hciN",
-        help="adapter to scan on (repeatable; default: every powered adapter)",
-    )
-    parser.add_argument("--timeout", type=float, default=5.0, help="seconds to scan (5)")
-    parser.add_argument("--json", action="store_true", help="one JSON object per device")
-    parser.set_defaults(run=run)
 
 
 def _row(adv: Advertisement) -> dict[str, Any]:
@@ -77,3 +57,25 @@ def run(args: argparse.Namespace) -> int:
             + ",".join(row["services"])
         )
     return 0
+
+
+COMMAND: Final = Command(
+    "scan",
+    help="list nearby Bluetooth LE health devices",
+    description=(
+        "Scan for devices advertising a health service ("
+        + ", ".join(f"{t.title}: {t.name}" for t in device_types())
+        + ") and list them. Nothing is connected."
+    ),
+    run=run,
+    args=(
+        arg(
+            "--adapter",
+            action="append",
+            metavar="hciN",
+            help="adapter to scan on (repeatable; default: every powered adapter)",
+        ),
+        arg("--timeout", type=float, default=5.0, help="seconds to scan (5)"),
+        arg("--json", action="store_true", help="one JSON object per device"),
+    ),
+)

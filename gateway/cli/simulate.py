@@ -13,27 +13,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import Final
 
+from gateway.cli.command import Command, arg
 from simulators import registry
-
-
-def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "simulate",
-        help="run a simulated Bluetooth LE health device",
-        description=(
-            "Run a simulated health device on a BlueZ adapter (the test bus or a real one). "
-            "Options after DEVICE go to the simulator: `phg simulate DEVICE --help` lists them."
-        ),
-        epilog="devices: " + ", ".join(s.name for s in registry.SIMULATORS),
-    )
-    parser.add_argument("--list", action="store_true", help="list the simulated devices")
-    parser.add_argument("device", nargs="?", metavar="DEVICE", help="which device (see --list)")
-    parser.add_argument(
-        "options", nargs=argparse.REMAINDER, metavar="...", help="the simulator's options"
-    )
-    parser.set_defaults(run=run)
 
 
 def _list() -> int:
@@ -66,3 +49,20 @@ def run(args: argparse.Namespace) -> int:
         return 0 if exc.code is None else int(exc.code)
     finally:
         sys.argv[:1] = program
+
+
+COMMAND: Final = Command(
+    "simulate",
+    help="run a simulated Bluetooth LE health device",
+    description=(
+        "Run a simulated health device on a BlueZ adapter (the test bus or a real one). "
+        "Options after DEVICE go to the simulator: `phg simulate DEVICE --help` lists them."
+    ),
+    run=run,
+    args=(
+        arg("--list", action="store_true", help="list the simulated devices"),
+        arg("device", nargs="?", metavar="DEVICE", help="which device (see --list)"),
+        arg("options", nargs=argparse.REMAINDER, metavar="...", help="the simulator's options"),
+    ),
+    parser_keywords={"epilog": "devices: " + ", ".join(s.name for s in registry.SIMULATORS)},
+)

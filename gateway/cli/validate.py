@@ -6,38 +6,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Final, TextIO
 
+from gateway.cli.command import Command, arg
 from gateway.validation import Issue, validate_resource
 
 EXIT_INVALID = 1
 EXIT_BAD_INPUT = 2
 MAX_DEPTH = 100
 """Deepest JSON nesting accepted; FHIR resources stay far below, and the validator recurses."""
-
-
-def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "validate",
-        help="validate FHIR resources against the PHD IG 2.0.0 profiles (offline)",
-        description=(
-            "Validate each FILE (a FHIR R4 resource or Bundle as JSON) against its meta.profile "
-            "(or the --profile URLs) and base FHIR R4, offline. Prints one line per issue, "
-            "'FILE: SEVERITY PATH: MESSAGE', then a summary. Exit status: 0 valid (warnings "
-            "allowed), 1 errors found, 2 a file could not be read, is not JSON or nests "
-            f"deeper than {MAX_DEPTH} levels."
-        ),
-    )
-    parser.add_argument(
-        "files", nargs="+", metavar="FILE", help="JSON file(s) to validate ('-': standard input)"
-    )
-    parser.add_argument(
-        "--profile",
-        action="append",
-        metavar="URL",
-        help="validate against this profile instead of meta.profile (repeatable)",
-    )
-    parser.set_defaults(run=run)
 
 
 def _load(path: str) -> dict[str, Any]:
@@ -107,3 +84,31 @@ def run(args: argparse.Namespace) -> int:
     if bad_input:
         return EXIT_BAD_INPUT
     return EXIT_INVALID if counts["error"] else 0
+
+
+COMMAND: Final = Command(
+    "validate",
+    help="validate FHIR resources against the PHD IG 2.0.0 profiles (offline)",
+    description=(
+        "Validate each FILE (a FHIR R4 resource or Bundle as JSON) against its meta.profile "
+        "(or the --profile URLs) and base FHIR R4, offline. Prints one line per issue, "
+        "'FILE: SEVERITY PATH: MESSAGE', then a summary. Exit status: 0 valid (warnings "
+        "allowed), 1 errors found, 2 a file could not be read, is not JSON or nests "
+        f"deeper than {MAX_DEPTH} levels."
+    ),
+    run=run,
+    args=(
+        arg(
+            "files",
+            nargs="+",
+            metavar="FILE",
+            help="JSON file(s) to validate ('-': standard input)",
+        ),
+        arg(
+            "--profile",
+            action="append",
+            metavar="URL",
+            help="validate against this profile instead of meta.profile (repeatable)",
+        ),
+    ),
+)

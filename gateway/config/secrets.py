@@ -43,21 +43,24 @@ def read_secret(path: Path, setting: str, *, single_line: bool = True) -> Secret
     return Secret(text, setting)
 
 
+def _given_or_read(given: Secret | None, path: Path | None, setting: str) -> Secret | None:
+    """The secret ``given`` (from the environment), else the one in the file ``path``."""
+    if given is not None:
+        return given
+    if path is not None:
+        return read_secret(path, setting)
+    return None
+
+
 def token(auth: AuthSection) -> Secret | None:
     """The bearer token (environment first, then the file)."""
-    if auth.token is not None:
-        return auth.token
-    if auth.token_file is not None:
-        return read_secret(auth.token_file, "fhir.auth.token_file")
-    return None
+    return _given_or_read(auth.token, auth.token_file, "fhir.auth.token_file")
 
 
 def client_secret(auth: AuthSection) -> Secret | None:
-    if auth.client_secret is not None:
-        return auth.client_secret
-    if auth.client_secret_file is not None:
-        return read_secret(auth.client_secret_file, "fhir.auth.client_secret_file")
-    return None
+    return _given_or_read(
+        auth.client_secret, auth.client_secret_file, "fhir.auth.client_secret_file"
+    )
 
 
 def private_key(auth: AuthSection) -> Secret | None:

@@ -74,11 +74,16 @@ def _blank_is_none(kind: Kind[Secret]) -> Kind[Secret | None]:
     return blank_kind
 
 
-def _address(value: str) -> str:
+def _hex_identifier(value: str, size: int, what: str, expected: str) -> None:
+    """ValueError ``must be {expected}`` unless ``value`` is ``size`` bytes in hex."""
     try:
-        parse_hex_bytes(value, 6, "address")
+        parse_hex_bytes(value, size, what)
     except IdentifierError:
-        raise ValueError("must be a Bluetooth address such as AA:BB:CC:DD:EE:FF") from None
+        raise ValueError(f"must be {expected}") from None
+
+
+def _address(value: str) -> str:
+    _hex_identifier(value, 6, "address", "a Bluetooth address such as AA:BB:CC:DD:EE:FF")
     return normalize_address(value)
 
 
@@ -98,10 +103,7 @@ def _http_url(value: str) -> str:
 
 
 def _system_id(value: str) -> str:
-    try:
-        parse_hex_bytes(value, 8, "system_id")
-    except IdentifierError:
-        raise ValueError("must be an EUI-64: 16 hex digits, e.g. 00-1C-05-FF-FE-FF-E8-74") from None
+    _hex_identifier(value, 8, "system_id", "an EUI-64: 16 hex digits, e.g. 00-1C-05-FF-FE-FF-E8-74")
     return value
 
 

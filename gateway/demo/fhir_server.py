@@ -44,14 +44,14 @@ class FhirServer(ServerProcess):
     """One SEKMET process on ``port`` (a free loopback port when None)."""
 
     name = "SEKMET"
+    fhir_path = "/fhir"
+    log_name = "sekmet.log"
 
     def __init__(self, workdir: Path, port: int | None = None) -> None:
         super().__init__(workdir, port)
         self.executable = sekmet_executable()
-        self.base_url = f"http://127.0.0.1:{self.port}/fhir"
-        self.console_url = f"http://127.0.0.1:{self.port}/ui"
+        self.console_url = f"{self.origin}/ui"
         self.db_path = workdir / "sekmet.db"
-        self.log_path = workdir / "sekmet.log"
 
     def command(self) -> Sequence[str]:
         return [str(self.executable), "serve", "--host", "127.0.0.1", "--port", str(self.port)]

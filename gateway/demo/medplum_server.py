@@ -128,13 +128,13 @@ class MedplumServer(ServerProcess):
     """One Medplum FHIR engine process on ``port`` (a free loopback port when None)."""
 
     name = "the Medplum FHIR engine"
+    fhir_path = "/fhir/R4"
+    log_name = "medplum.log"
 
     def __init__(self, workdir: Path, port: int | None = None) -> None:
         super().__init__(workdir, port)
         self.node = node_command()
-        self.base_url = f"http://127.0.0.1:{self.port}/fhir/R4"
         self.data_path = workdir / "medplum-data.json"
-        self.log_path = workdir / "medplum.log"
 
     def prepare(self) -> None:
         npm_ci()

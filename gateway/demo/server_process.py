@@ -41,17 +41,22 @@ def free_port() -> int:
 
 class ServerProcess:
     """One server process on ``port`` (a free loopback port when None). Subclasses set
-    :attr:`name`, :attr:`base_url` and :attr:`log_path` and build the command line."""
+    :attr:`name`, :attr:`fhir_path` and :attr:`log_name` and build the command line."""
 
     name = "the FHIR server"
+    fhir_path = ""
+    """Where the FHIR base is on the server (``base_url`` is the origin and this path)."""
+    log_name = "server.log"
+    """The server's log file in the work directory."""
     console_url: str | None = None
     """A web page for people, when the server has one."""
 
     def __init__(self, workdir: Path, port: int | None = None) -> None:
         self.workdir = workdir
         self.port = port if port is not None else free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.log_path = workdir / "server.log"
+        self.origin = f"http://127.0.0.1:{self.port}"
+        self.base_url = self.origin + self.fhir_path
+        self.log_path = workdir / self.log_name
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 

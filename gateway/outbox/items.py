@@ -45,13 +45,9 @@ class StoredEntry:
     url: str | None = None
 
     def bundle_entry(self) -> JsonDict:
-        request: JsonDict = {
-            "method": self.method,
-            "url": self.url or self.resource["resourceType"],
-        }
-        if self.if_none_exist is not None:
-            request["ifNoneExist"] = self.if_none_exist
-        return {"fullUrl": self.full_url, "resource": self.resource, "request": request}
+        """The transaction Bundle entry, as :meth:`BundleEntry.to_json` writes it."""
+        entry = BundleEntry(self.full_url, self.resource, self.if_none_exist, self.method, self.url)
+        return entry.to_json()
 
     def to_json(self) -> JsonDict:
         data = self.bundle_entry()

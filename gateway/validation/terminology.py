@@ -20,24 +20,24 @@ Answer = bool | None
 _CodeTest = Callable[[str], Answer]
 
 
-def _all(answers: Iterable[Answer]) -> Answer:
-    result: Answer = True
+def _decided(answers: Iterable[Answer], decisive: bool) -> Answer:
+    """Three-valued ``all`` (``decisive`` False) or ``any`` (True): ``decisive`` as soon as one
+    answer is, else None if any answer is unknown, else ``not decisive``."""
+    result: Answer = not decisive
     for answer in answers:
-        if answer is False:
-            return False
+        if answer is decisive:
+            return decisive
         if answer is None:
             result = None
     return result
+
+
+def _all(answers: Iterable[Answer]) -> Answer:
+    return _decided(answers, False)
 
 
 def _any(answers: Iterable[Answer]) -> Answer:
-    result: Answer = False
-    for answer in answers:
-        if answer is True:
-            return True
-        if answer is None:
-            result = None
-    return result
+    return _decided(answers, True)
 
 
 @dataclass(frozen=True, slots=True)

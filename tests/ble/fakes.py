@@ -104,7 +104,44 @@ class FakeLink:
             self.on_disconnect()
 
 
-class FakeGlucoseMeter:
+class FakeRacpDevice:
+    """The RACP side of a fake device with stored records: keeps each request and answers it
+    once the write returned; ">=" is refused with "operator not supported" unless
+    ``supports_ge``. A subclass says which values a request reports (:meth:`_wanted`)."""
+
+    supports_ge: bool
+    requests: list[RacpRequest]
+
+    def _on_write(self, link: FakeLink, uuid16: int, data: bytes) -> None:
+        if uuid16 != uuids.RECORD_ACCESS_CONTROL_POINT:
+            return
+        request = decode_record_access_control_point(data)
+        assert isinstance(request, RacpRequest)
+        self.requests.append(request)
+        self._written(request)
+        asyncio.get_running_loop().call_soon(self._answer, link, request)
+
+    def _written(self, request: RacpRequest) -> None:
+        """Before the answer: a subclass may fail the write here (raise)."""
+
+    def _wanted(self, link: FakeLink, request: RacpRequest) -> list[tuple[int, bytes]]:
+        """The (characteristic, value) notifications that answer ``request``."""
+        raise NotImplementedError
+
+    def _answer(self, link: FakeLink, request: RacpRequest) -> None:
+        racp = uuids.RECORD_ACCESS_CONTROL_POINT
+        if request.operator == RacpOperator.GREATER_THAN_OR_EQUAL_TO and not self.supports_ge:
+            code = RacpResponseCodeValue.OPERATOR_NOT_SUPPORTED
+            link.notify(racp, encode_record_access_control_point(request.response(code)))
+            return
+        wanted = self._wanted(link, request)
+        for uuid16, value in wanted:
+            link.notify(uuid16, value)
+        code = RacpResponseCodeValue.SUCCESS if wanted else RacpResponseCodeValue.NO_RECORDS_FOUND
+        link.notify(racp, encode_record_access_control_point(RacpResponseCode(1, code)))
+
+
+class FakeGlucoseMeter(FakeRacpDevice):
     """Answers RACP "report stored records" with its records, then a response code."""
 
     def __init__(
@@ -136,36 +173,24 @@ class FakeGlucoseMeter:
         self.links.append(link)
         return link
 
-    def _on_write(self, link: FakeLink, uuid16: int, data: bytes) -> None:
-        if uuid16 != uuids.RECORD_ACCESS_CONTROL_POINT:
-            return
-        request = decode_record_access_control_point(data)
-        assert isinstance(request, RacpRequest)
-        self.requests.append(request)
+    def _written(self, request: RacpRequest) -> None:
         if self.failed_racp_writes:
             # The write is lost on a busy radio: the gateway's write times out.
             self.failed_racp_writes -= 1
             raise TimeoutError
-        asyncio.get_running_loop().call_soon(self._answer, link, request)
 
     def _answer(self, link: FakeLink, request: RacpRequest) -> None:
-        racp = uuids.RECORD_ACCESS_CONTROL_POINT
         if request.operator == RacpOperator.ALL_RECORDS and self.drop_on_all:
             link.drop()
             return
+        super()._answer(link, request)
+
+    def _wanted(self, link: FakeLink, request: RacpRequest) -> list[tuple[int, bytes]]:
+        wanted = list(self.sequences)
         if request.operator == RacpOperator.GREATER_THAN_OR_EQUAL_TO:
-            if not self.supports_ge:
-                code = RacpResponseCodeValue.OPERATOR_NOT_SUPPORTED
-                link.notify(racp, encode_record_access_control_point(request.response(code)))
-                return
             assert isinstance(request.minimum, int)
-            wanted = [s for s in self.sequences if s >= request.minimum]
-        else:
-            wanted = list(self.sequences)
-        for sequence in wanted:
-            link.notify(GLUCOSE_MEASUREMENT, glucose_record(sequence))
-        code = RacpResponseCodeValue.SUCCESS if wanted else RacpResponseCodeValue.NO_RECORDS_FOUND
-        link.notify(racp, encode_record_access_control_point(RacpResponseCode(1, code)))
+            wanted = [s for s in wanted if s >= request.minimum]
+        return [(GLUCOSE_MEASUREMENT, glucose_record(s)) for s in wanted]
 
 
 class FakeConnector:

@@ -5,7 +5,7 @@ reassembly, pulse oximeter and CGM stored records."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
@@ -56,6 +56,35 @@ def _serve(
     return session, source, connector
 
 
+def _run(
+    make_link: Callable[[], FakeLink],
+    sink: Collector,
+    body: Callable[[FakeSource, FakeConnector], Awaitable[None]],
+    store: MemoryHighWaterStore | None = None,
+) -> DeviceSession:
+    """Run a session against ``make_link``'s device while ``body`` runs; the stopped session."""
+
+    async def scenario() -> DeviceSession:
+        session, source, connector = _serve(make_link, sink, store)
+        await run_session(session, lambda: body(source, connector))
+        return session
+
+    return asyncio.run(scenario())
+
+
+def _one_value(link: FakeLink, uuid16: int, value: bytes) -> tuple[Collector, DeviceSession]:
+    """Serve ``link``'s device, which notifies ``value`` on ``uuid16`` once subscribed, until
+    that measurement arrived."""
+    sink = Collector()
+
+    async def body(source: FakeSource, connector: FakeConnector) -> None:
+        await until(lambda: uuid16 in link.subscribers)
+        link.notify(uuid16, value)
+        await until(lambda: any(e.uuid16 == uuid16 for e in sink.measurements()))
+
+    return sink, _run(lambda: link, sink, body)
+
+
 def _bp_link(extra: dict[int, bytes]) -> FakeLink:
     reads = {uuids.MODEL_NUMBER: b"M7", BP_MEASUREMENT: b"", **extra}
     return FakeLink(reads, {uuids.BLOOD_PRESSURE, uuids.DEVICE_INFORMATION, uuids.BATTERY_SERVICE})
@@ -63,20 +92,7 @@ def _bp_link(extra: dict[int, bytes]) -> FakeLink:
 
 def _one_bp(extra: dict[int, bytes]) -> tuple[Collector, DeviceSession]:
     link = _bp_link(extra)
-    sink = Collector()
-
-    async def scenario() -> DeviceSession:
-        session, _, _ = _serve(lambda: link, sink)
-
-        async def body() -> None:
-            await until(lambda: BP_MEASUREMENT in link.subscribers)
-            link.notify(BP_MEASUREMENT, BP)
-            await until(lambda: len(sink.measurements()) == 1)
-
-        await run_session(session, body)
-        return session
-
-    return sink, asyncio.run(scenario())
+    return _one_value(link, BP_MEASUREMENT, BP)
 
 
 def test_facts_carry_services_regulatory_certification_and_pnp_id() -> None:
@@ -135,19 +151,9 @@ def test_weight_measurement_decoded_with_the_feature_resolution() -> None:
         {ws.WEIGHT_MEASUREMENT.uuid16: b"", ws.WEIGHT_SCALE_FEATURE.uuid16: feature},
         {uuids.WEIGHT_SCALE},
     )
-    sink = Collector()
-
-    async def scenario() -> None:
-        session, _, _ = _serve(lambda: link, sink)
-
-        async def body() -> None:
-            await until(lambda: ws.WEIGHT_MEASUREMENT.uuid16 in link.subscribers)
-            link.notify(ws.WEIGHT_MEASUREMENT.uuid16, b"\x00" + (14100).to_bytes(2, "little"))
-            await until(lambda: len(sink.measurements()) == 1)
-
-        await run_session(session, body)
-
-    asyncio.run(scenario())
+    sink, _ = _one_value(
+        link, ws.WEIGHT_MEASUREMENT.uuid16, b"\x00" + (14100).to_bytes(2, "little")
+    )
     event = sink.measurements()[0]
     assert isinstance(event.value, ws.WeightMeasurement)
     assert str(event.value.weight) == "70.5"  # without the feature: 70.500
@@ -158,20 +164,8 @@ def test_weight_measurement_decoded_with_the_feature_resolution() -> None:
 
 def test_thermometer_temperature_type_is_a_feature() -> None:
     link = FakeLink({0x2A1C: b"", 0x2A1D: b"\x03"}, {uuids.HEALTH_THERMOMETER})
-    sink = Collector()
-
-    async def scenario() -> None:
-        session, _, _ = _serve(lambda: link, sink)
-
-        async def body() -> None:
-            await until(lambda: 0x2A1C in link.subscribers)
-            # Flags 0 (Celsius), 36.6 as FLOAT: mantissa 366, exponent -1.
-            link.notify(0x2A1C, b"\x00" + bytes.fromhex("6e0100ff"))
-            await until(lambda: any(e.uuid16 == 0x2A1C for e in sink.measurements()))
-
-        await run_session(session, body)
-
-    asyncio.run(scenario())
+    # Flags 0 (Celsius), 36.6 as FLOAT: mantissa 366, exponent -1.
+    sink, _ = _one_value(link, 0x2A1C, b"\x00" + bytes.fromhex("6e0100ff"))
     features = sink.measurements()[0].connection.features
     assert features["temperature-type"] == TemperatureTypeValue(TemperatureType.EAR)
 
@@ -186,38 +180,14 @@ def _map_in_order(events: list[MeasurementEvent]) -> list[dict[str, Any]]:
 
 def test_thermometer_temperature_type_gives_the_site_of_measurements_without_one() -> None:
     link = FakeLink({0x2A1C: b"", 0x2A1D: b"\x03"}, {uuids.HEALTH_THERMOMETER})  # the ear
-    sink = Collector()
-
-    async def scenario() -> None:
-        session, _, _ = _serve(lambda: link, sink)
-
-        async def body() -> None:
-            await until(lambda: 0x2A1C in link.subscribers)
-            link.notify(0x2A1C, b"\x00" + bytes.fromhex("6e0100ff"))  # 36.6 Cel, no type
-            await until(lambda: any(e.uuid16 == 0x2A1C for e in sink.measurements()))
-
-        await run_session(session, body)
-
-    asyncio.run(scenario())
+    sink, _ = _one_value(link, 0x2A1C, b"\x00" + bytes.fromhex("6e0100ff"))  # 36.6 Cel, no type
     (temperature,) = _map_in_order(sink.measurements())
     assert temperature["code"]["coding"][0]["code"] == "188428"  # MDC_TEMP_EAR
 
 
 def test_heart_rate_body_sensor_location_reaches_the_mapping() -> None:
     link = FakeLink({0x2A37: b"", 0x2A38: b"\x01"}, {uuids.HEART_RATE})  # on the chest
-    sink = Collector()
-
-    async def scenario() -> None:
-        session, _, _ = _serve(lambda: link, sink)
-
-        async def body() -> None:
-            await until(lambda: 0x2A37 in link.subscribers)
-            link.notify(0x2A37, bytes.fromhex("0048"))  # 72 /min
-            await until(lambda: any(e.uuid16 == 0x2A37 for e in sink.measurements()))
-
-        await run_session(session, body)
-
-    asyncio.run(scenario())
+    sink, _ = _one_value(link, 0x2A37, bytes.fromhex("0048"))  # 72 /min
     events = sink.measurements()
     assert [e.characteristic for e in events] == ["body-sensor-location", "heart-rate-measurement"]
     (heart_rate,) = _map_in_order(events)
@@ -249,23 +219,17 @@ def _bc_run(
     )
     sink = Collector()
 
-    async def scenario() -> DeviceSession:
-        session, _, _ = _serve(lambda: link, sink)
+    async def body(source: FakeSource, connector: FakeConnector) -> None:
+        await until(lambda: BCM in link.subscribers)
+        for packet in packets:
+            link.notify(BCM, packet)
+        if drop_after:
+            link.drop()
+            await until(lambda: bool(sink.of(DecodeFailureEvent)))
+        else:
+            await until(lambda: len(sink.measurements()) == expect)
 
-        async def body() -> None:
-            await until(lambda: BCM in link.subscribers)
-            for packet in packets:
-                link.notify(BCM, packet)
-            if drop_after:
-                link.drop()
-                await until(lambda: bool(sink.of(DecodeFailureEvent)))
-            else:
-                await until(lambda: len(sink.measurements()) == expect)
-
-        await run_session(session, body)
-        return session
-
-    return sink, asyncio.run(scenario())
+    return sink, _run(lambda: link, sink, body)
 
 
 def test_body_composition_packets_become_one_measurement() -> None:
@@ -337,16 +301,11 @@ def test_pulse_oximeter_fetches_all_stored_spot_checks_every_time_without_marks(
     store = MemoryHighWaterStore()
     sink = Collector()
 
-    async def scenario() -> None:
-        session, source, connector = _serve(device.link, sink, store)
+    async def body(source: FakeSource, connector: FakeConnector) -> None:
+        await until(lambda: len(sink.of(RecordTransferEvent)) == 1)
+        await transfer_again(connector, source, sink)
 
-        async def body() -> None:
-            await until(lambda: len(sink.of(RecordTransferEvent)) == 1)
-            await transfer_again(connector, source, sink)
-
-        await run_session(session, body)
-
-    asyncio.run(scenario())
+    _run(device.link, sink, body, store)
     assert [r.operator for r in device.requests] == [RacpOperator.ALL_RECORDS] * 2
     spots = [m for m in sink.measurements() if m.uuid16 == SPOT]
     values = [m.value for m in spots]
@@ -402,28 +361,21 @@ def test_cgm_fetches_by_time_offset_per_sensor_session() -> None:
     store = MemoryHighWaterStore()
     sink = Collector()
 
-    async def scenario() -> None:
-        session, source, connector = _serve(device.link, sink, store)
+    async def body(source: FakeSource, connector: FakeConnector) -> None:
+        await until(lambda: len(sink.of(RecordTransferEvent)) == 1)
+        # A live record after the transfer: time offsets are not consecutive, no advance.
+        device.records.append(StoredRecord(11, _cgm_record(11)))  # it also stores it
+        connector.links[-1].notify(CGM_M, _cgm_record(11))
+        await until(lambda: len(sink.measurements()) == 5)
+        assert store.marks == {_key(first): 11}
+        device.records.append(StoredRecord(15, _cgm_record(15)))
+        await transfer_again(connector, source, sink)
+        # A new sensor session: time offsets start again.
+        device.reads[cgm.CGM_SESSION_START_TIME.uuid16] = cgm.encode_cgm_session_start_time(second)
+        device.records[:] = [StoredRecord(0, _cgm_record(0))]
+        await transfer_again(connector, source, sink)
 
-        async def body() -> None:
-            await until(lambda: len(sink.of(RecordTransferEvent)) == 1)
-            # A live record after the transfer: time offsets are not consecutive, no advance.
-            device.records.append(StoredRecord(11, _cgm_record(11)))  # it also stores it
-            connector.links[-1].notify(CGM_M, _cgm_record(11))
-            await until(lambda: len(sink.measurements()) == 5)
-            assert store.marks == {_key(first): 11}
-            device.records.append(StoredRecord(15, _cgm_record(15)))
-            await transfer_again(connector, source, sink)
-            # A new sensor session: time offsets start again.
-            device.reads[cgm.CGM_SESSION_START_TIME.uuid16] = cgm.encode_cgm_session_start_time(
-                second
-            )
-            device.records[:] = [StoredRecord(0, _cgm_record(0))]
-            await transfer_again(connector, source, sink)
-
-        await run_session(session, body)
-
-    asyncio.run(scenario())
+    _run(device.link, sink, body, store)
     requests = [(r.operator, r.minimum) for r in device.requests]
     assert requests == [
         (RacpOperator.ALL_RECORDS, None),
@@ -455,17 +407,12 @@ def test_cgm_without_session_start_fetches_all_and_enforces_the_e2e_crc() -> Non
     store = MemoryHighWaterStore()
     sink = Collector()
 
-    async def scenario() -> None:
-        session, _, connector = _serve(device.link, sink, store)
+    async def body(source: FakeSource, connector: FakeConnector) -> None:
+        await until(lambda: len(sink.of(RecordTransferEvent)) == 1)
+        connector.links[-1].notify(CGM_M, _cgm_record(7, crc=False))  # CRC is required
+        await until(lambda: bool(sink.of(DecodeFailureEvent)))
 
-        async def body() -> None:
-            await until(lambda: len(sink.of(RecordTransferEvent)) == 1)
-            connector.links[-1].notify(CGM_M, _cgm_record(7, crc=False))  # CRC is required
-            await until(lambda: bool(sink.of(DecodeFailureEvent)))
-
-        await run_session(session, body)
-
-    asyncio.run(scenario())
+    _run(device.link, sink, body, store)
     assert [r.operator for r in device.requests] == [RacpOperator.ALL_RECORDS]
     assert [m.sequence_number for m in sink.measurements()] == [0, 5]
     assert "cgm-session-start-time" not in sink.measurements()[0].connection.features
@@ -481,15 +428,10 @@ def test_cgm_undecodable_session_start_is_reported_and_records_still_fetched() -
     )  # no E2E-CRC although the feature declares it
     sink = Collector()
 
-    async def scenario() -> None:
-        session, _, _ = _serve(device.link, sink)
+    async def body(source: FakeSource, connector: FakeConnector) -> None:
+        await until(lambda: len(sink.of(RecordTransferEvent)) == 1)
 
-        async def body() -> None:
-            await until(lambda: len(sink.of(RecordTransferEvent)) == 1)
-
-        await run_session(session, body)
-
-    asyncio.run(scenario())
+    _run(device.link, sink, body)
     (failure,) = sink.of(DecodeFailureEvent)
     assert failure.characteristic == "cgm-session-start-time"
     assert [m.sequence_number for m in sink.measurements()] == [3]

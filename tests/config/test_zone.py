@@ -11,16 +11,17 @@ import pytest
 from gateway.config.zone import host_zone, zone_named
 
 
+def _tzdata(name: str) -> Path:
+    """The system's tzdata file of zone ``name``."""
+    return next(Path(p) / name for p in zoneinfo.TZPATH if (Path(p) / name).is_file())
+
+
 def test_tz_variable_wins() -> None:
     assert str(host_zone({"TZ": ":Asia/Tokyo"}, Path("/nonexistent"))) == "Asia/Tokyo"
 
 
 def test_localtime_file_is_dst_aware(tmp_path: Path) -> None:
-    source = next(
-        Path(p) / "Europe" / "Berlin"
-        for p in zoneinfo.TZPATH
-        if (Path(p) / "Europe" / "Berlin").is_file()
-    )
+    source = _tzdata("Europe/Berlin")
     link = tmp_path / "localtime"
     link.symlink_to(source)
     zone = host_zone({}, link)
@@ -40,11 +41,7 @@ def test_unknown_names_are_refused() -> None:
 
 
 def test_a_copied_localtime_without_name_still_works(tmp_path: Path) -> None:
-    source = next(
-        Path(p) / "Asia" / "Kolkata"
-        for p in zoneinfo.TZPATH
-        if (Path(p) / "Asia" / "Kolkata").is_file()
-    )
+    source = _tzdata("Asia/Kolkata")
     copy = tmp_path / "localtime"
     copy.write_bytes(source.read_bytes())
     zone = host_zone({}, copy)

@@ -19,18 +19,16 @@ from hypothesis import strategies as st
 
 from gateway.fhir.connection import HeldBack, Mapped, Skipped
 from gateway.fhir.mapper_types import IncompleteMeasurementError, UnmappableMeasurementError
-from gateway.fhir.patient import PatientBinding
 from gateway.fhir.registry import BY_TYPE
 from gateway.fhir.timeline import Discarded
 from profiles import registry
 from profiles.registry import device_types
 from profiles.registry_types import AnyCharacteristic, DeviceType
-from tests.fhir.helpers import PATIENT, errors, mapper
+from tests.fhir.helpers import EVERY_USER, errors, mapper
 from tests.strategies import ALL_STRATEGIES
 
 EXAMPLES = int(os.environ.get("PHG_MAPPING_EXAMPLES", "100"))
 RECEIVED = dt.datetime(2018, 11, 11, 16, 40, 5, tzinfo=dt.UTC)
-EVERY_USER = PatientBinding(PATIENT, dict.fromkeys(range(255), PATIENT))
 
 MAPPED_VALUES = [(t, c) for t in device_types() for c in t.mapped]
 each_value = pytest.mark.parametrize(

@@ -1,5 +1,5 @@
-"""Shared pieces of the daemon process tests: a configuration file for one simulated device,
-counting the daemon's log events, and waiting for a condition."""
+"""Shared pieces of the daemon process tests: a simulator on the test bus, a configuration file
+for one simulated device, counting the daemon's log events, and waiting for a condition."""
 
 from __future__ import annotations
 
@@ -10,10 +10,24 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from simulators.runner import SimulatorProcess
+from simulators.testbus import TestBus
 from tests.daemon.process import Daemon
 
 SYSTEM_ID = "00-1C-05-FF-FE-00-00-01"
 PATIENT_SYSTEM = "urn:oid:2.999.77"
+
+
+def simulator(bus: TestBus, module: str, *args: str) -> SimulatorProcess:
+    """``module``'s simulator on the test bus's second adapter (hci1), not started yet."""
+    return SimulatorProcess(module, ["--adapter", "hci1", *args], env=bus.env(), ready_timeout=60)
+
+
+def start_simulator(bus: TestBus, module: str, *args: str) -> SimulatorProcess:
+    """``module``'s simulator on hci1, started (its ready event read)."""
+    sim = simulator(bus, module, *args)
+    sim.start()
+    return sim
 
 
 def patient(value: str) -> str:

@@ -35,7 +35,13 @@ from tests.daemon.fhir_search import (
     total,
 )
 from tests.daemon.process import Daemon
-from tests.daemon.run_helpers import PATIENT_SYSTEM, LogCounter, until, write_config
+from tests.daemon.run_helpers import (
+    PATIENT_SYSTEM,
+    LogCounter,
+    start_simulator,
+    until,
+    write_config,
+)
 from tests.fhirserver.plugin import StartAnyFhirServer
 from tests.fhirserver.server import LocalFhirServer
 
@@ -144,12 +150,6 @@ def two_gateways(
         sim.stop()
 
 
-def simulator(bus: TestBus, module: str, *args: str) -> SimulatorProcess:
-    sim = SimulatorProcess(module, ["--adapter", "hci1", *args], env=bus.env(), ready_timeout=60)
-    sim.start()
-    return sim
-
-
 @pytest.mark.parametrize(
     "runs",
     [
@@ -161,7 +161,7 @@ def test_glucose_with_context(
     tmp_path: Path, bus: TestBus, start_any_fhir_server: StartAnyFhirServer, runs: tuple[int, ...]
 ) -> None:
     server = start_any_fhir_server()
-    sim = simulator(bus, "simulators.glucose", "--records", "12", "--seed", "8")
+    sim = start_simulator(bus, "simulators.glucose", "--records", "12", "--seed", "8")
     want = expected.glucose_records(sim.ready)
     assert any(e.has_context for e in want), "the seed must give records with a context"
 
@@ -184,7 +184,7 @@ def test_weight_scale_users_land_under_their_patients(
     tmp_path: Path, bus: TestBus, start_any_fhir_server: StartAnyFhirServer
 ) -> None:
     server = start_any_fhir_server()
-    sim = simulator(
+    sim = start_simulator(
         bus, "simulators.weight_scale", "--users", "2", "--records", "6", "--keep-records"
     )
     weights: dict[int, list[Decimal]] = {0: [], 1: []}
@@ -218,64 +218,61 @@ def test_weight_scale_users_land_under_their_patients(
     )
 
 
-def test_thermometer(
-    tmp_path: Path, bus: TestBus, start_any_fhir_server: StartAnyFhirServer
+def _temperature(raw: bytes) -> Decimal:
+    m = hts.decode_temperature_measurement(raw)
+    assert m.unit is TemperatureUnit.CELSIUS
+    assert isinstance(m.temperature, Decimal)
+    return m.temperature
+
+
+def _spo2(raw: bytes) -> Decimal:
+    m = plx.decode_plx_spot_check_measurement(raw)
+    assert isinstance(m.spo2, Decimal)
+    return m.spo2
+
+
+@pytest.mark.parametrize(
+    ("module", "args", "value_of", "code", "owner"),
+    [
+        pytest.param(
+            "simulators.thermometer",
+            ("--records", "3", "--keep-records"),
+            _temperature,
+            BODY_TEMPERATURE,
+            "thermo-owner",
+            id="thermometer",
+        ),
+        pytest.param(
+            "simulators.pulse_oximeter",
+            ("--records", "4", "--spot-checks", "0", "--continuous", "0"),
+            _spo2,
+            SPO2,
+            "oximeter-owner",
+            id="pulse-oximeter",
+        ),
+    ],
+)
+def test_stored_values_land_under_the_devices_patient(
+    tmp_path: Path,
+    bus: TestBus,
+    start_any_fhir_server: StartAnyFhirServer,
+    module: str,
+    args: tuple[str, ...],
+    value_of: Callable[[bytes], Decimal],
+    code: str,
+    owner: str,
 ) -> None:
     server = start_any_fhir_server()
-    sim = simulator(bus, "simulators.thermometer", "--records", "3", "--keep-records")
-    sent = []
-    for raw in sim.ready["records"]:
-        m = hts.decode_temperature_measurement(bytes.fromhex(raw))
-        assert m.unit is TemperatureUnit.CELSIUS
-        assert isinstance(m.temperature, Decimal)
-        sent.append(m.temperature)
-
-    def found() -> list[Resource]:
-        subject = patient_reference(server.base_url, PATIENT_SYSTEM, "thermo-owner")
-        return search(server.base_url, "Observation", subject=subject, code=BODY_TEMPERATURE)
+    sim = start_simulator(bus, module, *args)
+    sent = [value_of(bytes.fromhex(raw)) for raw in sim.ready["records"]]
 
     def check() -> None:
-        assert values(found()) == sorted(sent)
+        subject = patient_reference(server.base_url, PATIENT_SYSTEM, owner)
+        found = search(server.base_url, "Observation", subject=subject, code=code)
+        assert values(found) == sorted(sent)
         assert total(server.base_url, "Patient") == 1
 
-    two_gateways(
-        tmp_path,
-        bus,
-        server,
-        sim,
-        lambda: total(server.base_url, "Observation", code=BODY_TEMPERATURE) >= 3,
-        check,
-        default_patient="thermo-owner",
-    )
+    def arrived() -> bool:
+        return total(server.base_url, "Observation", code=code) >= len(sent)
 
-
-def test_pulse_oximeter(
-    tmp_path: Path, bus: TestBus, start_any_fhir_server: StartAnyFhirServer
-) -> None:
-    server = start_any_fhir_server()
-    sim = simulator(
-        bus,
-        "simulators.pulse_oximeter",
-        *("--records", "4", "--spot-checks", "0", "--continuous", "0"),
-    )
-    sent = []
-    for raw in sim.ready["records"]:
-        m = plx.decode_plx_spot_check_measurement(bytes.fromhex(raw))
-        assert isinstance(m.spo2, Decimal)
-        sent.append(m.spo2)
-
-    def check() -> None:
-        subject = patient_reference(server.base_url, PATIENT_SYSTEM, "oximeter-owner")
-        assert values(search(server.base_url, "Observation", subject=subject, code=SPO2)) == sorted(
-            sent
-        )
-
-    two_gateways(
-        tmp_path,
-        bus,
-        server,
-        sim,
-        lambda: total(server.base_url, "Observation", code=SPO2) >= 4,
-        check,
-        default_patient="oximeter-owner",
-    )
+    two_gateways(tmp_path, bus, server, sim, arrived, check, default_patient=owner)

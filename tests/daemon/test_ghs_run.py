@@ -30,7 +30,7 @@ from simulators.runner import SimulatorProcess
 from simulators.testbus import TestBus
 from tests.daemon.fhir_search import MDC, codes, duplicate_identifiers, quantity, search, total
 from tests.daemon.process import Daemon
-from tests.daemon.run_helpers import LogCounter, until, write_config
+from tests.daemon.run_helpers import LogCounter, start_simulator, until, write_config
 from tests.fhir.helpers import errors
 from tests.fhirserver.plugin import StartFhirServer
 
@@ -52,17 +52,12 @@ def bus() -> Iterator[TestBus]:
 
 
 def start_sensor(bus: TestBus, personality: str, records: int, *extra: str) -> SimulatorProcess:
-    sim = SimulatorProcess(
+    return start_simulator(
+        bus,
         "simulators.ghs",
-        [
-            *("--adapter", "hci1", "--personality", personality, "--records", str(records)),
-            *("--seed", "15", "--interval", "1", *extra),
-        ],
-        env=bus.env(),
-        ready_timeout=60,
+        *("--personality", personality, "--records", str(records)),
+        *("--seed", "15", "--interval", "1", *extra),
     )
-    sim.start()
-    return sim
 
 
 def ghs_observations(base_url: str, personality: str) -> list[dict[str, Any]]:

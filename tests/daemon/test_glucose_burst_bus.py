@@ -11,12 +11,17 @@ from pathlib import Path
 import pytest
 
 from gateway.daemon import heldback
-from simulators.runner import SimulatorProcess
 from simulators.testbus import TestBus
 from tests.daemon import expected
 from tests.daemon.fhir_search import MDC, patient_reference, total
 from tests.daemon.process import Daemon
-from tests.daemon.run_helpers import PATIENT_SYSTEM, LogCounter, until, write_config
+from tests.daemon.run_helpers import (
+    PATIENT_SYSTEM,
+    LogCounter,
+    start_simulator,
+    until,
+    write_config,
+)
 from tests.fhirserver.plugin import StartFhirServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -35,13 +40,7 @@ def test_400_records_on_the_test_bus(
     tmp_path: Path, bus: TestBus, start_fhir_server: StartFhirServer
 ) -> None:
     server = start_fhir_server()
-    sim = SimulatorProcess(
-        "simulators.glucose",
-        ["--adapter", "hci1", "--records", str(RECORDS), "--seed", "11"],
-        env=bus.env(),
-        ready_timeout=60,
-    )
-    sim.start()
+    sim = start_simulator(bus, "simulators.glucose", "--records", str(RECORDS), "--seed", "11")
     try:
         want = expected.glucose_records(sim.ready)
         contexts = sum(1 for e in want if e.has_context)

@@ -50,7 +50,13 @@ from simulators.testbus import TestBus
 from tests.daemon import expected
 from tests.daemon.fhir_search import MDC, duplicate_identifiers, patient_reference, search, total
 from tests.daemon.process import Daemon
-from tests.daemon.run_helpers import PATIENT_SYSTEM, LogCounter, until, write_config
+from tests.daemon.run_helpers import (
+    PATIENT_SYSTEM,
+    LogCounter,
+    start_simulator,
+    until,
+    write_config,
+)
 from tests.fhirserver.plugin import StartAnyFhirServer, StartFhirServer
 from tests.tinyfs import fill, free, mounted_tmpfs
 
@@ -110,14 +116,9 @@ def refused_any(log: LogCounter) -> bool:
 
 
 def start_meter(bus: TestBus, records: int, pace: str, seed: int) -> SimulatorProcess:
-    sim = SimulatorProcess(
-        "simulators.glucose",
-        ["--adapter", "hci1", "--records", str(records), "--seed", str(seed), "--pace", pace],
-        env=bus.env(),
-        ready_timeout=60,
+    return start_simulator(
+        bus, "simulators.glucose", "--records", str(records), "--seed", str(seed), "--pace", pace
     )
-    sim.start()
-    return sim
 
 
 def finish(daemon: Daemon, log: LogCounter, base_url: str, count: int) -> None:

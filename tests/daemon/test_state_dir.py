@@ -18,8 +18,9 @@ import pytest
 
 from gateway.cli import main as phg
 from gateway.cli import run as run_cli
-from tests.daemon.process import ROOT, Daemon
+from tests.daemon.process import Daemon
 from tests.daemon.test_run_process import _prefill, write_config
+from tests.process_lines import ROOT
 
 
 @pytest.fixture

@@ -7,12 +7,10 @@ quarantined."""
 from __future__ import annotations
 
 import os
-import queue
 import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.process_lines import start_phg
 from tests.status.promtext import parse
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -33,46 +32,15 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 class Demo:
     def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gateway",
-                "demo",
-                "--status-port",
-                "0",
-                "--fhir-port",
-                "0",
-                *args,
-            ],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.output: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.output.append(line)
-            self.lines.put(line)
+        self._reader = start_phg(["demo", "--status-port", "0", "--fhir-port", "0", *args])
+        self.proc = self._reader.proc
+        self.output = self._reader.output
 
     def wait_for(self, pattern: str, timeout: float = TIMEOUT) -> re.Match[str]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=0.5)
-            except queue.Empty:
-                if self.proc.poll() is not None:
-                    break
-                continue
-            match = re.search(pattern, line)
-            if match:
-                return match
-        raise AssertionError(f"no line matching {pattern!r} in:\n{''.join(self.output)}")
+        match = self._reader.first(lambda line: re.search(pattern, line), timeout, poll=0.5)
+        if match is None:
+            raise AssertionError(f"no line matching {pattern!r} in:\n{''.join(self.output)}")
+        return match
 
 
 def descendants(pid: int) -> set[int]:

@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hypothesis import HealthCheck, settings
+
 from gateway import exact_json
-from gateway.fhir.connection import ConnectionMapper, Mapped, MappingResult
+from gateway.fhir.connection import ConnectionMapper, HeldBack, Mapped, MappingResult
 from gateway.fhir.device_info import PhdDeviceInfo
 from gateway.fhir.elements import JsonDict
 from gateway.fhir.patient import PatientBinding, PatientIdentifier
@@ -41,6 +43,10 @@ CLOCK = DeviceClock(
     read_at=READ_AT, device_now=WallClockStamp(dt.datetime(2018, 11, 11, 11, 38, 15))
 )
 STAMP = DateTime(2018, 11, 11, 11, 38, 15)
+EVERY_USER = PatientBinding(PATIENT, dict.fromkeys(range(255), PATIENT))
+"""Every Bluetooth user index bound to PATIENT (0xFF, "unknown user", stays unbound)."""
+GENERATED = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+"""The settings of the property tests over generated measurements (mapping is slowish)."""
 
 
 def errors(resource: dict[str, Any]) -> list[str]:
@@ -65,6 +71,16 @@ def mapper(**overrides: Any) -> ConnectionMapper:
     }
     values.update(overrides)
     return ConnectionMapper(**values)
+
+
+def mapped_for_any_user(measurement: Any, received: dt.datetime) -> Mapped | None:
+    """``measurement`` mapped with every Bluetooth user bound (:data:`EVERY_USER`): held back
+    (None) when its user is the unknown one (0xFF), else mapped."""
+    result = mapper(patients=EVERY_USER).map(measurement, received)
+    if getattr(measurement, "user_id", None) == 0xFF:
+        assert isinstance(result, HeldBack), result
+        return None
+    return mapped(result)
 
 
 def bp(**overrides: Any) -> BloodPressureMeasurement:
@@ -94,3 +110,13 @@ def assert_only_upload_identifier(resource: JsonDict) -> None:
     assert len(identifiers) == 1
     assert identifiers[0]["system"] == "urn:ietf:rfc:3986"
     assert re.fullmatch(r"urn:uuid:[0-9a-f-]{36}", identifiers[0]["value"])
+
+
+def specializations(bundle: JsonDict) -> list[str]:
+    """The specialization codes of the Bundle's PhdDevice entries."""
+    return [
+        s["systemType"]["coding"][0]["code"]
+        for e in bundle["entry"]
+        if "PhdDevice" in e["resource"]["meta"]["profile"][0]
+        for s in e["resource"]["specialization"]
+    ]

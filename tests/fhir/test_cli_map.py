@@ -164,3 +164,27 @@ def test_map_ghs_live_observation(device_info: Path, capsys: pytest.CaptureFixtu
         e["resource"] for e in json.loads(out)["entry"] if "valueQuantity" in e["resource"]
     ]
     assert [o["valueQuantity"]["value"] for o in observations] == [98]
+
+
+def test_mapped_bundle_of_a_bare_device_validates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A device without Device Information strings or versions gives a Bundle that ``phg
+    validate`` accepts (the field finding: PhdDevice manufacturer/modelNumber/version are 1..1
+    in the IG; the data-absent-reason extension fills them without inventing values)."""
+    info = tmp_path / "device.json"
+    info.write_text(json.dumps({"bluetooth_address": "AA:BB:CC:DD:EE:FF"}), encoding="utf-8")
+    value = encode_blood_pressure_measurement(bp()).hex()
+    args = ["map", "2A35", value, "--device-info", str(info), "--patient", "p1", *COMMON]
+    code, out, _ = run(args, capsys)
+    assert code == 0
+    bundle = tmp_path / "bundle.json"
+    bundle.write_text(out, encoding="utf-8")
+    [device] = [
+        e["resource"]
+        for e in json.loads(out)["entry"]
+        if "PhdDevice" in e["resource"]["meta"]["profile"][0]
+    ]
+    assert "_manufacturer" in device
+    assert main(["validate", str(bundle)]) == 0
+    assert " 0 error(s)" in capsys.readouterr().out

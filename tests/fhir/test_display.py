@@ -9,7 +9,7 @@ import importlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.fhir import codes, display
@@ -17,7 +17,7 @@ from gateway.fhir.connection import Mapped
 from gateway.fhir.mappers.glucose import GlucoseReading
 from gateway.fhir.registry import BY_TYPE, MAPPER_MODULES
 from profiles.registry import lookup
-from tests.fhir.helpers import mapper
+from tests.fhir.helpers import GENERATED, mapper
 from tests.strategies import ALL_STRATEGIES
 
 RECEIVED = dt.datetime(2024, 3, 11, 14, 0, tzinfo=dt.UTC)
@@ -115,7 +115,7 @@ def test_names_and_units_read_as_words() -> None:
     assert display.quantity("98", "%") == "98%"
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(GENERATED, max_examples=400)
 @given(st.data())
 def test_every_code_the_mappers_emit_has_a_name_and_a_readable_unit(data: st.DataObject) -> None:
     name = data.draw(st.sampled_from(_names_of_codes_phg_chooses()))

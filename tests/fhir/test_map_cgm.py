@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from gateway.fhir.codes import MDC
 from gateway.fhir.connection import HeldBack, Mapped, Skipped
@@ -18,7 +18,7 @@ from profiles.cgm import (
     CgmSessionStartTime,
 )
 from profiles.date_time import DateTime, DstOffset
-from tests.fhir.helpers import errors, mapper, resources
+from tests.fhir.helpers import GENERATED, errors, mapper, resources
 from tests.strategies.cgm import STRATEGIES
 
 RECEIVED = dt.datetime(2018, 11, 11, 16, 40, tzinfo=dt.UTC)
@@ -84,7 +84,7 @@ def test_status_bits_by_meaning() -> None:
     assert errors(out[1]) == []
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@GENERATED
 @given(STRATEGIES["cgm-measurement"], STRATEGIES["cgm-session-start-time"])
 def test_every_generated_cgm_measurement_gives_one_glucose_entry_per_record(
     measurement: Any, start: Any

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given, settings
 
 from gateway import exact_json
 from gateway.fhir import codes
@@ -37,7 +37,7 @@ from profiles.ghs.observations import (
 )
 from profiles.ghs.service import DeviceSpecialization, HealthSensorFeatures
 from profiles.ieee11073 import SpecialValue
-from tests.fhir.helpers import PATIENT, mapper
+from tests.fhir.helpers import GENERATED, PATIENT, mapper
 from tests.profiles.ghs_vectors import (
     ST_BLOOD_PRESSURE,
     ST_NUMERIC,
@@ -261,7 +261,7 @@ def _known_units(o: Observation) -> Observation:
     return dataclasses.replace(o, value=fix(o.value))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(GENERATED, max_examples=150)
 @given(any_observations)
 def test_every_generated_observation_validates_or_is_refused(observation: Observation) -> None:
     m = ghs_mapper()

@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from gateway.fhir.connection import HeldBack, Mapped, Skipped
 from gateway.fhir.mappers.glucose import status_bits
@@ -34,7 +34,7 @@ from profiles.glucose import (
     TesterHealth as GluTesterHealth,
 )
 from profiles.ieee11073 import SpecialValue
-from tests.fhir.helpers import errors, golden, mapped, mapper, resources
+from tests.fhir.helpers import GENERATED, errors, golden, mapped, mapper, resources
 from tests.strategies.glucose import STRATEGIES
 
 RECEIVED = dt.datetime(2018, 11, 11, 16, 40, tzinfo=dt.UTC)
@@ -239,7 +239,7 @@ def test_meal_context_matches_ig_example() -> None:
     # The example has no derivedFrom (the notes' rule adds it) and a v1 identifier.
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@GENERATED
 @given(STRATEGIES["glucose-measurement"], STRATEGIES["glucose-measurement-context"])
 def test_every_generated_context_joins_its_measurement_into_valid_resources(
     measurement: Any, context: Any

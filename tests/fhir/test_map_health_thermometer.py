@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 
 from gateway import exact_json
 from gateway.fhir.connection import Mapped, Skipped
@@ -29,7 +29,7 @@ from profiles.health_thermometer import (
 )
 from profiles.ieee11073 import SpecialValue
 from profiles.units import TemperatureUnit
-from tests.fhir.helpers import errors, golden, mapper, resources
+from tests.fhir.helpers import GENERATED, errors, golden, mapper, resources, specializations
 from tests.fhir.test_golden import frame
 from tests.strategies.health_thermometer import STRATEGIES
 
@@ -146,17 +146,11 @@ def test_static_temperature_type_fills_a_missing_site_only() -> None:
 def test_temp_specialization_and_bundle_validate() -> None:
     m = mapper(clock=EXAMPLE_CLOCK)
     bundle = m.bundle([m.map(temperature(), RECEIVED)])
-    specs = [
-        s["systemType"]["coding"][0]["code"]
-        for e in bundle["entry"]
-        if "PhdDevice" in e["resource"]["meta"]["profile"][0]
-        for s in e["resource"]["specialization"]
-    ]
-    assert specs == ["528392"]
+    assert specializations(bundle) == ["528392"]
     assert errors(bundle) == []
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@GENERATED
 @given(STRATEGIES["temperature-measurement"])
 def test_every_generated_temperature_measurement_has_a_value_or_says_why_not(
     measurement: Any,

@@ -46,31 +46,27 @@ def test_row_utc_synchronised_keeps_a_reported_offset() -> None:
     assert result.effective == "2024-01-15T15:00:00+01:00"
 
 
-def test_row_utc_current_unsynchronised_is_skew_corrected() -> None:
-    # The PHD's UTC clock is 2 minutes fast.
-    now = WallClockStamp(dt.datetime(2024, 1, 15, 15, 2, 0))
-    clock = DeviceClock(READ_AT, now, kind=ClockKind.UTC)
-    stamp = WallClockStamp(dt.datetime(2024, 1, 15, 14, 2, 0))
-    result = mapped(map_time(stamp, clock, NEW_YORK, RECEIVED))
-    assert result.effective == "2024-01-15T09:00:00-05:00"
-    assert result.references_coincident
-
-
-def test_row_local_current_is_skew_corrected() -> None:
-    # The PHD's local clock is 6 minutes slow: add 6 minutes (the IG's example).
-    now = WallClockStamp(dt.datetime(2024, 1, 15, 9, 54, 0))
-    clock = DeviceClock(READ_AT, now)
-    stamp = WallClockStamp(dt.datetime(2024, 1, 15, 8, 54, 0))
-    result = mapped(map_time(stamp, clock, NEW_YORK, RECEIVED))
-    assert result.effective == "2024-01-15T09:00:00-05:00"
-    assert result.references_coincident
-
-
-def test_row_local_current_synchronised_also_uses_the_coincident_stamp() -> None:
-    now = WallClockStamp(dt.datetime(2024, 1, 15, 10, 0, 0))
-    clock = DeviceClock(READ_AT, now, synchronized=True)
-    stamp = WallClockStamp(dt.datetime(2024, 1, 15, 9, 0, 0))
-    result = mapped(map_time(stamp, clock, NEW_YORK, RECEIVED))
+@pytest.mark.parametrize(
+    ("device_now", "kind", "synchronized", "stamp"),
+    [
+        # The PHD's UTC clock is 2 minutes fast.
+        ((15, 2), ClockKind.UTC, False, (14, 2)),
+        # The PHD's local clock is 6 minutes slow: add 6 minutes (the IG's example).
+        ((9, 54), ClockKind.LOCAL, False, (8, 54)),
+        # Synchronised, it also uses the coincident stamp.
+        ((10, 0), ClockKind.LOCAL, True, (9, 0)),
+    ],
+    ids=["utc-unsynchronised-skew-corrected", "local-skew-corrected", "local-synchronised"],
+)
+def test_row_current_clock_places_the_stamp_through_the_coincident_stamp(
+    device_now: tuple[int, int], kind: ClockKind, synchronized: bool, stamp: tuple[int, int]
+) -> None:
+    """A current clock read at READ_AT: a stamp an hour before the clock's reading is placed an
+    hour before READ_AT (its skew corrected), UTC or local, synchronised or not."""
+    now = WallClockStamp(dt.datetime(2024, 1, 15, *device_now))
+    clock = DeviceClock(READ_AT, now, kind=kind, synchronized=synchronized)
+    stamp_at = WallClockStamp(dt.datetime(2024, 1, 15, *stamp))
+    result = mapped(map_time(stamp_at, clock, NEW_YORK, RECEIVED))
     assert result.effective == "2024-01-15T09:00:00-05:00"
     assert result.references_coincident
 

@@ -63,13 +63,16 @@ async def until(predicate: Callable[[], bool], timeout: float = TIMEOUT) -> None
 
 
 def serve(
-    name: str, done: Callable[[Sink], bool], config: SessionConfig = CONFIG
+    name: str,
+    done: Callable[[Sink], bool],
+    config: SessionConfig = CONFIG,
+    store: HighWaterStore | None = None,
 ) -> tuple[Sink, DeviceSession]:
     """Serve the device advertising as ``name`` until ``done(sink)``: what the session emitted,
     and the stopped session."""
 
     async def main() -> tuple[Sink, DeviceSession]:
-        async with Gateway([name], config=config) as gw:
+        async with Gateway([name], config=config, store=store) as gw:
             await until(lambda: done(gw.sink), gw.timeout)
         return gw.sink, gw.sessions[name]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import random
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
 import pytest
@@ -143,26 +144,34 @@ def test_reconnect_with_the_same_bledevice(start_simulator: StartSimulator) -> N
     assert asyncio.run(scenario()) == [stored_records(sim)] * 2
 
 
+async def _received_until_disconnected(
+    name: str, count: int, then: Callable[[], Awaitable[None]] | None = None
+) -> tuple[list[bytes], bool, int]:
+    """Connect to ``name``, receive ``count`` measurements, ``then`` (if given), and wait until
+    the link is lost: (the values, whether still connected, how many disconnects were seen)."""
+    device = await find_device(name, BPS)
+    collector = Collector(count)
+    disconnects = Disconnects()
+    c = client(device, disconnected_callback=disconnects)
+    await c.connect()
+    try:
+        await c.start_notify(BPM, collector)
+        values = await collector.wait()
+        if then is not None:
+            await then()
+        await disconnects.wait()
+        return values, c.is_connected, disconnects.count
+    finally:
+        await c.disconnect()
+
+
 def test_device_initiated_disconnect_reaches_the_central(
     start_simulator: StartSimulator,
 ) -> None:
     sim = start_simulator(MODULE, ["--records", "2", "--disconnect-after", "0.05"])
 
-    async def scenario() -> tuple[list[bytes], bool, int]:
-        device = await find_device(sim.ready["name"], BPS)
-        collector = Collector(2)
-        disconnects = Disconnects()
-        c = client(device, disconnected_callback=disconnects)
-        await c.connect()
-        try:
-            await c.start_notify(BPM, collector)
-            values = await collector.wait()
-            await disconnects.wait()  # nobody on the central side disconnects
-            return values, c.is_connected, disconnects.count
-        finally:
-            await c.disconnect()
-
-    values, connected, count = asyncio.run(scenario())
+    # Nobody on the central side disconnects.
+    values, connected, count = asyncio.run(_received_until_disconnected(sim.ready["name"], 2))
     assert values == stored_records(sim)
     assert sim.wait_for("device-disconnect")["centrals"] == 1
     assert not connected
@@ -172,22 +181,10 @@ def test_device_initiated_disconnect_reaches_the_central(
 def test_killed_simulator_is_seen_as_a_disconnect(start_simulator: StartSimulator) -> None:
     sim = start_simulator(MODULE, ["--records", "1"])
 
-    async def scenario() -> tuple[list[bytes], bool]:
-        device = await find_device(sim.ready["name"], BPS)
-        collector = Collector(1)
-        disconnects = Disconnects()
-        c = client(device, disconnected_callback=disconnects)
-        await c.connect()
-        try:
-            await c.start_notify(BPM, collector)
-            values = await collector.wait()
-            await asyncio.to_thread(sim.kill)  # SIGKILL: nothing is unregistered
-            await disconnects.wait()
-            return values, c.is_connected
-        finally:
-            await c.disconnect()
+    async def kill() -> None:
+        await asyncio.to_thread(sim.kill)  # SIGKILL: nothing is unregistered
 
-    values, connected = asyncio.run(scenario())
+    values, connected, _ = asyncio.run(_received_until_disconnected(sim.ready["name"], 1, kill))
     assert values == stored_records(sim)
     assert not connected
 

@@ -5,7 +5,6 @@ announces, identical to what the simulator sent)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 import pytest
 
@@ -13,9 +12,9 @@ from gateway.ble.events import MeasurementEvent
 from profiles import cgm
 from profiles.racp import RECORD_ACCESS_CONTROL_POINT
 
-from .central import STEP_TIMEOUT, client, find_device, uuid16
+from .central import Racp, client, find_device, uuid16
 from .conftest import StartSimulator
-from .gateway_run import Gateway, Sink, until
+from .gateway_run import Sink, serve
 
 pytestmark = pytest.mark.integration
 
@@ -33,37 +32,21 @@ def test_racp_by_time_offset_and_session_characteristics(start_simulator: StartS
     async def scenario() -> tuple[dict[str, bytes], dict[str, list[str]]]:
         device = await find_device(sim.ready["name"], CGMS)
         async with client(device) as c:
-            values: list[tuple[str, str]] = []
-            response = asyncio.Event()
-
-            def handler(name: str) -> Callable[[object, bytearray], None]:
-                def on(_char: object, data: bytearray) -> None:
-                    values.append((name, bytes(data).hex()))
-                    if name == "racp":
-                        response.set()
-
-                return on
-
-            await c.start_notify(CM.uuid, handler("cm"))
-            await c.start_notify(RACP, handler("racp"))
+            racp = Racp(c, {"cm": CM.uuid})
+            await racp.start()
             reads = {
                 "feature": bytes(await c.read_gatt_char(cgm.CGM_FEATURE.uuid)),
                 "start": bytes(await c.read_gatt_char(cgm.CGM_SESSION_START_TIME.uuid)),
                 "run": bytes(await c.read_gatt_char(cgm.CGM_SESSION_RUN_TIME.uuid)),
             }
-            answers: dict[str, list[str]] = {}
-            for key, request in {
-                "range": "0104010a001400",  # time offsets 10..20
-                "ge": "0103011900",  # >= 25
-                "utc": "010302e80705010900" + "00",  # user facing time: not for CGM
-                "count": "0403010f00",  # number >= 15
-            }.items():
-                values.clear()
-                response.clear()
-                await c.write_gatt_char(RACP, bytes.fromhex(request), response=True)
-                async with asyncio.timeout(STEP_TIMEOUT):
-                    await response.wait()
-                answers[key] = [v for _, v in values]
+            answers = await racp.answers(
+                {
+                    "range": "0104010a001400",  # time offsets 10..20
+                    "ge": "0103011900",  # >= 25
+                    "utc": "010302e80705010900" + "00",  # user facing time: not for CGM
+                    "count": "0403010f00",  # number >= 15
+                }
+            )
             return reads, answers
 
     reads, answers = asyncio.run(scenario())
@@ -90,12 +73,7 @@ def test_gateway_decodes_stored_then_live_cgm_measurements_as_sent(
     def live(sink: Sink) -> list[MeasurementEvent]:
         return [m for m in sink.measurements(CM.uuid16) if not m.stored]
 
-    async def scenario() -> Sink:
-        async with Gateway([sim.ready["name"]]) as gw:
-            await until(lambda: len(live(gw.sink)) >= 3)
-        return gw.sink
-
-    sink = asyncio.run(scenario())
+    sink, _ = serve(sim.ready["name"], lambda s: len(live(s)) >= 3)
     sim.wait_for("live-complete")
     sent = sim.sent(CM.uuid)
     got = sink.measurements(CM.uuid16)

@@ -20,7 +20,7 @@ from profiles import glucose as gl
 from simulators.runner import Event, SimulatorProcess
 
 from .conftest import StartSimulator
-from .gateway_run import Gateway, Sink, until
+from .gateway_run import Gateway, Sink, serve, until
 
 pytestmark = pytest.mark.integration
 
@@ -73,12 +73,7 @@ def test_three_connections_fetch_every_record_exactly_once(
     )
     store = MemoryHighWaterStore()
 
-    async def scenario() -> Sink:
-        async with Gateway([NAME], store=store) as gw:
-            await until(lambda: len(gw.sink.transfers()) >= 3)
-        return gw.sink
-
-    sink = asyncio.run(scenario())
+    sink, _ = serve(NAME, lambda s: len(s.transfers()) >= 3, store=store)
     added = [sim.wait_for("records-added") for _ in range(2)]
     records = sim.ready["records"] + added[0]["records"] + added[1]["records"]
     assert len(records) == 8
@@ -168,18 +163,13 @@ def test_malformed_values_stop_neither_the_session_nor_the_fetch(
     )
     store = MemoryHighWaterStore()
 
-    async def scenario() -> tuple[Sink, Gateway]:
-        async with Gateway([NAME], store=store) as gw:
-            await until(lambda: len(gw.sink.transfers()) >= 2)
-        return gw.sink, gw
-
-    sink, gw = asyncio.run(scenario())
+    sink, session = serve(NAME, lambda s: len(s.transfers()) >= 2, store=store)
     malformed = [sim.wait_for("malformed")["sequence"] for _ in range(2)]
     assert malformed == [3, 6]
     failures = sink.decode_failures()
     assert [f.characteristic for f in failures] == [GM.name, GM.name]
     assert all(len(f.raw) == 6 for f in failures)
-    assert gw.sessions[NAME].stats.decode_errors == 2
+    assert session.stats.decode_errors == 2
     expected = values_of(sim.ready["records"], GM.uuid16)
     first = [m for m in measured(sink) if m.connection.connection_number == 1]
     assert [m.raw for m in first] == [expected[s] for s in (1, 2, 4, 5)]
@@ -197,12 +187,7 @@ def test_no_records_found_leaves_the_mark_alone(start_simulator: StartSimulator)
     address = sim.ready["address"]
     store = MemoryHighWaterStore({address: 4})  # everything fetched before
 
-    async def scenario() -> Sink:
-        async with Gateway([NAME], store=store) as gw:
-            await until(lambda: len(gw.sink.transfers()) >= 1)
-        return gw.sink
-
-    sink = asyncio.run(scenario())
+    sink, _ = serve(NAME, lambda s: len(s.transfers()) >= 1, store=store)
     transfer = sink.transfers()[0]
     assert (transfer.outcome, transfer.records, transfer.requested_from) == ("no-records", 0, 4)
     assert measured(sink) == []
@@ -217,19 +202,14 @@ def test_procedure_not_completed_keeps_what_was_acknowledged(
     sim = start_simulator(MODULE, ["--records", "5", "--seed", "7", "--fail-after", "2"])
     store = MemoryHighWaterStore()
 
-    async def scenario() -> tuple[Sink, Gateway]:
-        async with Gateway([NAME], store=store) as gw:
-            await until(lambda: len(gw.sink.transfers()) >= 1)
-        return gw.sink, gw
-
-    sink, gw = asyncio.run(scenario())
+    sink, session = serve(NAME, lambda s: len(s.transfers()) >= 1, store=store)
     assert sim.wait_for("racp-response")["value"] == "06000108"  # procedure not completed
     transfer = sink.transfers()[0]
     assert (transfer.outcome, transfer.next_sequence) == ("failed", 3)
     expected = values_of(sim.ready["records"], GM.uuid16)
     assert [m.raw for m in measured(sink)] == [expected[1], expected[2]]
     assert store.marks[sim.ready["address"]] == 3
-    assert gw.sessions[NAME].stats.decode_errors == 0
+    assert session.stats.decode_errors == 0
 
 
 def test_contour_quirk_asks_from_zero_instead_of_all_records(
@@ -237,12 +217,7 @@ def test_contour_quirk_asks_from_zero_instead_of_all_records(
 ) -> None:
     sim = start_simulator(MODULE, ["--records", "3", "--seed", "9", "--contour"])
 
-    async def scenario() -> Sink:
-        async with Gateway([NAME]) as gw:
-            await until(lambda: len(gw.sink.transfers()) >= 1)
-        return gw.sink
-
-    sink = asyncio.run(scenario())
+    sink, _ = serve(NAME, lambda s: len(s.transfers()) >= 1)
     transfer = sink.transfers()[0]
     assert transfer.outcome == "complete"
     got = measured(sink)

@@ -9,11 +9,13 @@ from collections.abc import Callable
 
 import pytest
 
+from gateway.ble.events import MeasurementEvent
 from gateway.ble.session import DeviceSession, SessionConfig
 from profiles import body_composition as bc
 from profiles import health_thermometer as hts
 from profiles import heart_rate as hrs
 from profiles import weight_scale as ws
+from profiles.registry_types import AnyCharacteristic
 from simulators.runner import SimulatorProcess
 from simulators.weight_scale import WEIGHT_FEATURE
 
@@ -37,6 +39,20 @@ def _records(sim: SimulatorProcess) -> list[bytes]:
     return [bytes.fromhex(h) for h in sim.ready["records"]]
 
 
+def _transferred(
+    sim: SimulatorProcess, characteristic: AnyCharacteristic
+) -> tuple[Sink, DeviceSession, list[MeasurementEvent], list[bytes]]:
+    """Serve ``sim`` until its stored records (of ``characteristic``) arrived, as sent, byte for
+    byte: (what the session emitted, the session, the records' events, the records)."""
+    expected = _records(sim)
+    uuid = characteristic.uuid16
+    sink, session = _serve(sim, lambda s: len(s.measurements(uuid)) >= len(expected))
+    sim.wait_for("transfer-complete")
+    got = sink.measurements(uuid)
+    assert [m.raw for m in got] == expected == sim.sent(characteristic.uuid)
+    return sink, session, got, expected
+
+
 def test_weight_scale_two_users_end_to_end(start_simulator: StartSimulator) -> None:
     # Without body composition: the session is stopped once the weights arrived, which could
     # cut a body composition measurement in half (an "incomplete measurement" decode error);
@@ -44,12 +60,7 @@ def test_weight_scale_two_users_end_to_end(start_simulator: StartSimulator) -> N
     sim = start_simulator(
         MODULE_WS, ["--users", "2", "--records", "4", "--seed", "21", "--no-body-composition"]
     )
-    expected = _records(sim)
-    uuid = ws.WEIGHT_MEASUREMENT.uuid16
-    sink, session = _serve(sim, lambda s: len(s.measurements(uuid)) >= len(expected))
-    sim.wait_for("transfer-complete")
-    got = sink.measurements(uuid)
-    assert [m.raw for m in got] == expected == sim.sent(ws.WEIGHT_MEASUREMENT.uuid)
+    _, session, got, expected = _transferred(sim, ws.WEIGHT_MEASUREMENT)
     # Decoded with the scale's declared resolution (read from its feature characteristic).
     assert [m.value for m in got] == [
         ws.decode_weight_measurement(r, feature=WEIGHT_FEATURE) for r in expected
@@ -96,12 +107,7 @@ def test_thermometer_end_to_end_with_malformed_value_and_clock_offset(
         MODULE_HT,
         ["--records", "3", "--seed", "8", "--malformed", "1", "--clock-offset", str(offset)],
     )
-    expected = _records(sim)
-    uuid = hts.TEMPERATURE_MEASUREMENT.uuid16
-    sink, session = _serve(sim, lambda s: len(s.measurements(uuid)) >= len(expected))
-    sim.wait_for("transfer-complete")
-    got = sink.measurements(uuid)
-    assert [m.raw for m in got] == expected == sim.sent(hts.TEMPERATURE_MEASUREMENT.uuid)
+    sink, session, got, expected = _transferred(sim, hts.TEMPERATURE_MEASUREMENT)
     assert [m.value for m in got] == [hts.decode_temperature_measurement(r) for r in expected]
     # The malformed value was reported, counted, and the session went on.
     malformed = [bytes.fromhex(e["value"]) for e in sim.events if e["event"] == "sent-malformed"]

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
 
 import pytest
-from bleak import BleakClient
 
 from profiles import date_time
 from profiles import glucose as gl
-from profiles.racp import RECORD_ACCESS_CONTROL_POINT
 
-from .central import STEP_TIMEOUT, client, find_device, uuid16
+from .central import RACP, Racp, client, find_device, uuid16
 from .conftest import StartSimulator
 
 pytestmark = pytest.mark.integration
@@ -23,37 +20,6 @@ MODULE = "simulators.glucose"
 GLS = uuid16(gl.SERVICE_UUID16)
 GM = gl.GLUCOSE_MEASUREMENT.uuid
 GMC = gl.GLUCOSE_MEASUREMENT_CONTEXT.uuid
-RACP = RECORD_ACCESS_CONTROL_POINT.uuid
-
-
-class Racp:
-    """Writes RACP requests and collects what comes back: (uuid suffix, value hex) in order."""
-
-    def __init__(self, c: BleakClient) -> None:
-        self.c = c
-        self.values: list[tuple[str, str]] = []
-        self.response = asyncio.Event()
-
-    def on(self, name: str) -> Callable[[object, bytearray], None]:
-        def handler(_char: object, data: bytearray) -> None:
-            self.values.append((name, bytes(data).hex()))
-            if name == "racp":
-                self.response.set()
-
-        return handler
-
-    async def start(self) -> None:
-        await self.c.start_notify(GM, self.on("gm"))
-        await self.c.start_notify(GMC, self.on("gmc"))
-        await self.c.start_notify(RACP, self.on("racp"))
-
-    async def ask(self, request: str) -> list[tuple[str, str]]:
-        self.values.clear()
-        self.response.clear()
-        await self.c.write_gatt_char(RACP, bytes.fromhex(request), response=True)
-        async with asyncio.timeout(STEP_TIMEOUT):
-            await self.response.wait()
-        return list(self.values)
 
 
 def by_characteristic(values: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -74,7 +40,7 @@ def test_racp_operations_and_error_responses_on_the_wire(start_simulator: StartS
     async def scenario() -> dict[str, list[tuple[str, str]]]:
         device = await find_device(sim.ready["name"], GLS)
         async with client(device) as c:
-            racp = Racp(c)
+            racp = Racp(c, {"gm": GM, "gmc": GMC})
             await racp.start()
             return {
                 "count": await racp.ask("0401"),
@@ -120,7 +86,7 @@ def test_abort_stops_a_paced_report(start_simulator: StartSimulator) -> None:
     async def scenario() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         device = await find_device(sim.ready["name"], GLS)
         async with client(device) as c:
-            racp = Racp(c)
+            racp = Racp(c, {"gm": GM, "gmc": GMC})
             await racp.start()
             await c.write_gatt_char(RACP, bytes.fromhex("0101"), response=True)
             while not any(name == "gm" for name, _ in racp.values):
@@ -145,7 +111,7 @@ def test_unset_clock_and_features(start_simulator: StartSimulator) -> None:
         async with client(device) as c:
             clock = bytes(await c.read_gatt_char(date_time.CURRENT_TIME.uuid))
             feature = bytes(await c.read_gatt_char(gl.GLUCOSE_FEATURE.uuid))
-            racp = Racp(c)
+            racp = Racp(c, {"gm": GM, "gmc": GMC})
             await racp.start()
             return clock, feature, await racp.ask("0101")
 

@@ -11,9 +11,9 @@ import pytest
 from profiles import pulse_oximeter as plx
 from profiles.racp import RECORD_ACCESS_CONTROL_POINT
 
-from .central import STEP_TIMEOUT, client, find_device, uuid16
+from .central import Racp, client, find_device, uuid16
 from .conftest import StartSimulator
-from .gateway_run import Gateway, Sink, until
+from .gateway_run import Sink, serve
 
 pytestmark = pytest.mark.integration
 
@@ -33,34 +33,18 @@ def test_stored_spot_checks_through_racp(start_simulator: StartSimulator) -> Non
     async def scenario() -> dict[str, list[str]]:
         device = await find_device(sim.ready["name"], PLXS)
         async with client(device) as c:
-            values: list[str] = []
-            response = asyncio.Event()
-
-            def on_spot(_char: object, data: bytearray) -> None:
-                values.append(bytes(data).hex())
-
-            def on_racp(_char: object, data: bytearray) -> None:
-                values.append(bytes(data).hex())
-                response.set()
-
-            await c.start_notify(SPOT.uuid, on_spot)
-            await c.start_notify(RACP, on_racp)
-            answers: dict[str, list[str]] = {}
-            for key, request in {
-                "count": "0401",
-                "all": "0101",
-                "last": "0106",  # operator not supported by PLXS
-                "ge": "0103010000",
-                "delete": "0201",
-                "after": "0101",
-            }.items():
-                values.clear()
-                response.clear()
-                await c.write_gatt_char(RACP, bytes.fromhex(request), response=True)
-                async with asyncio.timeout(STEP_TIMEOUT):
-                    await response.wait()
-                answers[key] = list(values)
-            return answers
+            racp = Racp(c, {"spot": SPOT.uuid})
+            await racp.start()
+            return await racp.answers(
+                {
+                    "count": "0401",
+                    "all": "0101",
+                    "last": "0106",  # operator not supported by PLXS
+                    "ge": "0103010000",
+                    "delete": "0201",
+                    "after": "0101",
+                }
+            )
 
     answers = asyncio.run(scenario())
     assert answers["count"] == ["05000300"]
@@ -81,17 +65,10 @@ def test_gateway_decodes_spot_checks_and_continuous_values_as_sent(
 ) -> None:
     sim = start_simulator(MODULE, ["--seed", "4", "--spot-checks", "2", "--continuous", "4"])
 
-    async def scenario() -> Sink:
-        async with Gateway([sim.ready["name"]]) as gw:
-            await until(
-                lambda: (
-                    len(gw.sink.measurements(SPOT.uuid16)) >= 2
-                    and len(gw.sink.measurements(CONT.uuid16)) >= 4
-                )
-            )
-        return gw.sink
+    def arrived(sink: Sink) -> bool:
+        return len(sink.measurements(SPOT.uuid16)) >= 2 and len(sink.measurements(CONT.uuid16)) >= 4
 
-    sink = asyncio.run(scenario())
+    sink, _ = serve(sim.ready["name"], arrived)
     for _ in range(2):
         sim.wait_for("live-complete")
     spots, continuous = sink.measurements(SPOT.uuid16), sink.measurements(CONT.uuid16)

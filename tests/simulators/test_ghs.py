@@ -13,7 +13,7 @@ import pytest
 from profiles import elapsed_time as ets
 from profiles.ghs.observation_codec import observation_bytes
 from profiles.ghs.observations import CompoundValue, NumericValue, SampleArrayValue
-from simulators.base import command_parser
+from simulators.command_line import command_parser
 from simulators.elapsed_time_clock import ElapsedTimeClock
 from simulators.ghs import GhsOptions, GhsSimulator
 from simulators.ghs_observations import Measurer, Personality

@@ -10,7 +10,8 @@ import pytest
 
 from profiles import heart_rate as hrs
 from simulators import registry
-from simulators.base import DeviceSimulator, SimulatorOptions, command_parser, options_from_args
+from simulators.base import DeviceSimulator, SimulatorOptions
+from simulators.command_line import command_parser, options_from_args
 from simulators.glucose import GlucoseMeterOptions, GlucoseMeterSimulator
 from simulators.heart_rate import HeartRateOptions, HeartRateSimulator
 from simulators.options import from_args
