@@ -9,14 +9,12 @@ from dataclasses import dataclass, field
 
 from gateway.ble import uuids
 from profiles.racp import (
+    RacpOpCode,
     RacpOperator,
     RacpRequest,
-    RacpResponseCode,
-    RacpResponseCodeValue,
     decode_record_access_control_point,
-    encode_record_access_control_point,
 )
-from tests.ble.fakes import FakeLink
+from tests.ble.fakes import FakeLink, answer_count, answer_report
 
 
 @dataclass(slots=True)
@@ -29,16 +27,23 @@ class StoredRecord:
 @dataclass
 class FakeRecordDevice:
     """Answers "report stored records" from ``records`` (notified on ``record_uuid``) and then
-    a response code; ``supports_ge`` False answers ">=" with "operator not supported".
-    ``live_during_transfer`` values are notified before the records of every transfer."""
+    a response code (``response_first``: before them, as a stack that sends a pending
+    indication before queued notifications does), and "report number of stored records" with
+    their number (``counts`` False: "op code not supported"); ``supports_ge`` False answers
+    ">=" with "operator not supported". ``live_during_transfer`` values are notified before
+    the records of every transfer. ``requests`` are the report requests, ``count_requests`` the
+    count requests."""
 
     services: set[int]
     reads: dict[int, bytes]
     record_uuid: int
     records: list[StoredRecord] = field(default_factory=list)
     supports_ge: bool = True
+    counts: bool = True
+    response_first: bool = False
     live_during_transfer: list[tuple[int, bytes]] = field(default_factory=list)
     requests: list[RacpRequest] = field(default_factory=list)
+    count_requests: list[RacpRequest] = field(default_factory=list)
     links: list[FakeLink] = field(default_factory=list)
 
     def link(self) -> FakeLink:
@@ -57,25 +62,34 @@ class FakeRecordDevice:
             return
         request = decode_record_access_control_point(data)
         assert isinstance(request, RacpRequest)
+        if request.op_code == RacpOpCode.REPORT_NUMBER_OF_STORED_RECORDS:
+            self.count_requests.append(request)
+            asyncio.get_running_loop().call_soon(self._count, link, request)
+            return
         self.requests.append(request)
         asyncio.get_running_loop().call_soon(self._answer, link, request)
 
-    def _answer(self, link: FakeLink, request: RacpRequest) -> None:
-        racp = uuids.RECORD_ACCESS_CONTROL_POINT
+    def _selected(self, request: RacpRequest) -> list[StoredRecord] | None:
+        """The records ``request`` selects; None when its operator is unsupported."""
         if request.operator == RacpOperator.GREATER_THAN_OR_EQUAL_TO:
             if not self.supports_ge:
-                code = RacpResponseCodeValue.OPERATOR_NOT_SUPPORTED
-                link.notify(racp, encode_record_access_control_point(request.response(code)))
-                return
+                return None
             minimum = request.minimum
             assert isinstance(minimum, int)
-            wanted = [r for r in self.records if r.key is not None and r.key >= minimum]
-        else:
-            assert request.operator == RacpOperator.ALL_RECORDS
-            wanted = list(self.records)
+            return [r for r in self.records if r.key is not None and r.key >= minimum]
+        assert request.operator == RacpOperator.ALL_RECORDS
+        return list(self.records)
+
+    def _count(self, link: FakeLink, request: RacpRequest) -> None:
+        wanted = self._selected(request)
+        answer_count(link, request, None if wanted is None else len(wanted), counts=self.counts)
+
+    def _answer(self, link: FakeLink, request: RacpRequest) -> None:
+        wanted = self._selected(request)
+        if wanted is None:
+            answer_report(link, request, None)
+            return
         for uuid16, value in self.live_during_transfer:
             link.notify(uuid16, value)
-        for record in wanted:
-            link.notify(self.record_uuid, record.payload)
-        code = RacpResponseCodeValue.SUCCESS if wanted else RacpResponseCodeValue.NO_RECORDS_FOUND
-        link.notify(racp, encode_record_access_control_point(RacpResponseCode(1, code)))
+        records = [(self.record_uuid, r.payload) for r in wanted]
+        answer_report(link, request, records, response_first=self.response_first)

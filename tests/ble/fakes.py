@@ -18,10 +18,13 @@ from profiles.glucose import (
     encode_glucose_measurement,
 )
 from profiles.racp import (
+    RacpNumberOfRecordsResponse,
+    RacpOpCode,
     RacpOperator,
     RacpRequest,
     RacpResponseCode,
     RacpResponseCodeValue,
+    RecordAccessControlPoint,
     decode_record_access_control_point,
     encode_record_access_control_point,
 )
@@ -105,7 +108,12 @@ class FakeLink:
 
 
 class FakeGlucoseMeter:
-    """Answers RACP "report stored records" with its records, then a response code."""
+    """Answers RACP "report stored records" with its records, then a response code, and
+    "report number of stored records" with their number (``counts`` False: "op code not
+    supported"; ``overcount``: that many more than it then sends). ``response_first``: the
+    response comes before the records (a stack that sends a pending indication before queued
+    notifications, as bluetoothd does). ``requests`` are the report requests, ``count_requests``
+    the count requests."""
 
     def __init__(
         self,
@@ -115,12 +123,19 @@ class FakeGlucoseMeter:
         drop_on_all: bool = False,
         extra_reads: dict[int, bytes] | None = None,
         failed_racp_writes: int = 0,
+        counts: bool = True,
+        overcount: int = 0,
+        response_first: bool = False,
     ) -> None:
         self.sequences = sequences
         self.failed_racp_writes = failed_racp_writes
         self.supports_ge = supports_ge
         self.drop_on_all = drop_on_all
+        self.counts = counts
+        self.overcount = overcount
+        self.response_first = response_first
         self.requests: list[RacpRequest] = []
+        self.count_requests: list[RacpRequest] = []
         self.extra_reads = extra_reads or {}
         self.links: list[FakeLink] = []
 
@@ -141,31 +156,76 @@ class FakeGlucoseMeter:
             return
         request = decode_record_access_control_point(data)
         assert isinstance(request, RacpRequest)
-        self.requests.append(request)
+        counting = request.op_code == RacpOpCode.REPORT_NUMBER_OF_STORED_RECORDS
+        (self.count_requests if counting else self.requests).append(request)
         if self.failed_racp_writes:
             # The write is lost on a busy radio: the gateway's write times out.
             self.failed_racp_writes -= 1
             raise TimeoutError
-        asyncio.get_running_loop().call_soon(self._answer, link, request)
+        answer = self._count if counting else self._answer
+        asyncio.get_running_loop().call_soon(answer, link, request)
+
+    def _selected(self, request: RacpRequest) -> list[int] | None:
+        """The sequence numbers ``request`` selects; None when its operator is unsupported."""
+        if request.operator != RacpOperator.GREATER_THAN_OR_EQUAL_TO:
+            return list(self.sequences)
+        if not self.supports_ge:
+            return None
+        assert isinstance(request.minimum, int)
+        return [s for s in self.sequences if s >= request.minimum]
+
+    def _count(self, link: FakeLink, request: RacpRequest) -> None:
+        wanted = self._selected(request)
+        number = None if wanted is None else len(wanted) + self.overcount
+        answer_count(link, request, number, counts=self.counts)
 
     def _answer(self, link: FakeLink, request: RacpRequest) -> None:
-        racp = uuids.RECORD_ACCESS_CONTROL_POINT
         if request.operator == RacpOperator.ALL_RECORDS and self.drop_on_all:
             link.drop()
             return
-        if request.operator == RacpOperator.GREATER_THAN_OR_EQUAL_TO:
-            if not self.supports_ge:
-                code = RacpResponseCodeValue.OPERATOR_NOT_SUPPORTED
-                link.notify(racp, encode_record_access_control_point(request.response(code)))
-                return
-            assert isinstance(request.minimum, int)
-            wanted = [s for s in self.sequences if s >= request.minimum]
-        else:
-            wanted = list(self.sequences)
-        for sequence in wanted:
-            link.notify(GLUCOSE_MEASUREMENT, glucose_record(sequence))
-        code = RacpResponseCodeValue.SUCCESS if wanted else RacpResponseCodeValue.NO_RECORDS_FOUND
-        link.notify(racp, encode_record_access_control_point(RacpResponseCode(1, code)))
+        wanted = self._selected(request)
+        values = (
+            None if wanted is None else [(GLUCOSE_MEASUREMENT, glucose_record(s)) for s in wanted]
+        )
+        answer_report(link, request, values, response_first=self.response_first)
+
+
+def answer_count(link: FakeLink, request: RacpRequest, number: int | None, *, counts: bool) -> None:
+    """A fake device's answer to "report number of stored records": ``number`` (None: the
+    request's operator is not supported); ``counts`` False: "op code not supported"."""
+    answer: RecordAccessControlPoint
+    if not counts:
+        answer = request.response(RacpResponseCodeValue.OP_CODE_NOT_SUPPORTED)
+    elif number is None:
+        answer = request.response(RacpResponseCodeValue.OPERATOR_NOT_SUPPORTED)
+    else:
+        answer = RacpNumberOfRecordsResponse(number)
+    link.notify(uuids.RECORD_ACCESS_CONTROL_POINT, encode_record_access_control_point(answer))
+
+
+def answer_report(
+    link: FakeLink,
+    request: RacpRequest,
+    values: list[tuple[int, bytes]] | None,
+    *,
+    response_first: bool = False,
+) -> None:
+    """A fake device's answer to "report stored records": ``values`` (characteristic, bytes)
+    notified, then the response code (``response_first``: before them, as a stack that sends
+    a pending indication before queued notifications does); None: "operator not supported"."""
+    racp = uuids.RECORD_ACCESS_CONTROL_POINT
+    if values is None:
+        code = RacpResponseCodeValue.OPERATOR_NOT_SUPPORTED
+        link.notify(racp, encode_record_access_control_point(request.response(code)))
+        return
+    code = RacpResponseCodeValue.SUCCESS if values else RacpResponseCodeValue.NO_RECORDS_FOUND
+    response = encode_record_access_control_point(RacpResponseCode(1, code))
+    if response_first:
+        link.notify(racp, response)
+    for uuid16, value in values:
+        link.notify(uuid16, value)
+    if not response_first:
+        link.notify(racp, response)
 
 
 class FakeConnector:

@@ -66,9 +66,12 @@ def pulse(bpm: int, note: str = "") -> Observation:
 class FakeSensor:
     """A GHS device: stored observations numbered from 1, segmented for a 20-byte payload."""
 
-    def __init__(self, numbers: list[int]) -> None:
+    def __init__(self, numbers: list[int], *, response_first: bool = False) -> None:
         self.stored = {n: gho.StoredObservation(n, pulse(60 + n, "xxxx")) for n in numbers}
+        self.response_first = response_first
+        """The RACP response comes before the observations (as bluetoothd sends it)."""
         self.requests: list[ghs_racp.GhsRacpValue] = []
+        self.count_requests: list[ghs_racp.GhsRacpValue] = []
         self.links: list[FakeLink] = []
         self.counter = 0
 
@@ -90,22 +93,34 @@ class FakeSensor:
         if uuid16 != RACP:
             return
         request = ghs_racp.decode_ghs_racp(data)
+        assert isinstance(request, ghs_racp.GhsRacpRequest)
+        if request.op_code == ghs_racp.GhsRacpOpCode.REPORT_NUMBER_OF_STORED_RECORDS:
+            self.count_requests.append(request)
+            count = ghs_racp.GhsRacpNumberOfRecords(len(self._wanted(request)))
+            answer = ghs_racp.encode_ghs_racp(count)
+            asyncio.get_running_loop().call_soon(link.notify, RACP, answer)
+            return
         self.requests.append(request)
         asyncio.get_running_loop().call_soon(self._answer, link, request)
 
-    def _answer(self, link: FakeLink, request: ghs_racp.GhsRacpValue) -> None:
-        assert isinstance(request, ghs_racp.GhsRacpRequest)
+    def _wanted(self, request: ghs_racp.GhsRacpRequest) -> list[gho.StoredObservation]:
+        low = request.minimum if request.operator == RacpOperator.GREATER_THAN_OR_EQUAL_TO else 0
+        return [s for n, s in sorted(self.stored.items()) if n >= (low or 0)]
+
+    def _answer(self, link: FakeLink, request: ghs_racp.GhsRacpRequest) -> None:
         if request.op_code == ghs_racp.GhsRacpOpCode.ABORT_OPERATION:
             return
-        low = request.minimum if request.operator == RacpOperator.GREATER_THAN_OR_EQUAL_TO else 0
-        wanted = [s for n, s in sorted(self.stored.items()) if n >= (low or 0)]
+        wanted = self._wanted(request)
+        code = ghs_racp.GhsRacpResponseCodeValue
+        answer = ghs_racp.GhsRacpResponseCode(1, code.SUCCESS if wanted else code.NO_RECORDS_FOUND)
+        if self.response_first:
+            link.notify(RACP, ghs_racp.encode_ghs_racp(answer))
         for stored in wanted:
             for segment in gho.stored_observation_segments(stored, 20, self.counter):
                 self.counter = (self.counter + 1) % 64
                 link.notify(STORED, segment)
-        code = ghs_racp.GhsRacpResponseCodeValue
-        answer = ghs_racp.GhsRacpResponseCode(1, code.SUCCESS if wanted else code.NO_RECORDS_FOUND)
-        link.notify(RACP, ghs_racp.encode_ghs_racp(answer))
+        if not self.response_first:
+            link.notify(RACP, ghs_racp.encode_ghs_racp(answer))
 
 
 def _session(
