@@ -31,8 +31,8 @@ class FakeRecordDevice:
     indication before queued notifications does), and "report number of stored records" with
     their number (``counts`` False: "op code not supported"); ``supports_ge`` False answers
     ">=" with "operator not supported". ``live_during_transfer`` values are notified before
-    the records of every transfer. ``requests`` are the report requests, ``count_requests`` the
-    count requests."""
+    the records of every transfer, ``live_before_count`` before every count. ``requests`` are
+    the report requests, ``count_requests`` the count requests."""
 
     services: set[int]
     reads: dict[int, bytes]
@@ -42,6 +42,8 @@ class FakeRecordDevice:
     counts: bool = True
     response_first: bool = False
     live_during_transfer: list[tuple[int, bytes]] = field(default_factory=list)
+    live_before_count: list[tuple[int, bytes]] = field(default_factory=list)
+    """Values notified before the answer to a count request (live readings taken meanwhile)."""
     requests: list[RacpRequest] = field(default_factory=list)
     count_requests: list[RacpRequest] = field(default_factory=list)
     links: list[FakeLink] = field(default_factory=list)
@@ -81,6 +83,8 @@ class FakeRecordDevice:
         return list(self.records)
 
     def _count(self, link: FakeLink, request: RacpRequest) -> None:
+        for uuid16, value in self.live_before_count:
+            link.notify(uuid16, value)
         wanted = self._selected(request)
         answer_count(link, request, None if wanted is None else len(wanted), counts=self.counts)
 

@@ -255,3 +255,27 @@ def test_held_back_facts_keep_the_elapsed_time_clock() -> None:
     again = facts_from_json(facts_json(connection)).clock
     assert again is not None
     assert (again.elapsed, again.set_to) == (UNSET_CLOCK, reading.set_to)
+
+
+def test_stored_observations_after_the_racp_response_are_stored_and_marked() -> None:
+    # bluetoothd sends a pending indication before queued notifications (docs/real-bluez.md,
+    # finding 3): the count asked first keeps them stored ones.
+    sensor = FakeSensor([70000, 70001, 70002], response_first=True)
+    sink = Collector()
+    store = MemoryHighWaterStore({f"{ADDRESS}#ghs": 70001})
+
+    async def scenario() -> None:
+        session, _ = _session(sensor, sink, store)
+        await run_session(session, lambda: until(lambda: len(sink.of(RecordTransferEvent)) == 1))
+
+    asyncio.run(scenario())
+    assert sensor.count_requests == [
+        ghs_racp.GhsRacpRequest.records_from(
+            ghs_racp.GhsRacpOpCode.REPORT_NUMBER_OF_STORED_RECORDS, 70001
+        )
+    ]
+    assert [(e.sequence_number, e.stored) for e in sink.measurements()] == [
+        (70001, True),
+        (70002, True),
+    ]
+    assert store.marks[f"{ADDRESS}#ghs"] == 70003
