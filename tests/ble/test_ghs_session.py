@@ -136,6 +136,14 @@ def _session(
     return session, connector
 
 
+def one_transfer(sensor: FakeSensor, sink: Collector, store: MemoryHighWaterStore) -> None:
+    async def scenario() -> None:
+        session, _ = _session(sensor, sink, store)
+        await run_session(session, lambda: until(lambda: len(sink.of(RecordTransferEvent)) == 1))
+
+    asyncio.run(scenario())
+
+
 def test_stored_and_live_observations_reassembled_and_marked() -> None:
     sensor = FakeSensor([1, 2, 3])
     sink, store = Collector(), MemoryHighWaterStore()
@@ -176,11 +184,7 @@ def test_second_connection_asks_from_the_mark_in_uint32() -> None:
     sink = Collector()
     store = MemoryHighWaterStore({f"{ADDRESS}#ghs": 70001})
 
-    async def scenario() -> None:
-        session, _ = _session(sensor, sink, store)
-        await run_session(session, lambda: until(lambda: len(sink.of(RecordTransferEvent)) == 1))
-
-    asyncio.run(scenario())
+    one_transfer(sensor, sink, store)
     assert sensor.requests == [
         ghs_racp.GhsRacpRequest.records_from(ghs_racp.GhsRacpOpCode.REPORT_STORED_RECORDS, 70001)
     ]
@@ -264,11 +268,7 @@ def test_stored_observations_after_the_racp_response_are_stored_and_marked() -> 
     sink = Collector()
     store = MemoryHighWaterStore({f"{ADDRESS}#ghs": 70001})
 
-    async def scenario() -> None:
-        session, _ = _session(sensor, sink, store)
-        await run_session(session, lambda: until(lambda: len(sink.of(RecordTransferEvent)) == 1))
-
-    asyncio.run(scenario())
+    one_transfer(sensor, sink, store)
     assert sensor.count_requests == [
         ghs_racp.GhsRacpRequest.records_from(
             ghs_racp.GhsRacpOpCode.REPORT_NUMBER_OF_STORED_RECORDS, 70001
