@@ -103,6 +103,45 @@ def test_three_connections_fetch_every_record_exactly_once(
     assert store.marks[sim.ready["address"]] >= 9
 
 
+def test_records_the_racp_response_overtook_are_fetched_exactly_once(
+    start_simulator: StartSimulator,
+) -> None:
+    # bluetoothd sends a pending indication before queued notifications: the RACP response
+    # can overtake the records (docs/real-bluez.md, finding 3). They must still count as
+    # stored ones, or the next connection asks for all of them again.
+    sim = start_simulator(
+        MODULE,
+        [
+            *("--records", "4", "--seed", "21", "--response-first"),
+            *("--add-records-per-connection", "2", "--disconnect-after", "0.2"),
+        ],
+    )
+    store = MemoryHighWaterStore()
+
+    async def scenario() -> Sink:
+        async with Gateway([NAME], store=store) as gw:
+            await until(lambda: len(gw.sink.transfers()) >= 2)
+        return gw.sink
+
+    sink = asyncio.run(scenario())
+    added = sim.wait_for("records-added")
+    records = sim.ready["records"] + added["records"]
+
+    got = measured(sink, max_connection=2)
+    assert_exactly_once(got, values_of(records, GM.uuid16))
+    assert [m.connection.connection_number for m in got] == [1] * 4 + [2] * 2
+    contexts = [m for m in sink.measurements(GMC.uuid16) if m.connection.connection_number <= 2]
+    assert {m.sequence_number: m.raw for m in contexts} == values_of(records, GMC.uuid16)
+    assert len(contexts) == len(values_of(records, GMC.uuid16))
+    assert all(m.stored for m in contexts)
+    transfers = sink.transfers()[:2]
+    assert [(t.outcome, t.requested_from, t.next_sequence) for t in transfers] == [
+        ("complete", None, 5),
+        ("complete", 5, 7),
+    ]
+    assert store.marks[sim.ready["address"]] >= 7
+
+
 def test_link_dropped_mid_transfer_resumes_without_loss_or_duplicates(
     start_simulator: StartSimulator,
 ) -> None:
