@@ -246,6 +246,8 @@ def test_no_records_found_leaves_the_mark_alone(start_simulator: StartSimulator)
     assert (transfer.outcome, transfer.records, transfer.requested_from) == ("no-records", 0, 4)
     assert measured(sink) == []
     assert store.marks[address] == 4
+    count = sim.wait_for("racp-response")
+    assert count["value"] == "05000000"  # number of stored records (>= 4): none
     response = sim.wait_for("racp-response")
     assert response["value"] == "06000106"  # response code: report stored records, no records
 
@@ -262,6 +264,7 @@ def test_procedure_not_completed_keeps_what_was_acknowledged(
         return gw.sink, gw
 
     sink, gw = asyncio.run(scenario())
+    assert sim.wait_for("racp-response")["value"] == "05000500"  # the count: 5 records
     assert sim.wait_for("racp-response")["value"] == "06000108"  # procedure not completed
     transfer = sink.transfers()[0]
     assert (transfer.outcome, transfer.next_sequence) == ("failed", 3)
@@ -287,6 +290,8 @@ def test_contour_quirk_asks_from_zero_instead_of_all_records(
     got = measured(sink)
     assert_exactly_once(got, values_of(sim.ready["records"], GM.uuid16))
     assert "contour-racp-all-records" in got[0].connection.quirks
-    # ">= sequence 0" (op 1, operator 3, filter type 1, 0x0000), never "all records".
+    # ">= sequence 0" (op 1, operator 3, filter type 1, 0x0000), never "all records"; its
+    # count first (op 4) with the same filter.
+    assert sim.wait_for("racp-request")["value"] == "0403010000"
     assert sim.wait_for("racp-request")["value"] == "0103010000"
     assert not [e for e in sim.drain() + sim.events if e["event"] == "quirk-disconnect"]
