@@ -107,6 +107,18 @@ def test_records_the_response_overtook_count_as_stored_until_the_count_is_reache
     assert not fetch.takes(3)  # what comes after the counted records is live
 
 
+def test_a_response_in_the_middle_of_the_records_waits_for_the_rest() -> None:
+    def halfway(request: RacpRequest) -> list[RecordAccessControlPoint | int]:
+        if request.op_code == COUNT:
+            return [RacpNumberOfRecordsResponse(4)]
+        return [0, 1, SUCCESS, 2, 3, 4]  # 4: a live value after the counted ones
+
+    fetch = RacpFetch(None, count_first=True)
+    outcome, _, records = transfer(fetch, halfway)
+    assert outcome is FetchOutcome.COMPLETE
+    assert records == [(0, True), (1, True), (2, True), (3, True), (4, False)]
+
+
 def test_without_the_count_records_after_the_response_are_live() -> None:
     # Today's behaviour, kept for a device that cannot count.
     def no_count(request: RacpRequest) -> list[RecordAccessControlPoint | int]:
