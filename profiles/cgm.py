@@ -514,6 +514,11 @@ def record_time_offset(value: object) -> int | None:
     return None
 
 
+def records_counted(value: object) -> int:
+    """How many of the records a CGM counts a value carries (one per measurement record)."""
+    return len(value.records) if isinstance(value, CgmMeasurement) else 1
+
+
 def session_scope(features: Mapping[str, object]) -> str | None:
     """The sensor session that numbers the time offsets, from the CGM Session Start Time read
     (None when it is unknown: then every record is fetched and no mark kept)."""
@@ -553,5 +558,6 @@ DEVICE_TYPE: Final = DeviceType(
         record_time_offset,
         scope=session_scope,
         live_advances_mark=False,
+        record_count=records_counted,
     ),
 )

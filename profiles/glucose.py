@@ -480,6 +480,12 @@ def context_follows(value: object) -> bool:
     return isinstance(value, GlucoseMeasurement) and value.context_information_follows
 
 
+def records_counted(value: object) -> int:
+    """How many of the records a meter counts a value carries: a context belongs to its
+    measurement's record."""
+    return 0 if isinstance(value, GlucoseMeasurementContext) else 1
+
+
 DEVICE_TYPE: Final = DeviceType(
     SERVICE_UUID16,
     "glucose",
@@ -491,5 +497,6 @@ DEVICE_TYPE: Final = DeviceType(
         record_sequence,
         awaits_more=context_follows,
         raw_key=raw_record_sequence,
+        record_count=records_counted,
     ),
 )

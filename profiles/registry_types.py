@@ -75,6 +75,10 @@ def _no_raw_key(_raw: bytes) -> int | None:
     return None
 
 
+def _one_record(_value: object) -> int:
+    return 1
+
+
 @dataclass(frozen=True, slots=True)
 class StoredRecords:
     """How a profile's stored records are fetched through RACP.
@@ -105,6 +109,11 @@ class StoredRecords:
     racp: RacpLayout | None = None
     """The layout of the service's RACP values; None: :mod:`profiles.racp`'s (glucose, CGM,
     pulse oximeter)."""
+    record_count: Callable[[object], int] = _one_record
+    """How many of the records the device counts (RACP "number of stored records") a decoded
+    record value carries: 1 by default, 0 for a value that belongs to another's record (a
+    glucose context), several for a CGM Measurement value packing several. A value that did
+    not decode counts as one."""
 
     def mark_key(self, device_key: str, features: Mapping[str, object]) -> str | None:
         """The high-water store key for this connection, or None to fetch all records."""

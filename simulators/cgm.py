@@ -10,8 +10,9 @@ The session started ``5 * (records - 1)`` minutes before the simulator did; its 
 ``--records`` readings, one every 5 minutes from time offset 0. When the central subscribes to
 CGM Measurement, ``--live`` new readings are taken and notified, ``--live-interval`` seconds
 apart (5 minutes of session time each), and stored too. RACP reports send each stored reading
-as its own CGM Measurement notification. The CGM Specific Ops Control Point (start/stop session,
-calibration) is not simulated.
+as its own CGM Measurement notification (after the RACP success response with
+``--response-first``, as bluetoothd can deliver them). The CGM Specific Ops Control Point
+(start/stop session, calibration) is not simulated.
 
     python -m simulators.cgm --adapter hci1 --records 12 --live 2 --e2e-crc
 """
@@ -104,6 +105,10 @@ class CgmOptions:
     e2e_crc: bool = option(False, "support and send E2E-CRCs")
     live: int = option(2, "readings notified after the central subscribes")
     live_interval: float = option(0.1, "seconds between live readings")
+    response_first: bool = option(
+        False,
+        "send the RACP success response before the records (as bluetoothd can deliver them)",
+    )
 
 
 class CgmSimulator(DeviceSimulator):
@@ -135,6 +140,7 @@ class CgmSimulator(DeviceSimulator):
             self.emit,
             RacpSupport(),  # filter type 1 (time offset) only
             is_subscribed=self.racp_subscribed,
+            response_first=own.response_first,
         )
         self._live_running = False
 

@@ -13,7 +13,9 @@ strip and a numeric heart rate). Both serve
   before the simulator started, one stored observation (record numbers from 1) per
   observation, reported through
 - the Record Access Control Point (0x2A52, write + indicate) as GHS uses it
-  (:mod:`simulators.ghs_racp`: report, combined report, number of records, delete, abort);
+  (:mod:`simulators.ghs_racp`: report, combined report, number of records, delete, abort;
+  with ``--response-first`` a report's success response comes before its observations, as
+  bluetoothd can deliver them);
 - the GHS Control Point (0x2BF4, write + indicate): stop (0x02) and start (0x01) sending live
   observations, answered with success (0x80) once the observation being sent is complete;
 - Current Elapsed Time (0x183F/0x2BF2, read, write, indicate;
@@ -90,6 +92,11 @@ class GhsOptions:
     strip_seconds: int = option(1, "seconds of ECG in a waveform strip (1..4)")
     tick_counter: bool = option(False, "the clock is a tick counter (it cannot be set)")
     pace: float = option(0.0, "seconds between stored observations in a transfer")
+    response_first: bool = option(
+        False,
+        "send the RACP success response before the stored observations "
+        "(as bluetoothd can deliver them)",
+    )
 
     def __post_init__(self) -> None:
         if not 1 <= self.strip_seconds <= 4:
@@ -141,6 +148,7 @@ class GhsSimulator(DeviceSimulator):
             dialect=GHS_RACP,
             is_subscribed=lambda: self._subscribed(RACP),
             after_report=self.disconnect_after_transfer,
+            response_first=own.response_first,
         )
         self.counters = {LIVE: 0, STORED: 0}
         self.live_sent = 0

@@ -25,6 +25,9 @@ Behaviours a gateway must survive (all off by default):
 - ``--indicate``: measurements and contexts are indications (each confirmed by the central)
   instead of notifications; a stack that queues indications apart from notifications
   (BlueZ's) then cannot let the RACP response overtake the last records;
+- ``--response-first``: the RACP success response is indicated before the records, as a
+  central receives them when the device's stack (bluetoothd's) sends a pending indication
+  before queued notifications;
 - ``--memory PATH``: the record memory lives in a JSON file, as a meter's flash does: a meter
   killed and restarted with the same file still has its records.
 
@@ -198,6 +201,10 @@ class GlucoseMeterOptions:
         False,
         "send measurements and contexts as indications (each confirmed) instead of notifications",
     )
+    response_first: bool = option(
+        False,
+        "send the RACP success response before the records (as bluetoothd can deliver them)",
+    )
     contour: bool = option(False, "Contour quirk: drop the link on 'report all'")
     memory: str | None = option(None, "keep the record memory in this JSON file", metavar="PATH")
 
@@ -247,6 +254,7 @@ class GlucoseMeterSimulator(DeviceSimulator):
             before_report=self._before_report,
             on_change=self._save,
             after_report=self.disconnect_after_transfer,
+            response_first=own.response_first,
         )
 
     # -- memory ----------------------------------------------------------------------------

@@ -21,10 +21,11 @@ It answers every RACP error a server can give:
 :class:`RacpServer` drives it on a :class:`~simulators.peripheral.Peripheral`: its
 :meth:`~RacpServer.on_write` is the RACP characteristic's write handler. A report runs as a
 background procedure (the write is answered first, then records are notified, then the response
-is indicated); a second request while one runs is refused with ATT error 0x80 ("procedure
-already in progress"), a write while RACP indications are off with 0x81 ("client characteristic
-configuration descriptor improperly configured"), as the Glucose Service specifies. Abort stops a
-running report, which then gets no response of its own.
+is indicated; with ``response_first`` the response comes before the records); a second request
+while one runs is refused with ATT error 0x80 ("procedure already in progress"), a write while
+RACP indications are off with 0x81 ("client characteristic configuration descriptor improperly
+configured"), as the Glucose Service specifies. Abort stops a running report, which then gets
+no response of its own.
 
 Filter type 1 selects by :attr:`StoredRecord.key`: the sequence number (glucose), the time
 offset (CGM), the storage index (pulse oximeter) or the record number (GHS); filter type 2 by
@@ -273,6 +274,10 @@ class RacpServer:
     """Called after records were deleted."""
     after_report: Callable[[], Awaitable[None]] | None = None
     """Awaited after a report that sent records was answered with success."""
+    response_first: bool = False
+    """Send a report's success response before its records, as the central receives them from
+    a stack that sends a pending indication before queued notifications (bluetoothd does:
+    docs/real-bluez.md, finding 3)."""
     _procedure: asyncio.Task[None] | None = field(default=None, init=False)
     _ending: bool = field(default=False, init=False)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set, init=False)
@@ -347,6 +352,10 @@ class RacpServer:
             and not self.before_report(request)
         ):
             return
+        responded = self.response_first and bool(reply.records)
+        if responded:
+            self._end()
+            await self._respond(reply.response)
         sent = 0
         try:
             for index, record in enumerate(reply.records):
@@ -357,6 +366,8 @@ class RacpServer:
             return
         except RecordTransferError as e:
             self.emit({"event": "transfer-failed", "count": sent, "error": str(e)})
+            if responded:
+                return  # success was already reported
             assert reply.not_completed is not None
             self._end()
             await self._respond(reply.not_completed)
@@ -371,8 +382,9 @@ class RacpServer:
                 self.on_change()
         if reply.records:
             self.emit({"event": "transfer-complete", "count": sent})
-        self._end()
-        await self._respond(reply.response)
+        if not responded:
+            self._end()
+            await self._respond(reply.response)
         if reply.records and self.after_report is not None:
             await self.after_report()
 

@@ -58,8 +58,9 @@ class Connection:
     ledger: HighWaterLedger = field(default_factory=HighWaterLedger)
     clock_write_pending: bool = False
     transfer_done: bool = False
-    # Set when the stored-records transfer failed while the link stayed up: the connection
-    # then ends, so the reconnect loop (with its backoff) asks for the records again.
+    # Set when the stored-records transfer failed while the link stayed up (or the link
+    # resolved no service at all): the connection then ends, so the reconnect loop (with its
+    # backoff) connects and asks for the records again.
     retry_transfer: bool = False
     # (characteristic, sequence number, bytes) of the records delivered on this connection: the
     # same record again is an echo (a stale notification session), never a new reading.

@@ -2,8 +2,9 @@
 Record Access Control Point, ask for the records through RACP (:mod:`~gateway.ble.racp_fetch`):
 ">= high-water mark" by sequence number (glucose), time offset (CGM, per sensor session) or
 record number (Generic Health Sensor, in GHS's RACP layout), all records for the pulse oximeter,
-which has none; then wait for the value worker to
-acknowledge what arrived and store the mark the connection's ledger allows.
+which has none, each request after "report number of stored records" with the same filter,
+so records the RACP response overtook still count as stored ones; then wait for the value
+worker to acknowledge what arrived and store the mark the connection's ledger allows.
 
 A transfer that fails while the link stays up (a RACP write or subscription that failed or
 timed out) sets ``Connection.retry_transfer``: the session then ends the connection, so the
@@ -24,6 +25,9 @@ from gateway.ble.racp_fetch import FetchOutcome, RacpFetch
 from gateway.ble.session_context import SessionContext
 from gateway.ble.value_worker import ValueWorker
 from profiles import racp as racp_layout
+
+_TRANSFERRED = (FetchOutcome.COMPLETE, FetchOutcome.SHORT, FetchOutcome.NO_RECORDS)
+"""Outcomes of a transfer the device carried out (the connection counts as stable)."""
 
 
 class RecordTransfer:
@@ -50,6 +54,7 @@ class RecordTransfer:
                 conn.mark_key is not None and conn.behaviour.racp_all_records_as_ge_zero
             ),
             layout=stored.racp or racp_layout.LAYOUT,
+            count_first=True,
         )
         if not await ctx.step(
             "subscribe racp", link.subscribe(racp, self.worker.handler(conn, racp))
@@ -63,7 +68,11 @@ class RecordTransfer:
 
         ctx.log.info("fetch_stored", start=mark, request=repr(fetch.request))
         try:
-            outcome = await fetch.run(write, idle_timeout=ctx.config.racp_idle_timeout)
+            outcome = await fetch.run(
+                write,
+                idle_timeout=ctx.config.racp_idle_timeout,
+                late_timeout=ctx.config.racp_late_records_timeout,
+            )
         except (LinkError, TimeoutError) as exc:
             ctx.stats.step_failures += 1
             ctx.log.warning("fetch_failed", error=str(exc) or type(exc).__name__)
@@ -78,11 +87,25 @@ class RecordTransfer:
                 await self._await_announced(conn)
         finally:
             # Also when the link drops (this task is then cancelled): the transfer happened.
-            conn.transfer_done = outcome in (FetchOutcome.COMPLETE, FetchOutcome.NO_RECORDS)
+            conn.transfer_done = outcome in _TRANSFERRED
             await conn.save_mark(ctx.store, ctx.log)
             ctx.stats.records_fetched += fetch.records
             mark = conn.ledger.mark
-            ctx.log.info("fetch_done", outcome=outcome.value, records=fetch.records, next=mark)
+            if fetch.count_refused is not None:
+                ctx.log.info("racp_count_refused", response=repr(fetch.count_refused))
+            if outcome is FetchOutcome.SHORT:
+                # The device counted more than it sent: the mark stops before the first gap,
+                # so what is missing is asked for again on the next connection.
+                ctx.log.warning(
+                    "racp_records_missing", counted=fetch.expected, arrived=fetch.arrived, next=mark
+                )
+            ctx.log.info(
+                "fetch_done",
+                outcome=outcome.value,
+                records=fetch.records,
+                counted=fetch.expected,
+                next=mark,
+            )
             await ctx.emit(
                 RecordTransferEvent(ctx.address, outcome.value, fetch.records, fetch.start, mark)
             )

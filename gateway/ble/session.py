@@ -11,7 +11,8 @@ Per connection, in order (the connection's state: :mod:`~gateway.ble.connection`
    and match :mod:`~gateway.ble.quirks`; read Battery Level; read Current Time (or an Elapsed
    Time Service clock) against the gateway clock and set it when the :class:`ClockPolicy` (and
    the quirks) allow (:mod:`~gateway.ble.clock_writer`);
-3. read each present profile's feature characteristics (and the thermometer's Temperature Type,
+3. (a link on which no service resolved is ended at once and connected again) read each
+   present profile's feature characteristics (and the thermometer's Temperature Type,
    the CGM Session Start Time) into the connection's ``features``, and subscribe to its
    measurement characteristics (:mod:`~gateway.ble.profile_table`); bleak confirms indications;
    start live values through a control point where the device type declares one (the GHS
@@ -388,6 +389,13 @@ class DeviceSession:
 
     async def _setup(self, conn: Connection) -> None:
         link = conn.link
+        if not link.services:
+            # Nothing resolved on this link: a device object a peripheral that died left
+            # behind (seen on the test bus), or services that never resolved. Staying would
+            # wait for a disconnect that may never come; end it and connect again.
+            self._log.warning("no_services")
+            conn.retry_transfer = True
+            return
         await self._clock.sync(conn)
         specs = [p for p in PROFILES if p.service in link.services]
         features: dict[str, object] = {}

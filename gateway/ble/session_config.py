@@ -22,6 +22,10 @@ class SessionConfig:
     """Bound on one connect, all of bleak-retry-connector's attempts included."""
     racp_idle_timeout: float = 15.0
     """A stored-record transfer ends with TIMEOUT after this long without any value."""
+    racp_late_records_timeout: float = 5.0
+    """After the device's RACP success response, how long to wait (since the last record) for
+    records it counted that have not arrived yet (a stack may send the response before queued
+    notifications); those still missing then are fetched again on the next connection."""
     clock: ClockPolicy = field(default_factory=ClockPolicy)
     backoff: Callable[[], Backoff] = reconnect_backoff
     stable_after: float = 10.0

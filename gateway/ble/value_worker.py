@@ -116,20 +116,35 @@ class ValueWorker:
             return
         records = route.records
         sequence = records.key_of(decoded) if records is not None else None
+        fetch = conn.fetch if records is not None else None
+        stored = fetch is not None and fetch.takes(sequence)
         if sequence is not None:
             key = (uuid16, sequence, raw)
             if key in conn.delivered_records:
-                # A record never comes twice in one connection: this is an echo (BlueZ kept an
-                # earlier connection's notification session), and delivering it would
-                # duplicate the reading.
+                # Delivering a record twice in one connection would duplicate the reading. It
+                # may have come live first (a CGM reading the device also stores), then in the
+                # transfer: one of the records the device counted, kept by the consumer.
+                # Anything else is an echo (BlueZ kept an earlier connection's notification
+                # session).
+                if (
+                    stored
+                    and fetch is not None
+                    and records is not None
+                    and fetch.on_repeat(sequence, records.record_count(decoded))
+                ):
+                    conn.ledger.acknowledge(sequence, stored=True, value=decoded)
+                    return
                 ctx.stats.echoes_dropped += 1
                 ctx.log.warning("echo_dropped", uuid=f"0x{uuid16:04X}", sequence=sequence)
                 return
             conn.delivered_records.add(key)
-        fetch = conn.fetch
-        stored = records is not None and fetch is not None and not fetch.done
-        if stored and fetch is not None and not fetch.on_record(sequence):
-            return
+        if (
+            stored
+            and fetch is not None
+            and records is not None
+            and not fetch.on_record(sequence, records.record_count(decoded))
+        ):
+            return  # below the mark
         event = MeasurementEvent(
             route.characteristic.name,
             uuid16,
@@ -171,16 +186,19 @@ class ValueWorker:
             received_at or ctx.now(),
             conn.facts,
         )
-        if not await self._hand_over_failure(conn, event):
-            return
-        # Its bytes are kept now: a stored record whose key is readable counts as acknowledged.
         route = conn.routes.get(characteristic.uuid16)
         records = route.records if route is not None else None
-        fetch = conn.fetch
-        if records is None or fetch is None or fetch.done:
+        fetch = conn.fetch if records is not None else None
+        sequence = records.raw_key(raw) if records is not None else None
+        in_transfer = fetch is not None and fetch.takes(sequence)
+        kept = await self._hand_over_failure(conn, event)
+        if fetch is None or not in_transfer:
             return
-        sequence = records.raw_key(raw)
-        if sequence is not None and fetch.on_record(sequence):
+        # One of the records the device counted, kept or not.
+        if sequence is None:
+            fetch.on_arrival(1)
+        elif fetch.on_record(sequence) and kept:
+            # Its bytes are kept: a stored record whose key is readable counts as acknowledged.
             conn.ledger.acknowledge(sequence, stored=True)
 
     async def _hand_over_failure(self, conn: Connection, event: DecodeFailureEvent) -> bool:

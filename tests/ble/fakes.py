@@ -18,10 +18,13 @@ from profiles.glucose import (
     encode_glucose_measurement,
 )
 from profiles.racp import (
+    RacpNumberOfRecordsResponse,
+    RacpOpCode,
     RacpOperator,
     RacpRequest,
     RacpResponseCode,
     RacpResponseCodeValue,
+    RecordAccessControlPoint,
     decode_record_access_control_point,
     encode_record_access_control_point,
 )
@@ -105,44 +108,55 @@ class FakeLink:
 
 
 class FakeRacpDevice:
-    """The RACP side of a fake device with stored records: keeps each request and answers it
-    once the write returned; ">=" is refused with "operator not supported" unless
-    ``supports_ge``. A subclass says which values a request reports (:meth:`_wanted`)."""
+    """The RACP side of a fake device with stored records: keeps each request (report requests
+    in ``requests``, count requests in ``count_requests``) and answers it once the write
+    returned. "Report stored records" notifies the selected records, then the response code
+    (``response_first``: before them, as a stack that sends a pending indication before queued
+    notifications does, bluetoothd among them); "report number of stored records" answers their
+    number plus ``overcount`` (``counts`` False: "op code not supported"). A subclass says which
+    records a request selects (:meth:`_selected`; None: its operator is not supported)."""
 
-    supports_ge: bool
     requests: list[RacpRequest]
+    count_requests: list[RacpRequest]
+    counts = True
+    response_first = False
+    overcount = 0
 
     def _on_write(self, link: FakeLink, uuid16: int, data: bytes) -> None:
         if uuid16 != uuids.RECORD_ACCESS_CONTROL_POINT:
             return
         request = decode_record_access_control_point(data)
         assert isinstance(request, RacpRequest)
-        self.requests.append(request)
+        counting = request.op_code == RacpOpCode.REPORT_NUMBER_OF_STORED_RECORDS
+        (self.count_requests if counting else self.requests).append(request)
         self._written(request)
-        asyncio.get_running_loop().call_soon(self._answer, link, request)
+        answer = self._count if counting else self._answer
+        asyncio.get_running_loop().call_soon(answer, link, request)
 
     def _written(self, request: RacpRequest) -> None:
         """Before the answer: a subclass may fail the write here (raise)."""
 
-    def _wanted(self, link: FakeLink, request: RacpRequest) -> list[tuple[int, bytes]]:
-        """The (characteristic, value) notifications that answer ``request``."""
+    def _selected(self, request: RacpRequest) -> list[tuple[int, bytes]] | None:
+        """The (characteristic, value) records ``request`` selects; None when its operator is
+        not supported."""
         raise NotImplementedError
 
+    def _count(self, link: FakeLink, request: RacpRequest) -> None:
+        wanted = self._selected(request)
+        number = None if wanted is None else len(wanted) + self.overcount
+        answer_count(link, request, number, counts=self.counts)
+
     def _answer(self, link: FakeLink, request: RacpRequest) -> None:
-        racp = uuids.RECORD_ACCESS_CONTROL_POINT
-        if request.operator == RacpOperator.GREATER_THAN_OR_EQUAL_TO and not self.supports_ge:
-            code = RacpResponseCodeValue.OPERATOR_NOT_SUPPORTED
-            link.notify(racp, encode_record_access_control_point(request.response(code)))
-            return
-        wanted = self._wanted(link, request)
-        for uuid16, value in wanted:
-            link.notify(uuid16, value)
-        code = RacpResponseCodeValue.SUCCESS if wanted else RacpResponseCodeValue.NO_RECORDS_FOUND
-        link.notify(racp, encode_record_access_control_point(RacpResponseCode(1, code)))
+        answer_report(link, request, self._selected(request), response_first=self.response_first)
 
 
 class FakeGlucoseMeter(FakeRacpDevice):
-    """Answers RACP "report stored records" with its records, then a response code."""
+    """Answers RACP "report stored records" with its records, then a response code, and
+    "report number of stored records" with their number (``counts`` False: "op code not
+    supported"; ``overcount``: that many more than it then sends). ``response_first``: the
+    response comes before the records (a stack that sends a pending indication before queued
+    notifications, as bluetoothd does). ``requests`` are the report requests, ``count_requests``
+    the count requests."""
 
     def __init__(
         self,
@@ -152,12 +166,19 @@ class FakeGlucoseMeter(FakeRacpDevice):
         drop_on_all: bool = False,
         extra_reads: dict[int, bytes] | None = None,
         failed_racp_writes: int = 0,
+        counts: bool = True,
+        overcount: int = 0,
+        response_first: bool = False,
     ) -> None:
         self.sequences = sequences
         self.failed_racp_writes = failed_racp_writes
         self.supports_ge = supports_ge
         self.drop_on_all = drop_on_all
+        self.counts = counts
+        self.overcount = overcount
+        self.response_first = response_first
         self.requests: list[RacpRequest] = []
+        self.count_requests: list[RacpRequest] = []
         self.extra_reads = extra_reads or {}
         self.links: list[FakeLink] = []
 
@@ -179,18 +200,58 @@ class FakeGlucoseMeter(FakeRacpDevice):
             self.failed_racp_writes -= 1
             raise TimeoutError
 
+    def _selected(self, request: RacpRequest) -> list[tuple[int, bytes]] | None:
+        wanted = list(self.sequences)
+        if request.operator == RacpOperator.GREATER_THAN_OR_EQUAL_TO:
+            if not self.supports_ge:
+                return None
+            assert isinstance(request.minimum, int)
+            wanted = [s for s in wanted if s >= request.minimum]
+        return [(GLUCOSE_MEASUREMENT, glucose_record(s)) for s in wanted]
+
     def _answer(self, link: FakeLink, request: RacpRequest) -> None:
         if request.operator == RacpOperator.ALL_RECORDS and self.drop_on_all:
             link.drop()
             return
         super()._answer(link, request)
 
-    def _wanted(self, link: FakeLink, request: RacpRequest) -> list[tuple[int, bytes]]:
-        wanted = list(self.sequences)
-        if request.operator == RacpOperator.GREATER_THAN_OR_EQUAL_TO:
-            assert isinstance(request.minimum, int)
-            wanted = [s for s in wanted if s >= request.minimum]
-        return [(GLUCOSE_MEASUREMENT, glucose_record(s)) for s in wanted]
+
+def answer_count(link: FakeLink, request: RacpRequest, number: int | None, *, counts: bool) -> None:
+    """A fake device's answer to "report number of stored records": ``number`` (None: the
+    request's operator is not supported); ``counts`` False: "op code not supported"."""
+    answer: RecordAccessControlPoint
+    if not counts:
+        answer = request.response(RacpResponseCodeValue.OP_CODE_NOT_SUPPORTED)
+    elif number is None:
+        answer = request.response(RacpResponseCodeValue.OPERATOR_NOT_SUPPORTED)
+    else:
+        answer = RacpNumberOfRecordsResponse(number)
+    link.notify(uuids.RECORD_ACCESS_CONTROL_POINT, encode_record_access_control_point(answer))
+
+
+def answer_report(
+    link: FakeLink,
+    request: RacpRequest,
+    values: list[tuple[int, bytes]] | None,
+    *,
+    response_first: bool = False,
+) -> None:
+    """A fake device's answer to "report stored records": ``values`` (characteristic, bytes)
+    notified, then the response code (``response_first``: before them, as a stack that sends
+    a pending indication before queued notifications does); None: "operator not supported"."""
+    racp = uuids.RECORD_ACCESS_CONTROL_POINT
+    if values is None:
+        code = RacpResponseCodeValue.OPERATOR_NOT_SUPPORTED
+        link.notify(racp, encode_record_access_control_point(request.response(code)))
+        return
+    code = RacpResponseCodeValue.SUCCESS if values else RacpResponseCodeValue.NO_RECORDS_FOUND
+    response = encode_record_access_control_point(RacpResponseCode(1, code))
+    if response_first:
+        link.notify(racp, response)
+    for uuid16, value in values:
+        link.notify(uuid16, value)
+    if not response_first:
+        link.notify(racp, response)
 
 
 class FakeConnector:

@@ -17,6 +17,7 @@ CONFIG = SessionConfig(
     step_timeout=1.0,
     connect_timeout=1.0,
     racp_idle_timeout=0.5,
+    racp_late_records_timeout=0.5,
     backoff=lambda: Backoff(initial=0.01, maximum=0.02, jitter=0),
     stable_after=60,
     fresh_sighting=60,

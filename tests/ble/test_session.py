@@ -190,6 +190,19 @@ def test_malformed_values_are_counted_and_the_session_goes_on() -> None:
     assert not sink.measurements()[0].stored
 
 
+def test_a_link_without_services_is_ended_and_connected_again() -> None:
+    # A killed peripheral's device object left on the test bus: the session connected to it,
+    # found no service and waited for a disconnect that never came (CI, 2026-12-05).
+    meter = FakeGlucoseMeter([0, 1])
+    links = iter([FakeLink({}, set()), meter.link()])
+    store = MemoryHighWaterStore()
+    sink = Collector()
+    session = run_transfers(FakeConnector(lambda: next(links)), sink, store)
+    assert session.stats.connections == 2
+    assert [m.sequence_number for m in sink.measurements()] == [0, 1]
+    assert store.marks == {ADDRESS: 2}
+
+
 def test_connect_failures_back_off_and_retry() -> None:
     meter = FakeGlucoseMeter([0])
     sink = Collector()

@@ -85,3 +85,28 @@ def test_gateway_decodes_stored_then_live_cgm_measurements_as_sent(
     assert offsets == [0, 5, 10, 15, 20, 25, 30]  # the live readings continue the stored ones
     feature = got[0].connection.features[cgm.CGM_FEATURE.name]
     assert cgm.encode_cgm_feature(feature).hex() == sim.ready["features"]  # type: ignore[arg-type]
+
+
+def test_stored_readings_the_racp_response_overtook_stay_stored_and_live_ones_live(
+    start_simulator: StartSimulator,
+) -> None:
+    # bluetoothd sends a pending indication before queued notifications (docs/real-bluez.md,
+    # finding 3): the readings after the response are the ones the CGM counted, then live ones.
+    sim = start_simulator(
+        MODULE,
+        [
+            *("--records", "4", "--seed", "5", "--live", "2", "--live-interval", "0.5"),
+            "--response-first",
+        ],
+    )
+
+    def live(sink: Sink) -> list[MeasurementEvent]:
+        return [m for m in sink.measurements(CM.uuid16) if not m.stored]
+
+    sink, _ = serve(sim.ready["name"], lambda s: len(live(s)) >= 2)
+    sim.wait_for("live-complete")
+    got = sink.measurements(CM.uuid16)
+    assert [m.raw for m in got] == sim.sent(CM.uuid)
+    assert [m.stored for m in got] == [True] * 4 + [False] * 2
+    (transfer,) = sink.transfers()
+    assert (transfer.outcome, transfer.records, transfer.next_sequence) == ("complete", 4, 16)

@@ -98,6 +98,45 @@ def test_three_connections_fetch_every_record_exactly_once(
     assert store.marks[sim.ready["address"]] >= 9
 
 
+def test_records_the_racp_response_overtook_are_fetched_exactly_once(
+    start_simulator: StartSimulator,
+) -> None:
+    # bluetoothd sends a pending indication before queued notifications: the RACP response
+    # can overtake the records (docs/real-bluez.md, finding 3). They must still count as
+    # stored ones, or the next connection asks for all of them again.
+    sim = start_simulator(
+        MODULE,
+        [
+            *("--records", "4", "--seed", "21", "--response-first"),
+            *("--add-records-per-connection", "2", "--disconnect-after", "0.2"),
+        ],
+    )
+    store = MemoryHighWaterStore()
+
+    async def scenario() -> Sink:
+        async with Gateway([NAME], store=store) as gw:
+            await until(lambda: len(gw.sink.transfers()) >= 2)
+        return gw.sink
+
+    sink = asyncio.run(scenario())
+    added = sim.wait_for("records-added")
+    records = sim.ready["records"] + added["records"]
+
+    got = measured(sink, max_connection=2)
+    assert_exactly_once(got, values_of(records, GM.uuid16))
+    assert [m.connection.connection_number for m in got] == [1] * 4 + [2] * 2
+    contexts = [m for m in sink.measurements(GMC.uuid16) if m.connection.connection_number <= 2]
+    assert {m.sequence_number: m.raw for m in contexts} == values_of(records, GMC.uuid16)
+    assert len(contexts) == len(values_of(records, GMC.uuid16))
+    assert all(m.stored for m in contexts)
+    transfers = sink.transfers()[:2]
+    assert [(t.outcome, t.requested_from, t.next_sequence) for t in transfers] == [
+        ("complete", None, 5),
+        ("complete", 5, 7),
+    ]
+    assert store.marks[sim.ready["address"]] >= 7
+
+
 def test_link_dropped_mid_transfer_resumes_without_loss_or_duplicates(
     start_simulator: StartSimulator,
 ) -> None:
@@ -192,6 +231,8 @@ def test_no_records_found_leaves_the_mark_alone(start_simulator: StartSimulator)
     assert (transfer.outcome, transfer.records, transfer.requested_from) == ("no-records", 0, 4)
     assert measured(sink) == []
     assert store.marks[address] == 4
+    count = sim.wait_for("racp-response")
+    assert count["value"] == "05000000"  # number of stored records (>= 4): none
     response = sim.wait_for("racp-response")
     assert response["value"] == "06000106"  # response code: report stored records, no records
 
@@ -203,6 +244,7 @@ def test_procedure_not_completed_keeps_what_was_acknowledged(
     store = MemoryHighWaterStore()
 
     sink, session = serve(NAME, lambda s: len(s.transfers()) >= 1, store=store)
+    assert sim.wait_for("racp-response")["value"] == "05000500"  # the count: 5 records
     assert sim.wait_for("racp-response")["value"] == "06000108"  # procedure not completed
     transfer = sink.transfers()[0]
     assert (transfer.outcome, transfer.next_sequence) == ("failed", 3)
@@ -223,6 +265,8 @@ def test_contour_quirk_asks_from_zero_instead_of_all_records(
     got = measured(sink)
     assert_exactly_once(got, values_of(sim.ready["records"], GM.uuid16))
     assert "contour-racp-all-records" in got[0].connection.quirks
-    # ">= sequence 0" (op 1, operator 3, filter type 1, 0x0000), never "all records".
+    # ">= sequence 0" (op 1, operator 3, filter type 1, 0x0000), never "all records"; its
+    # count first (op 4) with the same filter.
+    assert sim.wait_for("racp-request")["value"] == "0403010000"
     assert sim.wait_for("racp-request")["value"] == "0103010000"
     assert not [e for e in sim.drain() + sim.events if e["event"] == "quirk-disconnect"]

@@ -23,6 +23,7 @@ from profiles.racp import RECORD_ACCESS_CONTROL_POINT
 
 from .central import STEP_TIMEOUT, client, find_device, uuid16
 from .conftest import StartSimulator
+from .gateway_run import Gateway, Sink, until
 
 pytestmark = pytest.mark.integration
 
@@ -300,3 +301,30 @@ def test_waveform_device_sends_segmented_strips(start_simulator: StartSimulator)
     assert clock.time.tick_counter
     assert "refused" in got  # a tick counter cannot be set
     assert "Request Not Supported" in got["unknown_op"]  # ATT error 0x06
+
+
+def test_gateway_takes_observations_the_racp_response_overtook_as_stored(
+    start_simulator: StartSimulator,
+) -> None:
+    # bluetoothd sends a pending indication before queued notifications (docs/real-bluez.md,
+    # finding 3): the session counts the stored observations first, so they stay stored ones.
+    sim = start_simulator(
+        MODULE,
+        [
+            *("--personality", "spot-check", "--records", "2", "--seed", "5"),
+            *("--interval", "5", "--response-first"),
+        ],
+    )
+    numbers = [unsegmented_stored(v).record_number for v in sim.ready["records"]]
+    assert numbers == [1, 2, 3, 4]
+
+    async def scenario() -> Sink:
+        async with Gateway([sim.ready["name"]]) as gw:
+            await until(lambda: len(gw.sink.transfers()) >= 1)
+        return gw.sink
+
+    sink = asyncio.run(scenario())
+    got = sink.measurements(gho.STORED_HEALTH_OBSERVATIONS.uuid16)
+    assert [(m.sequence_number, m.stored) for m in got] == [(n, True) for n in numbers]
+    (transfer,) = sink.transfers()
+    assert (transfer.outcome, transfer.records, transfer.next_sequence) == ("complete", 4, 5)

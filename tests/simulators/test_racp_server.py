@@ -106,14 +106,25 @@ def test_abort_unsuccessful_when_the_device_cannot_abort() -> None:
 
 
 class Harness:
-    def __init__(self, support: RacpSupport = GLUCOSE, *, gate: bool = False) -> None:
+    def __init__(
+        self, support: RacpSupport = GLUCOSE, *, gate: bool = False, response_first: bool = False
+    ) -> None:
         self.sent: list[int] = []
         self.responses: list[str] = []
+        self.order: list[int | str] = []
+        """Record keys and responses, in the order the central gets them."""
         self.events: list[dict[str, object]] = []
         self.gate = asyncio.Event() if gate else None
         self.fail_at: int | None = None
         self.gone_at: int | None = None
-        self.server = RacpServer(store(), self.send, self.indicate, self.events.append, support)
+        self.server = RacpServer(
+            store(),
+            self.send,
+            self.indicate,
+            self.events.append,
+            support,
+            response_first=response_first,
+        )
 
     async def send(self, r: StoredRecord, index: int) -> None:
         if index == self.fail_at:
@@ -123,9 +134,11 @@ class Harness:
         if self.gate is not None:
             await self.gate.wait()
         self.sent.append(r.key)
+        self.order.append(r.key)
 
     async def indicate(self, value: bytes) -> None:
         self.responses.append(value.hex())
+        self.order.append(value.hex())
 
     async def settle(self) -> None:
         for _ in range(20):
@@ -142,6 +155,32 @@ def test_report_sends_records_then_success() -> None:
     h = asyncio.run(scenario())
     assert h.sent == [4, 5, 7]
     assert h.responses == [SUCCESS]
+
+
+def test_response_first_sends_the_success_response_before_the_records() -> None:
+    async def scenario() -> tuple[Harness, Harness]:
+        reordered, usual = Harness(response_first=True), Harness()
+        for h in (reordered, usual):
+            h.server.on_write(bytes.fromhex("0103010400"))
+            await h.settle()
+        return reordered, usual
+
+    reordered, usual = asyncio.run(scenario())
+    assert reordered.order == [SUCCESS, 4, 5, 7]
+    assert usual.order == [4, 5, 7, SUCCESS]
+    assert any(e["event"] == "transfer-complete" for e in reordered.events)
+
+
+def test_response_first_leaves_refusals_and_empty_reports_alone() -> None:
+    async def scenario() -> Harness:
+        h = Harness(response_first=True)
+        for request in ("0103010800", "0401", "0103010700"):  # none, count, then record 7
+            h.server.on_write(bytes.fromhex(request))
+            await h.settle()
+        return h
+
+    h = asyncio.run(scenario())
+    assert h.order == ["06000106", "05000400", SUCCESS, 7]
 
 
 def test_delete_then_count() -> None:
