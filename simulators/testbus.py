@@ -30,7 +30,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
@@ -140,6 +140,7 @@ class TestBus:
         export_env: bool = False,
         ready_timeout: float = 15.0,
         workdir: Path | None = None,
+        bluezoo_args: Sequence[str] = (),
     ) -> None:
         if adapters < 1:
             raise ValueError("at least one adapter is needed")
@@ -150,6 +151,8 @@ class TestBus:
         self.export_env = export_env
         self.ready_timeout = ready_timeout
         self._workdir_arg = workdir
+        self.bluezoo_args = tuple(bluezoo_args)
+        """More options of tests/bluezoo/phg_bluezoo.py (e.g. ``--report-changes-only``)."""
         self.workdir: Path | None = None
         self.address: str | None = None
         self.dbus_pid: int | None = None
@@ -225,6 +228,7 @@ class TestBus:
             args += ["--adapter", addr]
         if self.verbose:
             args.append("--verbose")
+        args += self.bluezoo_args
         with self.log_path.open("wb") as log:
             self._bluezoo = subprocess.Popen(
                 args,

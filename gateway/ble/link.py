@@ -7,10 +7,12 @@ types in one module.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import structlog
 from bleak import BleakClient
 from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.device import BLEDevice
@@ -21,7 +23,9 @@ from bleak.exc import (
     BleakGATTProtocolError,
 )
 
-from gateway.ble.uuids import full, short
+from gateway.ble.uuids import HEALTH_SERVICES, full, short
+
+_log = structlog.get_logger("gateway.ble.link")
 
 NotificationHandler = Callable[[bytes], None]
 """Called in the event loop for each notification or indication value; must not block."""
@@ -302,8 +306,18 @@ class BleakLink:
 class BleakConnector:
     """Connects with bleak-retry-connector's ``establish_connection`` on the sighting's
     adapter. ``pair`` asks bleak to pair before connecting (needs a BlueZ agent, see
-    :mod:`gateway.ble.agent`); ``latest_device`` lets the retry loop pick up a fresher
-    ``BLEDevice`` (for example from another adapter) between attempts."""
+    :mod:`gateway.ble.agent`); ``latest_device`` lets a retry pick up a fresher ``BLEDevice``
+    (for example from another adapter) between attempts.
+
+    Each of the ``max_attempts`` attempts uses a new bleak client: after an attempt that failed
+    once BlueZ had connected (service discovery timed out, say), bleak's client can stay marked
+    connected, and every later attempt with it failed at once with "Client is already connected"
+    (docs/real-bluez.md, finding 7). A link BlueZ already has to the device (bluetoothd
+    reconnected a bonded device itself, or a previous connection was left) is adopted by bleak.
+    Services are always those BlueZ resolved on this connection (never bleak's cache of an
+    earlier one), and a connection whose services lack every health service the device
+    advertised is ended with that reason instead of being served with nothing to do
+    (finding 11)."""
 
     max_attempts: int = 3
     pair: bool = False
@@ -313,26 +327,72 @@ class BleakConnector:
         device = sighting.device
         if not isinstance(device, BLEDevice):
             raise LinkError(f"{sighting.address}: the sighting carries no bleak BLEDevice")
-        latest = self.latest_device
+        log = _log.bind(address=sighting.address, adapter=sighting.adapter)
+        attempt = 1
+        while True:
+            try:
+                client = await self._attempt(sighting, device, on_disconnect)
+                break
+            except BleakError as exc:
+                kind = error_kind(exc)
+                if attempt >= self.max_attempts or kind in (LinkAuthError, LinkOutOfSlotsError):
+                    raise kind(str(exc)) from exc
+                log.info("connect_attempt_failed", attempt=attempt, error=str(exc))
+            attempt += 1
+            device = self._fresh(sighting.address) or device
+        link = BleakLink(client)
+        log.debug("gatt_services", services=[f"0x{u:04X}" for u in sorted(link.services)])
+        missing = missing_health_services(sighting, link.services)
+        if missing is not None:
+            log.warning("health_services_not_resolved", reason=missing)
+            with contextlib.suppress(Exception):
+                await client.disconnect()
+            raise LinkError(missing)
+        return link
 
-        def refresh() -> BLEDevice:
-            fresh = latest(sighting.address) if latest is not None else None
-            return fresh or device
+    def _fresh(self, address: str) -> BLEDevice | None:
+        return self.latest_device(address) if self.latest_device is not None else None
 
+    async def _attempt(
+        self, sighting: Sighting, device: BLEDevice, on_disconnect: Callable[[], None]
+    ) -> BleakClient:
+        """One attempt with a new client (bleak-retry-connector still retries transient
+        failures within it); only the client it returns reports its disconnection."""
         # loaded at the first connection: an idle gateway waiting for devices needs none of it
         from bleak_retry_connector import BleakClientWithServiceCache, establish_connection
 
-        try:
-            client = await establish_connection(
-                BleakClientWithServiceCache,
-                device,
-                sighting.name or sighting.address,
-                disconnected_callback=lambda _client: on_disconnect(),
-                max_attempts=self.max_attempts,
-                ble_device_callback=refresh,
-                pair=self.pair,
-                bluez={"adapter": sighting.adapter},
-            )
-        except BleakError as exc:
-            raise link_error(str(exc), exc) from exc
-        return BleakLink(client)
+        connected: list[BleakClient] = []
+
+        def dropped(client: BleakClient) -> None:
+            if connected and client is connected[0]:
+                on_disconnect()
+
+        client = await establish_connection(
+            BleakClientWithServiceCache,
+            device,
+            sighting.name or sighting.address,
+            disconnected_callback=dropped,
+            max_attempts=1,
+            ble_device_callback=lambda: self._fresh(sighting.address) or device,
+            use_services_cache=False,
+            pair=self.pair,
+            bluez={"adapter": sighting.adapter},
+        )
+        connected.append(client)
+        if not client.is_connected:  # dropped before it was handed over
+            on_disconnect()
+        return client
+
+
+def missing_health_services(sighting: Sighting, resolved: frozenset[int]) -> str | None:
+    """Why a connection is of no use: the device advertised health services and BlueZ resolved
+    none of them (a stale GATT cache, a service discovery cut short); else None."""
+    found = (short(s) for s in sighting.service_uuids)
+    advertised = {u for u in found if u is not None and u in HEALTH_SERVICES}
+    if not advertised or advertised & resolved or resolved & HEALTH_SERVICES.keys():
+        return None
+    return (
+        "the services BlueZ resolved lack every health service the device advertised "
+        f"(advertised {', '.join(f'0x{u:04X}' for u in sorted(advertised))}; resolved "
+        f"{', '.join(f'0x{u:04X}' for u in sorted(resolved)) or 'none'})"
+    )

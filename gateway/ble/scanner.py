@@ -10,6 +10,13 @@ decision changes) and kept as :class:`~gateway.ble.link.Sighting` s; only ALLOWE
 ever returned by :meth:`HealthScanner.wait_for`, the sessions' source of devices. A watchdog
 restarts an adapter's scanner that has heard nothing for ``watchdog_timeout`` seconds (a
 daemon that "stops discovering after a week").
+
+At start the scanner also takes the devices BlueZ already knows on its adapters and saw recently
+(connected, or with an RSSI from the running discovery) as sightings: bleak reports a device only
+when BlueZ adds its object or changes one of its properties, so a device BlueZ knows with
+unchanged advertising data (a restarted gateway, a second ``phg scan``, a bonded device that
+bluetoothd reconnected by itself) would otherwise never be reported (docs/real-bluez.md,
+finding 10).
 """
 
 from __future__ import annotations
@@ -17,8 +24,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
+from typing import Any
 
 import structlog
 from bleak import BleakScanner
@@ -26,6 +34,7 @@ from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData
 
 from gateway.ble.adapter_choice import AdapterChooser
+from gateway.ble.adapters import KnownDevice, known_devices, read_managed_objects
 from gateway.ble.allowlist import Advertisement, Allowlist, Decision, classify, normalize_address
 from gateway.ble.events import DeviceSeenEvent
 from gateway.ble.link import Sighting
@@ -33,6 +42,7 @@ from gateway.ble.link import Sighting
 _log = structlog.get_logger("gateway.ble.scanner")
 
 DeviceCallback = Callable[[DeviceSeenEvent], None]
+ObjectReader = Callable[[], Awaitable[Mapping[str, Mapping[str, Any]]]]
 
 
 class HealthScanner:
@@ -45,6 +55,7 @@ class HealthScanner:
         pinned_adapters: Mapping[str, str] | None = None,
         report_interval: float = 60.0,
         watchdog_timeout: float = 300.0,
+        bluez_objects: ObjectReader | None = read_managed_objects,
     ) -> None:
         if not adapters:
             raise ValueError("need at least one adapter")
@@ -53,6 +64,8 @@ class HealthScanner:
         self.on_device = on_device
         self.report_interval = report_interval
         self.watchdog_timeout = watchdog_timeout
+        self.bluez_objects = bluez_objects
+        """Reads BlueZ's object tree for the known devices taken at start (None: none taken)."""
         self.chooser = AdapterChooser(pinned=dict(pinned_adapters or {}))
         self.advertisements = 0
         self._reported: dict[str, tuple[Decision, float]] = {}
@@ -75,6 +88,7 @@ class HealthScanner:
             await scanner.start()
             self._last_heard[adapter] = time.monotonic()
             _log.info("scanning", adapter=adapter)
+        await self._take_known_devices()
         if self.watchdog_timeout > 0 and self._watchdog is None:
             self._watchdog = asyncio.create_task(self._watch(), name="ble-scan-watchdog")
 
@@ -119,6 +133,34 @@ class HealthScanner:
                 except Exception as exc:
                     _log.error("scanner_restart_failed", adapter=adapter, error=repr(exc))
                 self._last_heard[adapter] = time.monotonic()
+
+    async def _take_known_devices(self) -> None:
+        """Sightings of the devices BlueZ already knows on the scanned adapters and saw
+        recently (see the module's doc)."""
+        if self.bluez_objects is None:
+            return
+        try:
+            objects = await self.bluez_objects()
+        except Exception as exc:  # scanning goes on; such devices wait for a property change
+            _log.warning("known_devices_unreadable", error=repr(exc))
+            return
+        now = time.monotonic()
+        for known in known_devices(objects, self.adapters):
+            if known.recently_seen and known.advertisement.address:
+                self._take_known(known, now)
+
+    def _take_known(self, known: KnownDevice, now: float) -> None:
+        adv = known.advertisement
+        device = BLEDevice(adv.address, adv.name, {"path": known.path, "props": known.properties})
+        decision = self.handle(adv, now, device)
+        if decision is not Decision.IGNORE:
+            _log.debug(
+                "known_device_taken",
+                address=adv.address,
+                adapter=adv.adapter,
+                connected=known.connected,
+                decision=decision.value,
+            )
 
     # --- advertisements ---------------------------------------------------------------------
 

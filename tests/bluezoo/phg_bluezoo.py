@@ -209,8 +209,16 @@ async def _device_connect(self, uuid=None):
 _original_properties_sync = Device.properties_sync
 
 
+REPORT_CHANGES_ONLY = False
+"""``--report-changes-only``: signal a known device only when its advertising data changed, as
+bluetoothd does for a device whose data and RSSI stay the same (btvirt's RSSI is always 127), so
+a new scanner is never told about it (PHG's real-BlueZ finding 10)."""
+
+
 async def _properties_sync(self, device):
     await _original_properties_sync(self, device)
+    if REPORT_CHANGES_ONLY:
+        return
     # Like bluetoothd with DuplicateData=false: every advertising report is a signal.
     await self.RSSI.set_async(device.rssi)
 
@@ -380,6 +388,11 @@ def _parse_args(argv):
         "--scan-interval", type=float, default=1.0, help="seconds between scans (float)"
     )
     parser.add_argument("--no-auto-enable", action="store_true", help="leave adapters off")
+    parser.add_argument(
+        "--report-changes-only",
+        action="store_true",
+        help="signal a known device only when its advertising data changes (as bluetoothd)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     parser.add_argument("--bus-session", action="store_true", help="use the session bus")
     return parser.parse_args(argv)
@@ -393,6 +406,8 @@ def main(argv=None):
         stream=sys.stderr,
     )
     apply_fixes()
+    global REPORT_CHANGES_ONLY
+    REPORT_CHANGES_ONLY = args.report_changes_only
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -8,6 +8,7 @@ from pathlib import Path
 from simulators.glucose import GlucoseMeterSimulator
 from tests.realbluez.stack import (
     GATEWAY,
+    IN_ORDER,
     Device,
     Gateway,
     agent_calls,
@@ -30,7 +31,13 @@ def sequences(gw: Gateway) -> list[int]:
 def test_bond_survives_a_gateway_restart(tmp_path: Path) -> None:
     async def scenario() -> None:
         await forget_all()
-        meter = Device(GlucoseMeterSimulator, records=2, security="encrypt", disconnect_after=0.5)
+        meter = Device(
+            GlucoseMeterSimulator,
+            device=IN_ORDER,
+            records=2,
+            security="encrypt",
+            disconnect_after=0.5,
+        )
         async with meter:
             with captured_logs() as logs:
                 async with Gateway(meter.address, tmp_path, pair=True) as first:
@@ -63,14 +70,20 @@ def test_bond_survives_a_bluetoothd_restart_bonded_only_without_agent(tmp_path: 
     async def scenario() -> None:
         await forget_all()
         async with Device(
-            GlucoseMeterSimulator, records=1, security="encrypt", disconnect_after=0.5
+            GlucoseMeterSimulator,
+            device=IN_ORDER,
+            records=1,
+            security="encrypt",
+            disconnect_after=0.5,
         ) as meter:
             address = meter.address
             async with Gateway(address, tmp_path, pair=True) as first:
                 await until(lambda: sequences(first) == [1], 90, "1", lambda: dump(first, meter))
         await restart_bluetoothd()
         assert await device_property(GATEWAY, address, "Bonded")
-        meter = Device(GlucoseMeterSimulator, records=3, security="encrypt", seed=1)
+        meter = Device(
+            GlucoseMeterSimulator, device=IN_ORDER, records=3, security="encrypt", seed=1
+        )
         async with meter:
             with captured_logs() as logs:
                 async with Gateway(address, tmp_path, bonded_only=True) as second:

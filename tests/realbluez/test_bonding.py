@@ -11,6 +11,7 @@ from simulators import bluez
 from simulators.glucose import GlucoseMeterSimulator
 from tests.realbluez.stack import (
     GATEWAY,
+    IN_ORDER,
     SESSION,
     Device,
     Gateway,
@@ -41,7 +42,9 @@ def test_bonded_only_never_connects_an_unbonded_device_then_connects_once_bonded
 ) -> None:
     async def scenario() -> None:
         await forget_all()
-        async with Device(GlucoseMeterSimulator, records=2, security="encrypt") as meter:
+        async with Device(
+            GlucoseMeterSimulator, device=IN_ORDER, records=2, security="encrypt"
+        ) as meter:
             with captured_logs() as logs:
                 async with Gateway(meter.address, tmp_path, pair=True, bonded_only=True) as gw:
 
@@ -78,7 +81,9 @@ def test_encrypted_device_without_pairing_is_reported_as_needing_pairing(tmp_pat
 
     async def scenario() -> None:
         await forget_all()
-        async with Device(GlucoseMeterSimulator, records=2, security="encrypt") as meter:
+        async with Device(
+            GlucoseMeterSimulator, device=IN_ORDER, records=2, security="encrypt"
+        ) as meter:
             with captured_logs() as logs:
                 # bluetoothd holds the read until its own security elevation has failed, which
                 # can take up to the kernel's 30 s SMP timeout: a shorter step timeout sees only

@@ -10,6 +10,7 @@ from gateway.ble.events import SessionState
 from simulators.glucose import GlucoseMeterSimulator
 from tests.realbluez.stack import (
     GATEWAY,
+    IN_ORDER,
     Device,
     Gateway,
     agent_calls,
@@ -32,6 +33,7 @@ def test_just_works_pairs_then_reuses_the_bond(tmp_path: Path) -> None:
         await forget_all()
         meter = Device(
             GlucoseMeterSimulator,
+            device=IN_ORDER,
             records=3,
             security="encrypt",
             disconnect_after=0.5,

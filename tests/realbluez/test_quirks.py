@@ -8,6 +8,7 @@ from pathlib import Path
 from gateway.ble.events import SessionState
 from simulators.glucose import GlucoseMeterSimulator
 from tests.realbluez.stack import (
+    IN_ORDER,
     Device,
     Gateway,
     agent_calls,
@@ -31,7 +32,11 @@ def test_device_that_disconnects_right_after_bonding(tmp_path: Path) -> None:
     async def scenario() -> None:
         await forget_all()
         meter = Device(
-            GlucoseMeterSimulator, records=3, security="encrypt", disconnect_after_bonding=True
+            GlucoseMeterSimulator,
+            device=IN_ORDER,
+            records=3,
+            security="encrypt",
+            disconnect_after_bonding=True,
         )
         async with meter:
             with captured_logs() as logs:
@@ -64,7 +69,7 @@ def test_gateway_on_two_controllers(tmp_path: Path) -> None:
 
     async def scenario() -> None:
         await forget_all()
-        meter = Device(GlucoseMeterSimulator, records=2)
+        meter = Device(GlucoseMeterSimulator, device=IN_ORDER, records=2)
         async with meter, Gateway(meter.address, tmp_path, adapters=("hci0", "hci2")) as gw:
             await until(lambda: sequences(gw) == [1, 2], 60, "2 records", lambda: dump(gw, meter))
             connected = [s for s in gw.states() if s.state is SessionState.CONNECTED]
