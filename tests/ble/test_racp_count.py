@@ -88,7 +88,7 @@ def completed(
     return fetch, written, records
 
 
-def steps(written: list[RacpRequest]) -> list[tuple[RacpOpCode, RacpOperator]]:
+def steps(written: list[RacpRequest]) -> list[tuple[RacpOpCode | int, int]]:
     return [(w.op_code, w.operator) for w in written]
 
 
