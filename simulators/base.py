@@ -40,7 +40,7 @@ from simulators.peripheral import (
     Peripheral,
     Service,
 )
-from simulators.racp_server import StoredRecord
+from simulators.racp_server import RacpServer, RacpSupport, RecordStore, StoredRecord
 
 SECURITY_LEVELS = ("none", "encrypt", "encrypt-authenticated")
 
@@ -223,6 +223,21 @@ class DeviceSimulator(abc.ABC):
         """The values of a stored record, in order (a :class:`RacpServer`'s send_record)."""
         for uuid, value in record.values:
             await self.send(uuid, value)
+
+    def racp_server(
+        self, store: RecordStore, support: RacpSupport, *, response_first: bool = False
+    ) -> RacpServer:
+        """A RACP server over ``store`` on this device's Record Access Control Point, sending a
+        record's values in order."""
+        return RacpServer(
+            store,
+            self.send_record_values,
+            self.indicate_racp,
+            self.emit,
+            support,
+            is_subscribed=self.racp_subscribed,
+            response_first=response_first,
+        )
 
     def stored_records(
         self,
