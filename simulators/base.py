@@ -30,6 +30,7 @@ from profiles import battery
 from profiles.racp import RECORD_ACCESS_CONTROL_POINT
 from simulators import bluez, common, dbus_fast_fix, options
 from simulators.agent import DeviceAgent
+from simulators.background import BackgroundTasks
 from simulators.peripheral import (
     INDICATE,
     NOTIFY,
@@ -39,7 +40,7 @@ from simulators.peripheral import (
     Peripheral,
     Service,
 )
-from simulators.racp_server import StoredRecord
+from simulators.racp_server import RacpServer, RacpSupport, RecordStore, StoredRecord
 
 SECURITY_LEVELS = ("none", "encrypt", "encrypt-authenticated")
 
@@ -108,8 +109,8 @@ class DeviceSimulator(abc.ABC):
             common.system_id_for(self.model, options.seed, self.name),
         )
         self.peripheral: Peripheral | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
         self.failed = asyncio.Event()
+        self._tasks = BackgroundTasks(emit, self.failed.set)
         self._connections = 0
         self._connected: set[str] = set()
         self._bonded_dropped: set[str] = set()
@@ -176,17 +177,9 @@ class DeviceSimulator(abc.ABC):
         self.emit({"event": "clock-written", "connection": self._connections})
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        """Run ``coro`` in the background; a failure is reported as an ``error`` event."""
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-
-        def done(t: asyncio.Task[None]) -> None:
-            self._tasks.discard(t)
-            if not t.cancelled() and t.exception() is not None:
-                self.emit({"event": "error", "error": repr(t.exception())})
-                self.failed.set()
-
-        task.add_done_callback(done)
+        """Run ``coro`` in the background; a failure is reported as an ``error`` event and
+        fails the simulator."""
+        self._tasks.spawn(coro)
 
     async def send(self, uuid: str, value: bytes) -> None:
         """Notify/indicate ``value`` and report it as a ``sent`` event once delivered."""
@@ -230,6 +223,21 @@ class DeviceSimulator(abc.ABC):
         """The values of a stored record, in order (a :class:`RacpServer`'s send_record)."""
         for uuid, value in record.values:
             await self.send(uuid, value)
+
+    def racp_server(
+        self, store: RecordStore, support: RacpSupport, *, response_first: bool = False
+    ) -> RacpServer:
+        """A RACP server over ``store`` on this device's Record Access Control Point, sending a
+        record's values in order."""
+        return RacpServer(
+            store,
+            self.send_record_values,
+            self.indicate_racp,
+            self.emit,
+            support,
+            is_subscribed=self.racp_subscribed,
+            response_first=response_first,
+        )
 
     def stored_records(
         self,
@@ -333,8 +341,7 @@ class DeviceSimulator(abc.ABC):
             )
             await stop.wait()
         finally:
-            for task in list(self._tasks):
-                task.cancel()
+            self._tasks.cancel()
             if agent is not None:
                 await agent.stop()
             await self.peripheral.stop()

@@ -43,7 +43,7 @@ from simulators.peripheral import (
     GattError,
     Service,
 )
-from simulators.racp_server import RacpServer, RacpSupport, RecordStore, StoredRecord
+from simulators.racp_server import RacpSupport, RecordStore, StoredRecord
 
 MEASUREMENT = cgm.CGM_MEASUREMENT.uuid
 FEATURE = cgm.CGM_FEATURE.uuid
@@ -133,13 +133,9 @@ class CgmSimulator(DeviceSimulator):
             reading_record(generate_reading(self.rng, i * INTERVAL_MINUTES, self.e2e_crc))
             for i in range(count)
         )
-        self.racp = RacpServer(
+        self.racp = self.racp_server(
             self.store,
-            self.send_record_values,
-            self.indicate_racp,
-            self.emit,
             RacpSupport(),  # filter type 1 (time offset) only
-            is_subscribed=self.racp_subscribed,
             response_first=own.response_first,
         )
         self._live_running = False

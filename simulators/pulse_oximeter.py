@@ -33,7 +33,7 @@ from simulators import bluez
 from simulators.base import RACP, DeviceSimulator, Event, main
 from simulators.options import option
 from simulators.peripheral import INDICATE, NOTIFY, READ, WRITE, Characteristic, Service
-from simulators.racp_server import RacpServer, RacpSupport, RecordStore, StoredRecord
+from simulators.racp_server import RacpSupport, RecordStore, StoredRecord
 
 SPOT_CHECK = plx.PLX_SPOT_CHECK_MEASUREMENT.uuid
 CONTINUOUS = plx.PLX_CONTINUOUS_MEASUREMENT.uuid
@@ -123,14 +123,7 @@ class PulseOximeterSimulator(DeviceSimulator):
             )
             for i in range(count)
         )
-        self.racp = RacpServer(
-            self.store,
-            self.send_record_values,
-            self.indicate_racp,
-            self.emit,
-            SUPPORT,
-            is_subscribed=self.racp_subscribed,
-        )
+        self.racp = self.racp_server(self.store, SUPPORT)
         self._running: set[str] = set()
 
     def device_services(self) -> list[Service]:

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final, Generic, TypeVar
 
@@ -60,6 +60,7 @@ from profiles.racp import (
     encode_record_access_control_point,
 )
 from simulators import bluez
+from simulators.background import BackgroundTasks
 from simulators.peripheral import GattError
 
 Code = RacpResponseCodeValue
@@ -280,7 +281,10 @@ class RacpServer:
     docs/real-bluez.md, finding 3)."""
     _procedure: asyncio.Task[None] | None = field(default=None, init=False)
     _ending: bool = field(default=False, init=False)
-    _tasks: set[asyncio.Task[None]] = field(default_factory=set, init=False)
+    _tasks: BackgroundTasks = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._tasks = BackgroundTasks(self.emit)
 
     @property
     def busy(self) -> bool:
@@ -307,7 +311,7 @@ class RacpServer:
             }
         )
         if reply.abort:
-            self._spawn(self._abort(reply))
+            self._tasks.spawn(self._abort(reply))
             return
         if self.busy:
             raise GattError(
@@ -315,24 +319,11 @@ class RacpServer:
                 f"0x{ATT_PROCEDURE_ALREADY_IN_PROGRESS:02X}: procedure already in progress",
             )
         self._ending = False
-        self._procedure = self._spawn(self._run(reply))
-
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-
-        def done(t: asyncio.Task[None]) -> None:
-            self._tasks.discard(t)
-            if not t.cancelled() and t.exception() is not None:
-                self.emit({"event": "error", "error": repr(t.exception())})
-
-        task.add_done_callback(done)
-        return task
+        self._procedure = self._tasks.spawn(self._run(reply))
 
     def cancel(self) -> None:
         """Stop whatever runs (the simulator is shutting down)."""
-        for task in list(self._tasks):
-            task.cancel()
+        self._tasks.cancel()
 
     async def _respond(self, response: object) -> None:
         value = self.dialect.encode(response)

@@ -77,11 +77,23 @@ def device(sequences: list[int], *, response_first: bool, counted: int | None = 
     return answer
 
 
-def test_the_count_is_asked_with_the_filter_of_the_request_first() -> None:
-    outcome, written, records = transfer(
-        RacpFetch(3, count_first=True), device([1, 3, 4], response_first=False)
-    )
+def completed(
+    mark: int | None, answer: Answer
+) -> tuple[RacpFetch, list[RacpRequest], list[tuple[int, bool]]]:
+    """A count-first fetch from ``mark`` run to completion against ``answer``: the fetch, the
+    requests written and the records, as :func:`transfer` gives them."""
+    fetch = RacpFetch(mark, count_first=True)
+    outcome, written, records = transfer(fetch, answer)
     assert outcome is FetchOutcome.COMPLETE
+    return fetch, written, records
+
+
+def steps(written: list[RacpRequest]) -> list[tuple[RacpOpCode | int, int]]:
+    return [(w.op_code, w.operator) for w in written]
+
+
+def test_the_count_is_asked_with_the_filter_of_the_request_first() -> None:
+    _, written, records = completed(3, device([1, 3, 4], response_first=False))
     count, report = written
     assert (count.op_code, count.operator, count.minimum) == (
         COUNT,
@@ -99,9 +111,7 @@ def test_the_count_is_asked_with_the_filter_of_the_request_first() -> None:
 
 
 def test_records_the_response_overtook_count_as_stored_until_the_count_is_reached() -> None:
-    fetch = RacpFetch(0, count_first=True)
-    outcome, _, records = transfer(fetch, device([0, 1, 2], response_first=True))
-    assert outcome is FetchOutcome.COMPLETE
+    fetch, _, records = completed(0, device([0, 1, 2], response_first=True))
     assert records == [(0, True), (1, True), (2, True)]
     assert (fetch.expected, fetch.arrived, fetch.records) == (3, 3, 3)
     assert not fetch.takes(3)  # what comes after the counted records is live
@@ -113,9 +123,7 @@ def test_a_response_in_the_middle_of_the_records_waits_for_the_rest() -> None:
             return [RacpNumberOfRecordsResponse(4)]
         return [0, 1, SUCCESS, 2, 3, 4]  # 4: a live value after the counted ones
 
-    fetch = RacpFetch(None, count_first=True)
-    outcome, _, records = transfer(fetch, halfway)
-    assert outcome is FetchOutcome.COMPLETE
+    _, _, records = completed(None, halfway)
     assert records == [(0, True), (1, True), (2, True), (3, True), (4, False)]
 
 
@@ -126,9 +134,7 @@ def test_without_the_count_records_after_the_response_are_live() -> None:
             return [COUNT_UNSUPPORTED]
         return device([0, 1], response_first=True)(request)
 
-    fetch = RacpFetch(0, count_first=True)
-    outcome, written, records = transfer(fetch, no_count)
-    assert outcome is FetchOutcome.COMPLETE
+    fetch, written, records = completed(0, no_count)
     assert [w.op_code for w in written] == [COUNT, RacpOpCode.REPORT_STORED_RECORDS]
     assert records == [(0, False), (1, False)]
     assert fetch.count_refused == COUNT_UNSUPPORTED
@@ -143,10 +149,8 @@ def test_a_device_that_cannot_count_is_not_asked_again_for_the_fallback_request(
             return [request.response(RacpResponseCodeValue.OPERATOR_NOT_SUPPORTED)]
         return [4, 5, 6, SUCCESS]
 
-    fetch = RacpFetch(5, count_first=True)
-    outcome, written, records = transfer(fetch, old_meter)
-    assert outcome is FetchOutcome.COMPLETE
-    assert [(w.op_code, w.operator) for w in written] == [
+    fetch, written, records = completed(5, old_meter)
+    assert steps(written) == [
         (COUNT, RacpOperator.GREATER_THAN_OR_EQUAL_TO),
         (RacpOpCode.REPORT_STORED_RECORDS, RacpOperator.GREATER_THAN_OR_EQUAL_TO),
         (RacpOpCode.REPORT_STORED_RECORDS, RacpOperator.ALL_RECORDS),
@@ -161,10 +165,8 @@ def test_the_fallback_to_all_records_is_counted_too() -> None:
             return [request.response(RacpResponseCodeValue.OPERATOR_NOT_SUPPORTED)]
         return device([4, 5, 6], response_first=True)(request)
 
-    fetch = RacpFetch(5, count_first=True)
-    outcome, written, records = transfer(fetch, no_ge)
-    assert outcome is FetchOutcome.COMPLETE
-    assert [(w.op_code, w.operator) for w in written] == [
+    fetch, written, records = completed(5, no_ge)
+    assert steps(written) == [
         (COUNT, RacpOperator.GREATER_THAN_OR_EQUAL_TO),
         (RacpOpCode.REPORT_STORED_RECORDS, RacpOperator.GREATER_THAN_OR_EQUAL_TO),
         (COUNT, RacpOperator.ALL_RECORDS),

@@ -30,8 +30,16 @@ from tests.ble.harness import (
 )
 
 
-def serve_twice(make_link: FakeConnector, sink: Collector, store: MemoryHighWaterStore) -> None:
-    """Two connections, each with one record transfer."""
+def serve_once(make_link: FakeConnector) -> tuple[Collector, MemoryHighWaterStore]:
+    """One connection with one record transfer, into a new sink and mark store."""
+    sink, store = Collector(), MemoryHighWaterStore()
+    run_transfers(make_link, sink, store)
+    return sink, store
+
+
+def serve_twice(make_link: FakeConnector) -> tuple[Collector, MemoryHighWaterStore]:
+    """Two connections, each with one record transfer, into a new sink and mark store."""
+    sink, store = Collector(), MemoryHighWaterStore()
 
     async def scenario() -> None:
         source = FakeSource(ADDRESS)
@@ -44,6 +52,7 @@ def serve_twice(make_link: FakeConnector, sink: Collector, store: MemoryHighWate
         await run_session(session, body)
 
     asyncio.run(scenario())
+    return sink, store
 
 
 def repeated(events: list[MeasurementEvent]) -> list[int | None]:
@@ -53,9 +62,7 @@ def repeated(events: list[MeasurementEvent]) -> list[int | None]:
 
 def test_records_after_the_response_are_stored_once_and_not_fetched_again() -> None:
     meter = FakeGlucoseMeter([1, 2, 3, 4], response_first=True)
-    store = MemoryHighWaterStore()
-    sink = Collector()
-    serve_twice(FakeConnector(meter.link), sink, store)
+    sink, store = serve_twice(FakeConnector(meter.link))
     delivered = sink.measurements()
     assert repeated(delivered) == []
     assert [(m.sequence_number, m.stored) for m in delivered] == [(s, True) for s in [1, 2, 3, 4]]
@@ -95,9 +102,7 @@ class LosingMeter(FakeGlucoseMeter):
 
 def test_a_counted_record_that_never_arrives_is_fetched_again_next_time() -> None:
     meter = LosingMeter([0, 1, 2, 3, 4], lost=2)
-    store = MemoryHighWaterStore()
-    sink = Collector()
-    serve_twice(FakeConnector(meter.link), sink, store)
+    sink, store = serve_twice(FakeConnector(meter.link))
     first, second = sink.of(RecordTransferEvent)
     assert (first.outcome, first.next_sequence) == ("short", 2)  # stops before the gap
     assert (second.requested_from, second.outcome, second.next_sequence) == (2, "complete", 5)
@@ -109,9 +114,7 @@ def test_a_counted_record_that_never_arrives_is_fetched_again_next_time() -> Non
 
 def test_a_meter_that_cannot_count_is_fetched_as_before() -> None:
     meter = FakeGlucoseMeter([0, 1, 2], counts=False)
-    store = MemoryHighWaterStore()
-    sink = Collector()
-    run_transfers(FakeConnector(meter.link), sink, store)
+    sink, store = serve_once(FakeConnector(meter.link))
     assert [(m.sequence_number, m.stored) for m in sink.measurements()] == [
         (0, True),
         (1, True),
@@ -126,9 +129,7 @@ def test_without_a_count_records_after_the_response_are_live_and_fetched_again()
     # The limit of the fallback: nothing is lost, but the records are delivered live and
     # the next connection asks for them again.
     meter = FakeGlucoseMeter([0, 1], counts=False, response_first=True)
-    store = MemoryHighWaterStore()
-    sink = Collector()
-    serve_twice(FakeConnector(meter.link), sink, store)
+    sink, store = serve_twice(FakeConnector(meter.link))
     assert [(m.sequence_number, m.stored) for m in sink.measurements()] == [
         (0, False),
         (1, False),
@@ -195,9 +196,7 @@ def test_cgm_reading_sent_live_while_counting_and_then_reported_counts_once() ->
     device = _cgm([0, 5])
     device.live_before_count.append((CGM_M, _reading(10)))
     device.records.append(StoredRecord(10, _reading(10)))  # the device stored it when taken
-    store = MemoryHighWaterStore()
-    sink = Collector()
-    run_transfers(FakeConnector(device.link), sink, store)
+    sink, store = serve_once(FakeConnector(device.link))
     assert _cgm_measurements(sink) == [(10, False), (0, True), (5, True)]
     (transfer,) = sink.of(RecordTransferEvent)
     assert transfer.outcome == "complete"  # the repeat was one of the three counted

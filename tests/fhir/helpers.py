@@ -112,8 +112,11 @@ def assert_only_upload_identifier(resource: JsonDict) -> None:
     assert re.fullmatch(r"urn:uuid:[0-9a-f-]{36}", identifiers[0]["value"])
 
 
-def specializations(bundle: JsonDict) -> list[str]:
-    """The specialization codes of the Bundle's PhdDevice entries."""
+def specializations(m: ConnectionMapper, values: list[Any], received: dt.datetime) -> list[str]:
+    """The specialization codes of the PhdDevice entries of the Bundle ``m`` makes of
+    ``values`` (received at ``received``), after checking that the Bundle validates."""
+    bundle = m.bundle([m.map(value, received) for value in values])
+    assert errors(bundle) == []
     return [
         s["systemType"]["coding"][0]["code"]
         for e in bundle["entry"]

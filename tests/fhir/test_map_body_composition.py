@@ -158,10 +158,8 @@ def test_weight_is_the_same_observation_as_the_weight_scale_reading() -> None:
 
 
 def test_bca_specialization_and_bundle_validate() -> None:
-    m = mapper()
-    bundle = m.bundle([m.map(FULL, RECEIVED), m.map(BodyCompositionMeasurement(None), RECEIVED)])
-    assert specializations(bundle) == ["528404"]
-    assert errors(bundle) == []
+    values = [FULL, BodyCompositionMeasurement(None)]
+    assert specializations(mapper(), values, RECEIVED) == ["528404"]
 
 
 @GENERATED

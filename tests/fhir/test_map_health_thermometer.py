@@ -144,10 +144,7 @@ def test_static_temperature_type_fills_a_missing_site_only() -> None:
 
 
 def test_temp_specialization_and_bundle_validate() -> None:
-    m = mapper(clock=EXAMPLE_CLOCK)
-    bundle = m.bundle([m.map(temperature(), RECEIVED)])
-    assert specializations(bundle) == ["528392"]
-    assert errors(bundle) == []
+    assert specializations(mapper(clock=EXAMPLE_CLOCK), [temperature()], RECEIVED) == ["528392"]
 
 
 @GENERATED

@@ -152,10 +152,8 @@ def test_unbound_and_unknown_users_are_held_back() -> None:
 
 
 def test_scale_specialization_and_bundle_validate() -> None:
-    m = mapper()
-    bundle = m.bundle([m.map(weighing(), RECEIVED), m.map(weighing(weight=None), RECEIVED)])
-    assert specializations(bundle) == ["528399"]
-    assert errors(bundle) == []
+    values = [weighing(), weighing(weight=None)]
+    assert specializations(mapper(), values, RECEIVED) == ["528399"]
 
 
 @GENERATED

@@ -107,7 +107,13 @@ def test_abort_unsuccessful_when_the_device_cannot_abort() -> None:
 
 class Harness:
     def __init__(
-        self, support: RacpSupport = GLUCOSE, *, gate: bool = False, response_first: bool = False
+        self,
+        support: RacpSupport = GLUCOSE,
+        *,
+        gate: bool = False,
+        response_first: bool = False,
+        fail_at: int | None = None,
+        gone_at: int | None = None,
     ) -> None:
         self.sent: list[int] = []
         self.responses: list[str] = []
@@ -115,8 +121,8 @@ class Harness:
         """Record keys and responses, in the order the central gets them."""
         self.events: list[dict[str, object]] = []
         self.gate = asyncio.Event() if gate else None
-        self.fail_at: int | None = None
-        self.gone_at: int | None = None
+        self.fail_at = fail_at
+        self.gone_at = gone_at
         self.server = RacpServer(
             store(),
             self.send,
@@ -144,55 +150,40 @@ class Harness:
         for _ in range(20):
             await asyncio.sleep(0)
 
+    def after(self, *requests: str) -> Harness:
+        """Writes each request (hex) and lets the server settle after each; returns itself."""
+
+        async def scenario() -> None:
+            for request in requests:
+                self.server.on_write(bytes.fromhex(request))
+                await self.settle()
+
+        asyncio.run(scenario())
+        return self
+
 
 def test_report_sends_records_then_success() -> None:
-    async def scenario() -> Harness:
-        h = Harness()
-        h.server.on_write(bytes.fromhex("0103010400"))
-        await h.settle()
-        return h
-
-    h = asyncio.run(scenario())
+    h = Harness().after("0103010400")
     assert h.sent == [4, 5, 7]
     assert h.responses == [SUCCESS]
 
 
 def test_response_first_sends_the_success_response_before_the_records() -> None:
-    async def scenario() -> tuple[Harness, Harness]:
-        reordered, usual = Harness(response_first=True), Harness()
-        for h in (reordered, usual):
-            h.server.on_write(bytes.fromhex("0103010400"))
-            await h.settle()
-        return reordered, usual
-
-    reordered, usual = asyncio.run(scenario())
+    reordered = Harness(response_first=True).after("0103010400")
+    usual = Harness().after("0103010400")
     assert reordered.order == [SUCCESS, 4, 5, 7]
     assert usual.order == [4, 5, 7, SUCCESS]
     assert any(e["event"] == "transfer-complete" for e in reordered.events)
 
 
 def test_response_first_leaves_refusals_and_empty_reports_alone() -> None:
-    async def scenario() -> Harness:
-        h = Harness(response_first=True)
-        for request in ("0103010800", "0401", "0103010700"):  # none, count, then record 7
-            h.server.on_write(bytes.fromhex(request))
-            await h.settle()
-        return h
-
-    h = asyncio.run(scenario())
+    # none, count, then record 7
+    h = Harness(response_first=True).after("0103010800", "0401", "0103010700")
     assert h.order == ["06000106", "05000400", SUCCESS, 7]
 
 
 def test_delete_then_count() -> None:
-    async def scenario() -> Harness:
-        h = Harness()
-        h.server.on_write(bytes.fromhex("0202010400"))
-        await h.settle()
-        h.server.on_write(bytes.fromhex("0401"))
-        await h.settle()
-        return h
-
-    h = asyncio.run(scenario())
+    h = Harness().after("0202010400", "0401")
     assert h.sent == []
     assert h.responses == ["06000201", "05000200"]
     assert [r.key for r in h.server.store.records] == [5, 7]
@@ -216,27 +207,13 @@ def test_abort_stops_a_running_report_which_gets_no_response() -> None:
 
 
 def test_a_device_fault_ends_with_procedure_not_completed() -> None:
-    async def scenario() -> Harness:
-        h = Harness()
-        h.fail_at = 2
-        h.server.on_write(bytes.fromhex("0101"))
-        await h.settle()
-        return h
-
-    h = asyncio.run(scenario())
+    h = Harness(fail_at=2).after("0101")
     assert h.sent == [3, 4]
     assert h.responses == ["06000108"]
 
 
 def test_a_vanished_central_gets_nothing_more() -> None:
-    async def scenario() -> Harness:
-        h = Harness()
-        h.gone_at = 1
-        h.server.on_write(bytes.fromhex("0101"))
-        await h.settle()
-        return h
-
-    h = asyncio.run(scenario())
+    h = Harness(gone_at=1).after("0101")
     assert h.sent == [3]
     assert h.responses == []
     assert any(e["event"] == "transfer-aborted" for e in h.events)
