@@ -72,31 +72,30 @@ def decode_sfloat(raw: int) -> MderNumber:
 
 
 def _decode_sfloat(raw: int) -> MderNumber:
-    special = SFLOAT_SPECIALS.get(raw)
-    if special is not None:
-        return special
-    mantissa = raw & 0x0FFF
-    if mantissa >= 0x0800:
-        mantissa -= 0x1000
-    exponent = raw >> 12
-    if exponent >= 8:
-        exponent -= 16
-    return Decimal(mantissa).scaleb(exponent)
+    return _decode_mder(raw, SFLOAT_SPECIALS, mantissa_bits=12, exponent_bits=4)
 
 
 @functools.lru_cache(maxsize=4096)
 def decode_float(raw: int) -> MderNumber:
     """Decode a 32-bit FLOAT given as an unsigned integer (0..0xFFFFFFFF)."""
-    special = FLOAT_SPECIALS.get(raw)
+    return _decode_mder(raw, FLOAT_SPECIALS, mantissa_bits=24, exponent_bits=8)
+
+
+def _decode_mder(
+    raw: int, specials: dict[int, SpecialValue], mantissa_bits: int, exponent_bits: int
+) -> MderNumber:
+    """A special value, or the two's complement mantissa (low bits) scaled by ten to the two's
+    complement exponent (high bits)."""
+    special = specials.get(raw)
     if special is not None:
         return special
-    mantissa = raw & 0x00FFFFFF
-    if mantissa >= 0x00800000:
-        mantissa -= 0x01000000
-    exponent = raw >> 24
-    if exponent >= 128:
-        exponent -= 256
+    mantissa = _signed(raw & ((1 << mantissa_bits) - 1), mantissa_bits)
+    exponent = _signed(raw >> mantissa_bits, exponent_bits)
     return Decimal(mantissa).scaleb(exponent)
+
+
+def _signed(value: int, bits: int) -> int:
+    return value - (1 << bits) if value >= 1 << (bits - 1) else value
 
 
 def _mantissa_exponent(
