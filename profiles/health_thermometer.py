@@ -57,7 +57,7 @@ def _known_type(value: TemperatureType | int) -> TemperatureType | int:
 
 
 @dataclass(frozen=True, slots=True)
-class TemperatureReading:
+class TemperatureFields:
     """The fields (and wire layout) a Temperature Measurement and an Intermediate Temperature
     share: a reading in ``unit``.
 
@@ -76,16 +76,16 @@ class TemperatureReading:
 
 
 @dataclass(frozen=True, slots=True)
-class TemperatureMeasurement(TemperatureReading):
+class TemperatureMeasurement(TemperatureFields):
     """Temperature Measurement (0x2A1C): a final reading."""
 
 
 @dataclass(frozen=True, slots=True)
-class IntermediateTemperature(TemperatureReading):
+class IntermediateTemperature(TemperatureFields):
     """Intermediate Temperature (0x2A1E): a reading while the measurement is in progress."""
 
 
-Reading = TypeVar("Reading", bound=TemperatureReading)
+Reading = TypeVar("Reading", bound=TemperatureFields)
 
 
 def _decode(data: ByteString, characteristic: Characteristic[Reading]) -> Reading:
@@ -102,7 +102,7 @@ def _decode(data: ByteString, characteristic: Characteristic[Reading]) -> Readin
     return characteristic.measurement_type(temperature, unit, timestamp, kind)
 
 
-def _encode(m: TemperatureReading) -> bytes:
+def _encode(m: TemperatureFields) -> bytes:
     flags = (
         (_FAHRENHEIT if m.unit is TemperatureUnit.FAHRENHEIT else 0)
         | (_TIME_STAMP if m.timestamp is not None else 0)
