@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 from decimal import Decimal
+from typing import Final
 
 import pytest
 
@@ -172,19 +174,27 @@ def test_spot_check_malformed(hex_value: str, offset: int) -> None:
     )
 
 
-@pytest.mark.parametrize(("bit", "name"), list(enumerate(MEASUREMENT_STATUS_BITS)))
-def test_measurement_status_bits(bit: int, name: str | None) -> None:
-    data = bytes.fromhex("02" + NORMAL) + (1 << bit).to_bytes(2, "little")
-    status = decode_plx_spot_check_measurement(data).measurement_status
-    expected = PlxMeasurementStatus(0) if name is None else PlxMeasurementStatus[name]
-    assert status == expected
+# Each status field of a spot check: its flag, its width in bytes, its type and bit names.
+STATUS_FIELDS: Final = [
+    ("02", 2, "measurement_status", PlxMeasurementStatus, MEASUREMENT_STATUS_BITS),
+    ("04", 3, "device_and_sensor_status", PlxDeviceAndSensorStatus, DEVICE_STATUS_BITS),
+]
 
 
-@pytest.mark.parametrize(("bit", "name"), list(enumerate(DEVICE_STATUS_BITS)))
-def test_device_and_sensor_status_bits(bit: int, name: str | None) -> None:
-    data = bytes.fromhex("04" + NORMAL) + (1 << bit).to_bytes(3, "little")
-    status = decode_plx_spot_check_measurement(data).device_and_sensor_status
-    expected = PlxDeviceAndSensorStatus(0) if name is None else PlxDeviceAndSensorStatus[name]
+@pytest.mark.parametrize(
+    ("flag", "width", "field", "status_type", "bit", "name"),
+    [
+        (flag, width, field, status_type, bit, name)
+        for flag, width, field, status_type, names in STATUS_FIELDS
+        for bit, name in enumerate(names)
+    ],
+)
+def test_status_bits(
+    flag: str, width: int, field: str, status_type: type[enum.IntFlag], bit: int, name: str | None
+) -> None:
+    data = bytes.fromhex(flag + NORMAL) + (1 << bit).to_bytes(width, "little")
+    status = getattr(decode_plx_spot_check_measurement(data), field)
+    expected = status_type(0) if name is None else status_type[name]
     assert status == expected
 
 
