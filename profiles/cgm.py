@@ -53,6 +53,7 @@ from profiles.date_time import (
     read_time_zone,
 )
 from profiles.errors import EncodeError
+from profiles.glucose import GlucoseType
 from profiles.ieee11073 import MderNumber, sfloat_bytes
 from profiles.registry_types import (
     AnyCharacteristic,
@@ -319,19 +320,9 @@ class CgmFeatureBits(enum.IntFlag):
 _FEATURE_MASK: Final = 0x01FFFF
 
 
-class CgmType(enum.IntEnum):
-    """CGM Feature type nibble (the glucose Type table); 0 and 11-15 are reserved."""
-
-    CAPILLARY_WHOLE_BLOOD = 1
-    CAPILLARY_PLASMA = 2
-    VENOUS_WHOLE_BLOOD = 3
-    VENOUS_PLASMA = 4
-    ARTERIAL_WHOLE_BLOOD = 5
-    ARTERIAL_PLASMA = 6
-    UNDETERMINED_WHOLE_BLOOD = 7
-    UNDETERMINED_PLASMA = 8
-    INTERSTITIAL_FLUID = 9
-    CONTROL_SOLUTION = 10
+CgmType = GlucoseType
+"""CGM Feature type nibble: the CGM Service uses the Glucose Service's Type table (0 and 11-15
+reserved)."""
 
 
 class CgmSampleLocation(enum.IntEnum):

@@ -100,55 +100,47 @@ def encode_system_id(value: SystemId) -> bytes:
 
 
 @dataclass(frozen=True, slots=True)
-class ModelNumber:
+class DeviceString:
+    """One of the six UTF-8 strings; its subclass says which characteristic it is."""
+
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class ModelNumber(DeviceString):
     """Model Number String (0x2A24)."""
 
-    value: str
-
 
 @dataclass(frozen=True, slots=True)
-class SerialNumber:
+class SerialNumber(DeviceString):
     """Serial Number String (0x2A25)."""
 
-    value: str
-
 
 @dataclass(frozen=True, slots=True)
-class FirmwareRevision:
+class FirmwareRevision(DeviceString):
     """Firmware Revision String (0x2A26)."""
 
-    value: str
-
 
 @dataclass(frozen=True, slots=True)
-class HardwareRevision:
+class HardwareRevision(DeviceString):
     """Hardware Revision String (0x2A27)."""
 
-    value: str
-
 
 @dataclass(frozen=True, slots=True)
-class SoftwareRevision:
+class SoftwareRevision(DeviceString):
     """Software Revision String (0x2A28)."""
 
-    value: str
-
 
 @dataclass(frozen=True, slots=True)
-class ManufacturerName:
+class ManufacturerName(DeviceString):
     """Manufacturer Name String (0x2A29)."""
 
-    value: str
+
+S = TypeVar("S", bound=DeviceString)
 
 
-DeviceString = (
-    ModelNumber
-    | SerialNumber
-    | FirmwareRevision
-    | HardwareRevision
-    | SoftwareRevision
-    | ManufacturerName
-)
+def _decode_string(data: ByteString, characteristic: Characteristic[S]) -> S:
+    return characteristic.measurement_type(_decode_utf8(data, characteristic.name))
 
 
 def _decode_utf8(data: ByteString, name: str) -> str:
@@ -175,27 +167,27 @@ def _encode_utf8(text: str) -> bytes:
 
 
 def decode_model_number(data: ByteString) -> ModelNumber:
-    return ModelNumber(_decode_utf8(data, MODEL_NUMBER.name))
+    return _decode_string(data, MODEL_NUMBER)
 
 
 def decode_serial_number(data: ByteString) -> SerialNumber:
-    return SerialNumber(_decode_utf8(data, SERIAL_NUMBER.name))
+    return _decode_string(data, SERIAL_NUMBER)
 
 
 def decode_firmware_revision(data: ByteString) -> FirmwareRevision:
-    return FirmwareRevision(_decode_utf8(data, FIRMWARE_REVISION.name))
+    return _decode_string(data, FIRMWARE_REVISION)
 
 
 def decode_hardware_revision(data: ByteString) -> HardwareRevision:
-    return HardwareRevision(_decode_utf8(data, HARDWARE_REVISION.name))
+    return _decode_string(data, HARDWARE_REVISION)
 
 
 def decode_software_revision(data: ByteString) -> SoftwareRevision:
-    return SoftwareRevision(_decode_utf8(data, SOFTWARE_REVISION.name))
+    return _decode_string(data, SOFTWARE_REVISION)
 
 
 def decode_manufacturer_name(data: ByteString) -> ManufacturerName:
-    return ManufacturerName(_decode_utf8(data, MANUFACTURER_NAME.name))
+    return _decode_string(data, MANUFACTURER_NAME)
 
 
 def encode_device_string(value: DeviceString) -> bytes:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeVar
 
 from profiles import _bytes
 from profiles._bytes import ByteString, Reader, read_whole
@@ -57,8 +57,9 @@ def _known_type(value: TemperatureType | int) -> TemperatureType | int:
 
 
 @dataclass(frozen=True, slots=True)
-class TemperatureMeasurement:
-    """Temperature Measurement (0x2A1C): a final reading, in ``unit``.
+class TemperatureFields:
+    """The fields (and wire layout) a Temperature Measurement and an Intermediate Temperature
+    share: a reading in ``unit``.
 
     ``temperature_type`` is a :class:`TemperatureType`, or a plain int for a reserved value
     (a plain int with a known value is turned into the member).
@@ -75,26 +76,20 @@ class TemperatureMeasurement:
 
 
 @dataclass(frozen=True, slots=True)
-class IntermediateTemperature:
-    """Intermediate Temperature (0x2A1E): a reading while the measurement is in progress.
-
-    Same fields and wire layout as :class:`TemperatureMeasurement`.
-    """
-
-    temperature: MderNumber
-    unit: TemperatureUnit = TemperatureUnit.CELSIUS
-    timestamp: DateTime | None = None
-    temperature_type: TemperatureType | int | None = None
-
-    def __post_init__(self) -> None:
-        if type(self.temperature_type) is int:
-            object.__setattr__(self, "temperature_type", _known_type(self.temperature_type))
+class TemperatureMeasurement(TemperatureFields):
+    """Temperature Measurement (0x2A1C): a final reading."""
 
 
-def _decode(
-    data: ByteString, name: str
-) -> tuple[MderNumber, TemperatureUnit, DateTime | None, TemperatureType | int | None]:
-    r = Reader(data, name)
+@dataclass(frozen=True, slots=True)
+class IntermediateTemperature(TemperatureFields):
+    """Intermediate Temperature (0x2A1E): a reading while the measurement is in progress."""
+
+
+Reading = TypeVar("Reading", bound=TemperatureFields)
+
+
+def _decode(data: ByteString, characteristic: Characteristic[Reading]) -> Reading:
+    r = Reader(data, characteristic.name)
     flags = r.u8("flags")
     temperature = r.float("temperature")
     timestamp = read_date_time(r, "time stamp") if flags & _TIME_STAMP else None
@@ -104,43 +99,38 @@ def _decode(
         kind = _TYPES.get(raw, raw)
     r.end()
     unit = TemperatureUnit.FAHRENHEIT if flags & _FAHRENHEIT else TemperatureUnit.CELSIUS
-    return temperature, unit, timestamp, kind
+    return characteristic.measurement_type(temperature, unit, timestamp, kind)
 
 
-def _encode(
-    temperature: MderNumber,
-    unit: TemperatureUnit,
-    timestamp: DateTime | None,
-    kind: TemperatureType | int | None,
-) -> bytes:
+def _encode(m: TemperatureFields) -> bytes:
     flags = (
-        (_FAHRENHEIT if unit is TemperatureUnit.FAHRENHEIT else 0)
-        | (_TIME_STAMP if timestamp is not None else 0)
-        | (_TEMPERATURE_TYPE if kind is not None else 0)
+        (_FAHRENHEIT if m.unit is TemperatureUnit.FAHRENHEIT else 0)
+        | (_TIME_STAMP if m.timestamp is not None else 0)
+        | (_TEMPERATURE_TYPE if m.temperature_type is not None else 0)
     )
     out = bytearray((flags,))
-    out += float_bytes(temperature)
-    if timestamp is not None:
-        out += date_time_bytes(timestamp)
-    if kind is not None:
-        out += _bytes.u8(kind, "temperature type")
+    out += float_bytes(m.temperature)
+    if m.timestamp is not None:
+        out += date_time_bytes(m.timestamp)
+    if m.temperature_type is not None:
+        out += _bytes.u8(m.temperature_type, "temperature type")
     return bytes(out)
 
 
 def decode_temperature_measurement(data: ByteString) -> TemperatureMeasurement:
-    return TemperatureMeasurement(*_decode(data, TEMPERATURE_MEASUREMENT.name))
+    return _decode(data, TEMPERATURE_MEASUREMENT)
 
 
 def encode_temperature_measurement(m: TemperatureMeasurement) -> bytes:
-    return _encode(m.temperature, m.unit, m.timestamp, m.temperature_type)
+    return _encode(m)
 
 
 def decode_intermediate_temperature(data: ByteString) -> IntermediateTemperature:
-    return IntermediateTemperature(*_decode(data, INTERMEDIATE_TEMPERATURE.name))
+    return _decode(data, INTERMEDIATE_TEMPERATURE)
 
 
 def encode_intermediate_temperature(m: IntermediateTemperature) -> bytes:
-    return _encode(m.temperature, m.unit, m.timestamp, m.temperature_type)
+    return _encode(m)
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,13 +46,108 @@ FLOAT_SPECIALS: Final[dict[int, SpecialValue]] = {
     0x00800002: SpecialValue.NEGATIVE_INFINITY,
     0x00800001: SpecialValue.RESERVED,
 }
-_SFLOAT_RAW: Final = {value: raw for raw, value in SFLOAT_SPECIALS.items()}
-_FLOAT_RAW: Final = {value: raw for raw, value in FLOAT_SPECIALS.items()}
 
-SFLOAT_EXPONENT_RANGE: Final = (-8, 7)
-FLOAT_EXPONENT_RANGE: Final = (-128, 127)
-SFLOAT_MANTISSA_RANGE: Final = (-2048, 2047)
-FLOAT_MANTISSA_RANGE: Final = (-0x800000, 0x7FFFFF)
+
+class _Layout:
+    """One MDER number layout: a two's complement exponent in the high bits above a two's
+    complement mantissa in the low bits, some exponent-0 patterns being special values."""
+
+    __slots__ = (
+        "exponent_bits",
+        "exponent_range",
+        "mantissa_bits",
+        "mantissa_range",
+        "name",
+        "raw",
+        "specials",
+    )
+
+    def __init__(
+        self, name: str, mantissa_bits: int, exponent_bits: int, specials: dict[int, SpecialValue]
+    ) -> None:
+        self.name = name
+        self.mantissa_bits = mantissa_bits
+        self.exponent_bits = exponent_bits
+        self.specials = specials
+        self.raw = {value: raw for raw, value in specials.items()}
+        self.mantissa_range = _twos_complement_range(mantissa_bits)
+        self.exponent_range = _twos_complement_range(exponent_bits)
+
+    def decode(self, raw: int) -> MderNumber:
+        special = self.specials.get(raw)
+        if special is not None:
+            return special
+        mantissa = _signed(raw & ((1 << self.mantissa_bits) - 1), self.mantissa_bits)
+        exponent = _signed(raw >> self.mantissa_bits, self.exponent_bits)
+        return Decimal(mantissa).scaleb(exponent)
+
+    def encode(self, value: MderNumber, exponent: int | None) -> int:
+        if isinstance(value, SpecialValue):
+            return self.raw[value]
+        mantissa, exp = self._mantissa_exponent(value, exponent)
+        mantissa_mask = (1 << self.mantissa_bits) - 1
+        exponent_mask = (1 << self.exponent_bits) - 1
+        return ((exp & exponent_mask) << self.mantissa_bits) | (mantissa & mantissa_mask)
+
+    def _mantissa_exponent(self, value: Decimal, exponent: int | None) -> tuple[int, int]:
+        if not value.is_finite():
+            raise EncodeError(f"{self.name}: {value} is not finite; use a SpecialValue")
+        low_m, high_m = self.mantissa_range
+        low_e, high_e = self.exponent_range
+        if exponent is not None:
+            if not low_e <= exponent <= high_e:
+                raise EncodeError(
+                    f"{self.name}: exponent {exponent} is out of range {low_e}..{high_e}"
+                )
+            scaled = value.scaleb(-exponent)
+            if scaled != scaled.to_integral_value():
+                raise EncodeError(f"{self.name}: {value} is not exact with exponent {exponent}")
+            mantissa = int(scaled)
+        else:
+            sign, digits, exp = value.as_tuple()
+            assert isinstance(exp, int)
+            mantissa = int("".join(map(str, digits)) or "0")
+            if sign:
+                mantissa = -mantissa
+            exponent = exp
+            # Drop trailing zeros while the mantissa is too large or the exponent too small.
+            while (
+                (mantissa < low_m or mantissa > high_m or exponent < low_e)
+                and mantissa % 10 == 0
+                and exponent < high_e
+            ):
+                mantissa //= 10
+                exponent += 1
+            if mantissa == 0:
+                exponent = max(low_e, min(high_e, exponent))
+            # Pad with zeros while the exponent is too large and the mantissa has room.
+            while exponent > high_e and low_m <= mantissa * 10 <= high_m:
+                mantissa *= 10
+                exponent -= 1
+            if not low_e <= exponent <= high_e:
+                raise EncodeError(f"{self.name}: {value} needs exponent {exponent}, out of range")
+        if not low_m <= mantissa <= high_m:
+            raise EncodeError(f"{self.name}: {value} does not fit the mantissa ({low_m}..{high_m})")
+        if exponent == 0 and (mantissa & ((1 << self.mantissa_bits) - 1)) in self.specials:
+            raise EncodeError(f"{self.name}: {value} with exponent 0 collides with a special value")
+        return mantissa, exponent
+
+
+def _twos_complement_range(bits: int) -> tuple[int, int]:
+    return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+
+
+def _signed(value: int, bits: int) -> int:
+    return value - (1 << bits) if value >= 1 << (bits - 1) else value
+
+
+_SFLOAT: Final = _Layout("SFLOAT", mantissa_bits=12, exponent_bits=4, specials=SFLOAT_SPECIALS)
+_FLOAT: Final = _Layout("FLOAT", mantissa_bits=24, exponent_bits=8, specials=FLOAT_SPECIALS)
+
+SFLOAT_EXPONENT_RANGE: Final = _SFLOAT.exponent_range  # (-8, 7)
+FLOAT_EXPONENT_RANGE: Final = _FLOAT.exponent_range  # (-128, 127)
+SFLOAT_MANTISSA_RANGE: Final = _SFLOAT.mantissa_range  # (-2048, 2047)
+FLOAT_MANTISSA_RANGE: Final = _FLOAT.mantissa_range  # (-0x800000, 0x7FFFFF)
 
 
 _SFLOAT_CACHE: dict[int, MderNumber] = {}
@@ -66,107 +161,25 @@ def decode_sfloat(raw: int) -> MderNumber:
     cached = _SFLOAT_CACHE.get(raw)
     if cached is not None:
         return cached
-    value = _decode_sfloat(raw)
+    value = _SFLOAT.decode(raw)
     _SFLOAT_CACHE[raw] = value
     return value
-
-
-def _decode_sfloat(raw: int) -> MderNumber:
-    special = SFLOAT_SPECIALS.get(raw)
-    if special is not None:
-        return special
-    mantissa = raw & 0x0FFF
-    if mantissa >= 0x0800:
-        mantissa -= 0x1000
-    exponent = raw >> 12
-    if exponent >= 8:
-        exponent -= 16
-    return Decimal(mantissa).scaleb(exponent)
 
 
 @functools.lru_cache(maxsize=4096)
 def decode_float(raw: int) -> MderNumber:
     """Decode a 32-bit FLOAT given as an unsigned integer (0..0xFFFFFFFF)."""
-    special = FLOAT_SPECIALS.get(raw)
-    if special is not None:
-        return special
-    mantissa = raw & 0x00FFFFFF
-    if mantissa >= 0x00800000:
-        mantissa -= 0x01000000
-    exponent = raw >> 24
-    if exponent >= 128:
-        exponent -= 256
-    return Decimal(mantissa).scaleb(exponent)
-
-
-def _mantissa_exponent(
-    value: Decimal,
-    exponent: int | None,
-    mantissa_range: tuple[int, int],
-    exponent_range: tuple[int, int],
-    specials: dict[int, SpecialValue],
-    mantissa_bits: int,
-    kind: str,
-) -> tuple[int, int]:
-    if not value.is_finite():
-        raise EncodeError(f"{kind}: {value} is not finite; use a SpecialValue")
-    low_m, high_m = mantissa_range
-    low_e, high_e = exponent_range
-    if exponent is not None:
-        if not low_e <= exponent <= high_e:
-            raise EncodeError(f"{kind}: exponent {exponent} is out of range {low_e}..{high_e}")
-        scaled = value.scaleb(-exponent)
-        if scaled != scaled.to_integral_value():
-            raise EncodeError(f"{kind}: {value} is not exact with exponent {exponent}")
-        mantissa = int(scaled)
-    else:
-        sign, digits, exp = value.as_tuple()
-        assert isinstance(exp, int)
-        mantissa = int("".join(map(str, digits)) or "0")
-        if sign:
-            mantissa = -mantissa
-        exponent = exp
-        # Drop trailing zeros while the mantissa is too large or the exponent too small.
-        while (
-            (mantissa < low_m or mantissa > high_m or exponent < low_e)
-            and mantissa % 10 == 0
-            and exponent < high_e
-        ):
-            mantissa //= 10
-            exponent += 1
-        if mantissa == 0:
-            exponent = max(low_e, min(high_e, exponent))
-        # Pad with zeros while the exponent is too large and the mantissa has room.
-        while exponent > high_e and low_m <= mantissa * 10 <= high_m:
-            mantissa *= 10
-            exponent -= 1
-        if not low_e <= exponent <= high_e:
-            raise EncodeError(f"{kind}: {value} needs exponent {exponent}, out of range")
-    if not low_m <= mantissa <= high_m:
-        raise EncodeError(f"{kind}: {value} does not fit the mantissa ({low_m}..{high_m})")
-    if exponent == 0 and (mantissa & ((1 << mantissa_bits) - 1)) in specials:
-        raise EncodeError(f"{kind}: {value} with exponent 0 collides with a special value")
-    return mantissa, exponent
+    return _FLOAT.decode(raw)
 
 
 def encode_sfloat(value: MderNumber, exponent: int | None = None) -> int:
     """Encode to a 16-bit SFLOAT (as an unsigned integer)."""
-    if isinstance(value, SpecialValue):
-        return _SFLOAT_RAW[value]
-    mantissa, exp = _mantissa_exponent(
-        value, exponent, SFLOAT_MANTISSA_RANGE, SFLOAT_EXPONENT_RANGE, SFLOAT_SPECIALS, 12, "SFLOAT"
-    )
-    return ((exp & 0x0F) << 12) | (mantissa & 0x0FFF)
+    return _SFLOAT.encode(value, exponent)
 
 
 def encode_float(value: MderNumber, exponent: int | None = None) -> int:
     """Encode to a 32-bit FLOAT (as an unsigned integer)."""
-    if isinstance(value, SpecialValue):
-        return _FLOAT_RAW[value]
-    mantissa, exp = _mantissa_exponent(
-        value, exponent, FLOAT_MANTISSA_RANGE, FLOAT_EXPONENT_RANGE, FLOAT_SPECIALS, 24, "FLOAT"
-    )
-    return ((exp & 0xFF) << 24) | (mantissa & 0x00FFFFFF)
+    return _FLOAT.encode(value, exponent)
 
 
 def sfloat_bytes(value: MderNumber, exponent: int | None = None) -> bytes:

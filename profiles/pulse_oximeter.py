@@ -94,6 +94,28 @@ def _device_and_sensor_status_bytes(value: PlxDeviceAndSensorStatus) -> bytes:
     return _bytes.u24(value & DEVICE_AND_SENSOR_STATUS_MASK, "device and sensor status")
 
 
+def _read_status_fields(
+    r: Reader, status_present: int, device_present: int, pai_present: int
+) -> tuple[PlxMeasurementStatus | None, PlxDeviceAndSensorStatus | None, MderNumber | None]:
+    """The three optional fields both measurements end with, each read when its flag is set."""
+    status = _read_measurement_status(r) if status_present else None
+    device = _read_device_and_sensor_status(r) if device_present else None
+    pai = r.sfloat("pulse amplitude index") if pai_present else None
+    return status, device, pai
+
+
+def _status_fields_bytes(m: PlxSpotCheckMeasurement | PlxContinuousMeasurement) -> bytes:
+    """The bytes of the three optional fields both measurements end with."""
+    out = bytearray()
+    if m.measurement_status is not None:
+        out += _measurement_status_bytes(m.measurement_status)
+    if m.device_and_sensor_status is not None:
+        out += _device_and_sensor_status_bytes(m.device_and_sensor_status)
+    if m.pulse_amplitude_index is not None:
+        out += sfloat_bytes(m.pulse_amplitude_index)
+    return bytes(out)
+
+
 # Spot-check flags.
 _SC_TIME_STAMP: Final = 0x01
 _SC_MEASUREMENT_STATUS: Final = 0x02
@@ -125,9 +147,12 @@ def decode_plx_spot_check_measurement(data: ByteString) -> PlxSpotCheckMeasureme
     spo2 = r.sfloat("SpO2")
     pulse_rate = r.sfloat("PR")
     timestamp = read_date_time(r, "time stamp") if flags & _SC_TIME_STAMP else None
-    status = _read_measurement_status(r) if flags & _SC_MEASUREMENT_STATUS else None
-    device = _read_device_and_sensor_status(r) if flags & _SC_DEVICE_STATUS else None
-    pai = r.sfloat("pulse amplitude index") if flags & _SC_PULSE_AMPLITUDE_INDEX else None
+    status, device, pai = _read_status_fields(
+        r,
+        flags & _SC_MEASUREMENT_STATUS,
+        flags & _SC_DEVICE_STATUS,
+        flags & _SC_PULSE_AMPLITUDE_INDEX,
+    )
     r.end()
     return PlxSpotCheckMeasurement(
         spo2, pulse_rate, timestamp, status, device, pai, bool(flags & _SC_CLOCK_NOT_SET)
@@ -146,12 +171,7 @@ def encode_plx_spot_check_measurement(m: PlxSpotCheckMeasurement) -> bytes:
     out += sfloat_bytes(m.spo2) + sfloat_bytes(m.pulse_rate)
     if m.timestamp is not None:
         out += date_time_bytes(m.timestamp)
-    if m.measurement_status is not None:
-        out += _measurement_status_bytes(m.measurement_status)
-    if m.device_and_sensor_status is not None:
-        out += _device_and_sensor_status_bytes(m.device_and_sensor_status)
-    if m.pulse_amplitude_index is not None:
-        out += sfloat_bytes(m.pulse_amplitude_index)
+    out += _status_fields_bytes(m)
     return bytes(out)
 
 
@@ -201,9 +221,12 @@ def decode_plx_continuous_measurement(data: ByteString) -> PlxContinuousMeasurem
         if flags & _CM_SLOW
         else None
     )
-    status = _read_measurement_status(r) if flags & _CM_MEASUREMENT_STATUS else None
-    device = _read_device_and_sensor_status(r) if flags & _CM_DEVICE_STATUS else None
-    pai = r.sfloat("pulse amplitude index") if flags & _CM_PULSE_AMPLITUDE_INDEX else None
+    status, device, pai = _read_status_fields(
+        r,
+        flags & _CM_MEASUREMENT_STATUS,
+        flags & _CM_DEVICE_STATUS,
+        flags & _CM_PULSE_AMPLITUDE_INDEX,
+    )
     r.end()
     return PlxContinuousMeasurement(normal, fast, slow, status, device, pai)
 
@@ -222,12 +245,7 @@ def encode_plx_continuous_measurement(m: PlxContinuousMeasurement) -> bytes:
         out += sfloat_bytes(m.fast.spo2) + sfloat_bytes(m.fast.pulse_rate)
     if m.slow is not None:
         out += sfloat_bytes(m.slow.spo2) + sfloat_bytes(m.slow.pulse_rate)
-    if m.measurement_status is not None:
-        out += _measurement_status_bytes(m.measurement_status)
-    if m.device_and_sensor_status is not None:
-        out += _device_and_sensor_status_bytes(m.device_and_sensor_status)
-    if m.pulse_amplitude_index is not None:
-        out += sfloat_bytes(m.pulse_amplitude_index)
+    out += _status_fields_bytes(m)
     return bytes(out)
 
 

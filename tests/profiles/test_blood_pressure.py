@@ -22,6 +22,7 @@ from profiles.date_time import DateTime
 from profiles.errors import DecodeError
 from profiles.ieee11073 import SpecialValue
 from profiles.units import PressureUnit
+from tests.profiles.assertions import assert_decode_error
 
 # flags 0x1E: time stamp, pulse rate, user id, status; mmHg.
 FULL = bytes.fromhex(
@@ -130,10 +131,9 @@ def test_reserved_flag_and_status_bits_are_ignored() -> None:
     ],
 )
 def test_malformed(hex_value: str, offset: int) -> None:
-    with pytest.raises(DecodeError) as caught:
-        decode_blood_pressure_measurement(bytes.fromhex(hex_value))
-    assert caught.value.characteristic == "blood-pressure-measurement"
-    assert caught.value.offset == offset
+    assert_decode_error(
+        decode_blood_pressure_measurement, hex_value, "blood-pressure-measurement", offset
+    )
 
 
 def test_intermediate_cuff_pressure_ignores_unused_fields() -> None:

@@ -26,6 +26,7 @@ from profiles.date_time import DateTime
 from profiles.errors import DecodeError, EncodeError
 from profiles.units import LengthUnit, MassUnit
 from profiles.weight_scale import HeightResolution, MassResolution
+from tests.profiles.assertions import assert_decode_error
 from tests.strategies.body_composition import body_composition_measurements
 
 TS_HEX = "ea070b16081e2d"  # 2026-11-22 08:30:45
@@ -160,10 +161,9 @@ def test_reserved_flag_bits_ignored_and_multiple_packet_kept() -> None:
     ],
 )
 def test_malformed(hex_value: str, offset: int) -> None:
-    with pytest.raises(DecodeError) as caught:
-        decode_body_composition_measurement(bytes.fromhex(hex_value))
-    assert caught.value.characteristic == "body-composition-measurement"
-    assert caught.value.offset == offset
+    assert_decode_error(
+        decode_body_composition_measurement, hex_value, "body-composition-measurement", offset
+    )
 
 
 @pytest.mark.parametrize(
@@ -298,11 +298,8 @@ def test_repeated_equal_fields_are_accepted() -> None:
 def test_inconsistent_packets(second_hex: str, offset: int, reason: str) -> None:
     r = BodyCompositionReassembler()
     r.feed(bytes.fromhex(FIRST_HEX))
-    with pytest.raises(DecodeError) as caught:
-        r.feed(bytes.fromhex(second_hex))
-    assert caught.value.characteristic == "body-composition-measurement"
-    assert caught.value.offset == offset
-    assert reason in caught.value.reason
+    error = assert_decode_error(r.feed, second_hex, "body-composition-measurement", offset)
+    assert reason in error.reason
     assert r.pending == 0  # pending packets dropped
     # The rejected packet can be fed again to start afresh.
     again = r.feed(bytes.fromhex(second_hex))
@@ -356,7 +353,6 @@ def test_feature() -> None:
 
 @pytest.mark.parametrize(("hex_value", "offset"), [("", 0), ("ff9f00", 0), ("ff9f000000", 4)])
 def test_feature_malformed(hex_value: str, offset: int) -> None:
-    with pytest.raises(DecodeError) as caught:
-        decode_body_composition_feature(bytes.fromhex(hex_value))
-    assert caught.value.characteristic == "body-composition-feature"
-    assert caught.value.offset == offset
+    assert_decode_error(
+        decode_body_composition_feature, hex_value, "body-composition-feature", offset
+    )

@@ -37,6 +37,7 @@ from profiles.cgm import (
 from profiles.date_time import DateTime, DstOffset
 from profiles.errors import DecodeError, EncodeError
 from profiles.ieee11073 import SpecialValue
+from tests.profiles.assertions import assert_decode_error
 
 
 def reference_crc(data: bytes) -> int:
@@ -274,10 +275,7 @@ def test_wrong_crc() -> None:
     ],
 )
 def test_malformed(hex_value: str, offset: int) -> None:
-    with pytest.raises(DecodeError) as caught:
-        decode_cgm_measurement(bytes.fromhex(hex_value))
-    assert caught.value.characteristic == "cgm-measurement"
-    assert caught.value.offset == offset
+    assert_decode_error(decode_cgm_measurement, hex_value, "cgm-measurement", offset)
 
 
 def test_encode_rejects_status_bits_without_their_octet() -> None:
@@ -348,10 +346,7 @@ def test_feature_reserved_nibbles_kept_as_int() -> None:
     ],
 )
 def test_feature_malformed(hex_value: str, offset: int) -> None:
-    with pytest.raises(DecodeError) as caught:
-        decode_cgm_feature(bytes.fromhex(hex_value))
-    assert caught.value.characteristic == "cgm-feature"
-    assert caught.value.offset == offset
+    assert_decode_error(decode_cgm_feature, hex_value, "cgm-feature", offset)
 
 
 # --- Session Start Time / Run Time ---------------------------------------------------------------

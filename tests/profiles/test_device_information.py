@@ -40,6 +40,7 @@ from profiles.device_information import (
 )
 from profiles.errors import DecodeError, EncodeError
 from profiles.registry import lookup
+from tests.profiles.assertions import assert_decode_error
 
 # --- System ID ---------------------------------------------------------------------------------
 
@@ -65,10 +66,7 @@ def test_system_id_from_mac_style_oui() -> None:
 
 @pytest.mark.parametrize(("hex_value", "offset"), [("", 0), ("01020304050607", 0), ("00" * 9, 8)])
 def test_system_id_malformed(hex_value: str, offset: int) -> None:
-    with pytest.raises(DecodeError) as caught:
-        decode_system_id(bytes.fromhex(hex_value))
-    assert caught.value.characteristic == "system-id"
-    assert caught.value.offset == offset
+    assert_decode_error(decode_system_id, hex_value, "system-id", offset)
 
 
 def test_system_id_invalid_values() -> None:
@@ -198,10 +196,12 @@ def test_reg_cert_data_list_empty_and_unknown_bodies() -> None:
     ],
 )
 def test_reg_cert_data_list_malformed(hex_value: str, offset: int) -> None:
-    with pytest.raises(DecodeError) as caught:
-        decode_regulatory_certification_data_list(bytes.fromhex(hex_value))
-    assert caught.value.characteristic == "ieee-11073-20601-regulatory-certification-data-list"
-    assert caught.value.offset == offset
+    assert_decode_error(
+        decode_regulatory_certification_data_list,
+        hex_value,
+        "ieee-11073-20601-regulatory-certification-data-list",
+        offset,
+    )
 
 
 def test_reg_cert_data_list_encode_errors() -> None:
@@ -242,7 +242,4 @@ def test_pnp_id() -> None:
     ],
 )
 def test_pnp_id_malformed(hex_value: str, offset: int) -> None:
-    with pytest.raises(DecodeError) as caught:
-        decode_pnp_id(bytes.fromhex(hex_value))
-    assert caught.value.characteristic == "pnp-id"
-    assert caught.value.offset == offset
+    assert_decode_error(decode_pnp_id, hex_value, "pnp-id", offset)

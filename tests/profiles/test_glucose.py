@@ -37,6 +37,7 @@ from profiles.glucose import (
     encode_glucose_measurement_context,
 )
 from profiles.ieee11073 import SpecialValue
+from tests.profiles.assertions import assert_decode_error
 
 BASE = "e807030f071e00"  # 2024-03-15 07:30:00
 BASE_TIME = DateTime(2024, 3, 15, 7, 30, 0)
@@ -180,10 +181,7 @@ def test_user_facing_time() -> None:
     ],
 )
 def test_malformed_measurement(hex_value: str, offset: int) -> None:
-    with pytest.raises(DecodeError) as caught:
-        decode_glucose_measurement(bytes.fromhex(hex_value))
-    assert caught.value.characteristic == "glucose-measurement"
-    assert caught.value.offset == offset
+    assert_decode_error(decode_glucose_measurement, hex_value, "glucose-measurement", offset)
 
 
 # --- Glucose Measurement Context --------------------------------------------------------------
@@ -294,10 +292,9 @@ def test_context_units_and_reserved_values() -> None:
     ],
 )
 def test_malformed_context(hex_value: str, offset: int) -> None:
-    with pytest.raises(DecodeError) as caught:
-        decode_glucose_measurement_context(bytes.fromhex(hex_value))
-    assert caught.value.characteristic == "glucose-measurement-context"
-    assert caught.value.offset == offset
+    assert_decode_error(
+        decode_glucose_measurement_context, hex_value, "glucose-measurement-context", offset
+    )
 
 
 # --- Glucose Feature --------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from profiles.date_time import DateTime
-from profiles.errors import DecodeError, EncodeError
+from profiles.errors import EncodeError
 from profiles.health_thermometer import (
     IntermediateTemperature,
     TemperatureMeasurement,
@@ -22,6 +22,7 @@ from profiles.health_thermometer import (
 )
 from profiles.ieee11073 import SpecialValue
 from profiles.units import TemperatureUnit
+from tests.profiles.assertions import assert_decode_error, assert_vector
 
 T_36_4 = "6c0100ff"  # FLOAT mantissa 364, exponent -1
 T_97_5 = "cf0300ff"  # FLOAT mantissa 975, exponent -1
@@ -57,11 +58,9 @@ STAMP_VALUE = DateTime(2026, 11, 22, 8, 30, 45)
     ],
 )
 def test_every_layout(hex_value: str, expected: TemperatureMeasurement) -> None:
-    data = bytes.fromhex(hex_value)
-    m = decode_temperature_measurement(data)
-    assert m == expected
-    assert repr(m) == repr(expected)
-    assert encode_temperature_measurement(m) == data
+    assert_vector(
+        decode_temperature_measurement, encode_temperature_measurement, hex_value, expected
+    )
 
 
 def test_precision_is_kept() -> None:
@@ -154,10 +153,7 @@ def test_malformed(hex_value: str, offset: int) -> None:
         (decode_temperature_measurement, "temperature-measurement"),
         (decode_intermediate_temperature, "intermediate-temperature"),
     ):
-        with pytest.raises(DecodeError) as caught:
-            decode(bytes.fromhex(hex_value))
-        assert caught.value.characteristic == name
-        assert caught.value.offset == offset
+        assert_decode_error(decode, hex_value, name, offset)
 
 
 def test_intermediate_temperature_shares_the_layout() -> None:
@@ -172,10 +168,7 @@ def test_intermediate_temperature_shares_the_layout() -> None:
 
 @pytest.mark.parametrize(("hex_value", "offset"), [("", 0), ("0200", 1)])
 def test_temperature_type_malformed(hex_value: str, offset: int) -> None:
-    with pytest.raises(DecodeError) as caught:
-        decode_temperature_type(bytes.fromhex(hex_value))
-    assert caught.value.characteristic == "temperature-type"
-    assert caught.value.offset == offset
+    assert_decode_error(decode_temperature_type, hex_value, "temperature-type", offset)
 
 
 def test_encode_errors() -> None:

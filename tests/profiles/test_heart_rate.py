@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from profiles.errors import DecodeError, EncodeError
+from profiles.errors import EncodeError
 from profiles.heart_rate import (
     BodySensorLocation,
     BodySensorLocationValue,
@@ -18,6 +18,7 @@ from profiles.heart_rate import (
     encode_body_sensor_location,
     encode_heart_rate_measurement,
 )
+from tests.profiles.assertions import assert_decode_error, assert_vector
 
 U8, U16 = HeartRateValueFormat.UINT8, HeartRateValueFormat.UINT16
 
@@ -64,11 +65,7 @@ U8, U16 = HeartRateValueFormat.UINT8, HeartRateValueFormat.UINT16
     ],
 )
 def test_every_layout(hex_value: str, expected: HeartRateMeasurement) -> None:
-    data = bytes.fromhex(hex_value)
-    m = decode_heart_rate_measurement(data)
-    assert m == expected
-    assert repr(m) == repr(expected)
-    assert encode_heart_rate_measurement(m) == data
+    assert_vector(decode_heart_rate_measurement, encode_heart_rate_measurement, hex_value, expected)
 
 
 def test_rr_interval_seconds_are_exact() -> None:
@@ -109,10 +106,7 @@ def test_reserved_flag_bits_are_ignored() -> None:
     ],
 )
 def test_malformed(hex_value: str, offset: int) -> None:
-    with pytest.raises(DecodeError) as caught:
-        decode_heart_rate_measurement(bytes.fromhex(hex_value))
-    assert caught.value.characteristic == "heart-rate-measurement"
-    assert caught.value.offset == offset
+    assert_decode_error(decode_heart_rate_measurement, hex_value, "heart-rate-measurement", offset)
 
 
 def test_value_format_is_validated() -> None:
@@ -172,10 +166,7 @@ def test_body_sensor_location_plain_int_becomes_the_member() -> None:
 
 @pytest.mark.parametrize(("hex_value", "offset"), [("", 0), ("0100", 1)])
 def test_body_sensor_location_malformed(hex_value: str, offset: int) -> None:
-    with pytest.raises(DecodeError) as caught:
-        decode_body_sensor_location(bytes.fromhex(hex_value))
-    assert caught.value.characteristic == "body-sensor-location"
-    assert caught.value.offset == offset
+    assert_decode_error(decode_body_sensor_location, hex_value, "body-sensor-location", offset)
 
 
 def test_body_sensor_location_encode_error() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Final
 
 import pytest
 from hypothesis import given
@@ -10,6 +12,7 @@ from hypothesis import strategies as st
 
 from profiles.errors import EncodeError
 from profiles.ieee11073 import (
+    MderNumber,
     SpecialValue,
     decode_float,
     decode_sfloat,
@@ -17,80 +20,68 @@ from profiles.ieee11073 import (
     encode_sfloat,
 )
 
+Decode = Callable[[int], MderNumber]
+Encode = Callable[[MderNumber], int]
+SFLOAT: Final[tuple[Decode, Encode]] = (decode_sfloat, encode_sfloat)
+FLOAT: Final[tuple[Decode, Encode]] = (decode_float, encode_float)
 
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        (0x07FF, SpecialValue.NAN),
-        (0x0800, SpecialValue.NRES),
-        (0x07FE, SpecialValue.POSITIVE_INFINITY),
-        (0x0802, SpecialValue.NEGATIVE_INFINITY),
-        (0x0801, SpecialValue.RESERVED),
-    ],
-)
-def test_sfloat_special_values(raw: int, expected: SpecialValue) -> None:
-    assert decode_sfloat(raw) is expected
-    assert encode_sfloat(expected) == raw
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        (0x007FFFFF, SpecialValue.NAN),
-        (0x00800000, SpecialValue.NRES),
-        (0x007FFFFE, SpecialValue.POSITIVE_INFINITY),
-        (0x00800002, SpecialValue.NEGATIVE_INFINITY),
-        (0x00800001, SpecialValue.RESERVED),
-    ],
-)
-def test_float_special_values(raw: int, expected: SpecialValue) -> None:
-    assert decode_float(raw) is expected
-    assert encode_float(expected) == raw
+# Each special value: its SFLOAT and its FLOAT pattern.
+SPECIALS: Final = [
+    (SpecialValue.NAN, 0x07FF, 0x007FFFFF),
+    (SpecialValue.NRES, 0x0800, 0x00800000),
+    (SpecialValue.POSITIVE_INFINITY, 0x07FE, 0x007FFFFE),
+    (SpecialValue.NEGATIVE_INFINITY, 0x0802, 0x00800002),
+    (SpecialValue.RESERVED, 0x0801, 0x00800001),
+]
 
 
 @pytest.mark.parametrize(
-    ("raw", "text"),
-    [
-        (0x0078, "120"),  # the plain 78 00 that a biased exponent turns into 1.2e-06
-        (0xF06B, "10.7"),
-        (0xE4E2, "12.50"),  # mantissa 1250, exponent -2
-        (0x1002, "2E+1"),  # 2 x 10^1 = 20, kept with its exponent
-        (0x0FFF, "-1"),
-        (0x8001, "1E-8"),  # smallest exponent
-        (0x77FD, "2.045E+10"),
-        (0x0000, "0"),
-        (0xF000, "0.0"),
-        (0x07FD, "2045"),
-        (0x0803, "-2045"),
-        (0x17FF, "2.047E+4"),  # 0x7FF is NaN only with exponent 0
-        (0xF800, "-204.8"),
-    ],
+    ("decode", "encode", "raw", "expected"),
+    [(*SFLOAT, sfloat, special) for special, sfloat, _ in SPECIALS]
+    + [(*FLOAT, float_, special) for special, _, float_ in SPECIALS],
 )
-def test_sfloat_numbers(raw: int, text: str) -> None:
-    value = decode_sfloat(raw)
+def test_special_values(decode: Decode, encode: Encode, raw: int, expected: SpecialValue) -> None:
+    assert decode(raw) is expected
+    assert encode(expected) == raw
+
+
+SFLOAT_NUMBERS: Final = [
+    (0x0078, "120"),  # the plain 78 00 that a biased exponent turns into 1.2e-06
+    (0xF06B, "10.7"),
+    (0xE4E2, "12.50"),  # mantissa 1250, exponent -2
+    (0x1002, "2E+1"),  # 2 x 10^1 = 20, kept with its exponent
+    (0x0FFF, "-1"),
+    (0x8001, "1E-8"),  # smallest exponent
+    (0x77FD, "2.045E+10"),
+    (0x0000, "0"),
+    (0xF000, "0.0"),
+    (0x07FD, "2045"),
+    (0x0803, "-2045"),
+    (0x17FF, "2.047E+4"),  # 0x7FF is NaN only with exponent 0
+    (0xF800, "-204.8"),
+]
+FLOAT_NUMBERS: Final = [
+    (0xFE0000C8, "2.00"),
+    (0xFF000014, "2.0"),
+    (0x01000002, "2E+1"),
+    (0x00FFFB2E, "-1234"),
+    (0xFF000170, "36.8"),
+    (0xFD0905D8, "591.320"),
+    (0x80000001, "1E-128"),
+    (0x7F7FFFFD, "8.388605E+133"),
+]
+
+
+@pytest.mark.parametrize(
+    ("decode", "encode", "raw", "text"),
+    [(*SFLOAT, raw, text) for raw, text in SFLOAT_NUMBERS]
+    + [(*FLOAT, raw, text) for raw, text in FLOAT_NUMBERS],
+)
+def test_numbers(decode: Decode, encode: Encode, raw: int, text: str) -> None:
+    value = decode(raw)
     assert isinstance(value, Decimal)
     assert str(value) == text
-    assert encode_sfloat(value) == raw
-
-
-@pytest.mark.parametrize(
-    ("raw", "text"),
-    [
-        (0xFE0000C8, "2.00"),
-        (0xFF000014, "2.0"),
-        (0x01000002, "2E+1"),
-        (0x00FFFB2E, "-1234"),
-        (0xFF000170, "36.8"),
-        (0xFD0905D8, "591.320"),
-        (0x80000001, "1E-128"),
-        (0x7F7FFFFD, "8.388605E+133"),
-    ],
-)
-def test_float_numbers(raw: int, text: str) -> None:
-    value = decode_float(raw)
-    assert isinstance(value, Decimal)
-    assert str(value) == text
-    assert encode_float(value) == raw
+    assert encode(value) == raw
 
 
 def test_every_sfloat_pattern_round_trips() -> None:

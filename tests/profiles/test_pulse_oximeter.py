@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import enum
 from decimal import Decimal
+from typing import Final
 
 import pytest
 
 from profiles.date_time import DateTime
-from profiles.errors import DecodeError, EncodeError
+from profiles.errors import EncodeError
 from profiles.ieee11073 import SpecialValue
 from profiles.pulse_oximeter import (
     PlxContinuousMeasurement,
@@ -24,6 +26,7 @@ from profiles.pulse_oximeter import (
     encode_plx_features,
     encode_plx_spot_check_measurement,
 )
+from tests.profiles.assertions import assert_decode_error, assert_vector
 
 NORMAL = "62004800"  # SpO2 98 %, PR 72 bpm
 FAST = "61004b00"  # 97 %, 75 bpm
@@ -122,11 +125,9 @@ FEATURE_BITS = [
     ],
 )
 def test_spot_check_layouts(hex_value: str, expected: PlxSpotCheckMeasurement) -> None:
-    data = bytes.fromhex(hex_value)
-    m = decode_plx_spot_check_measurement(data)
-    assert m == expected
-    assert repr(m) == repr(expected)
-    assert encode_plx_spot_check_measurement(m) == data
+    assert_vector(
+        decode_plx_spot_check_measurement, encode_plx_spot_check_measurement, hex_value, expected
+    )
 
 
 def test_spot_check_special_values_and_precision() -> None:
@@ -168,25 +169,32 @@ def test_spot_check_reserved_bits_are_ignored() -> None:
     ],
 )
 def test_spot_check_malformed(hex_value: str, offset: int) -> None:
-    with pytest.raises(DecodeError) as caught:
-        decode_plx_spot_check_measurement(bytes.fromhex(hex_value))
-    assert caught.value.characteristic == "plx-spot-check-measurement"
-    assert caught.value.offset == offset
+    assert_decode_error(
+        decode_plx_spot_check_measurement, hex_value, "plx-spot-check-measurement", offset
+    )
 
 
-@pytest.mark.parametrize(("bit", "name"), list(enumerate(MEASUREMENT_STATUS_BITS)))
-def test_measurement_status_bits(bit: int, name: str | None) -> None:
-    data = bytes.fromhex("02" + NORMAL) + (1 << bit).to_bytes(2, "little")
-    status = decode_plx_spot_check_measurement(data).measurement_status
-    expected = PlxMeasurementStatus(0) if name is None else PlxMeasurementStatus[name]
-    assert status == expected
+# Each status field of a spot check: its flag, its width in bytes, its type and bit names.
+STATUS_FIELDS: Final = [
+    ("02", 2, "measurement_status", PlxMeasurementStatus, MEASUREMENT_STATUS_BITS),
+    ("04", 3, "device_and_sensor_status", PlxDeviceAndSensorStatus, DEVICE_STATUS_BITS),
+]
 
 
-@pytest.mark.parametrize(("bit", "name"), list(enumerate(DEVICE_STATUS_BITS)))
-def test_device_and_sensor_status_bits(bit: int, name: str | None) -> None:
-    data = bytes.fromhex("04" + NORMAL) + (1 << bit).to_bytes(3, "little")
-    status = decode_plx_spot_check_measurement(data).device_and_sensor_status
-    expected = PlxDeviceAndSensorStatus(0) if name is None else PlxDeviceAndSensorStatus[name]
+@pytest.mark.parametrize(
+    ("flag", "width", "field", "status_type", "bit", "name"),
+    [
+        (flag, width, field, status_type, bit, name)
+        for flag, width, field, status_type, names in STATUS_FIELDS
+        for bit, name in enumerate(names)
+    ],
+)
+def test_status_bits(
+    flag: str, width: int, field: str, status_type: type[enum.IntFlag], bit: int, name: str | None
+) -> None:
+    data = bytes.fromhex(flag + NORMAL) + (1 << bit).to_bytes(width, "little")
+    status = getattr(decode_plx_spot_check_measurement(data), field)
+    expected = status_type(0) if name is None else status_type[name]
     assert status == expected
 
 
@@ -234,11 +242,9 @@ SLOW_PAIR = SpO2PR(Decimal(96), Decimal(70))
     ],
 )
 def test_continuous_layouts(hex_value: str, expected: PlxContinuousMeasurement) -> None:
-    data = bytes.fromhex(hex_value)
-    m = decode_plx_continuous_measurement(data)
-    assert m == expected
-    assert repr(m) == repr(expected)
-    assert encode_plx_continuous_measurement(m) == data
+    assert_vector(
+        decode_plx_continuous_measurement, encode_plx_continuous_measurement, hex_value, expected
+    )
 
 
 def test_continuous_reserved_bits_are_ignored() -> None:
@@ -268,10 +274,9 @@ def test_continuous_reserved_bits_are_ignored() -> None:
     ],
 )
 def test_continuous_malformed(hex_value: str, offset: int) -> None:
-    with pytest.raises(DecodeError) as caught:
-        decode_plx_continuous_measurement(bytes.fromhex(hex_value))
-    assert caught.value.characteristic == "plx-continuous-measurement"
-    assert caught.value.offset == offset
+    assert_decode_error(
+        decode_plx_continuous_measurement, hex_value, "plx-continuous-measurement", offset
+    )
 
 
 # ---- PLX Features ----------------------------------------------------------------------------
@@ -316,11 +321,7 @@ def test_continuous_malformed(hex_value: str, offset: int) -> None:
     ],
 )
 def test_features_layouts(hex_value: str, expected: PlxFeatures) -> None:
-    data = bytes.fromhex(hex_value)
-    m = decode_plx_features(data)
-    assert m == expected
-    assert repr(m) == repr(expected)
-    assert encode_plx_features(m) == data
+    assert_vector(decode_plx_features, encode_plx_features, hex_value, expected)
 
 
 # Bits 0-1 are presence bits, covered by the layouts above.
@@ -357,10 +358,7 @@ def test_features_reserved_bits_are_ignored() -> None:
     ],
 )
 def test_features_malformed(hex_value: str, offset: int) -> None:
-    with pytest.raises(DecodeError) as caught:
-        decode_plx_features(bytes.fromhex(hex_value))
-    assert caught.value.characteristic == "plx-features"
-    assert caught.value.offset == offset
+    assert_decode_error(decode_plx_features, hex_value, "plx-features", offset)
 
 
 def test_features_presence_bits_must_match_the_fields() -> None:

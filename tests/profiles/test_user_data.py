@@ -25,6 +25,7 @@ from profiles.user_data import (
     encode_user_control_point,
     encode_user_index,
 )
+from tests.profiles.assertions import assert_decode_error, assert_vector
 
 Op = UserControlPointOpCode
 Result = UserControlPointResponseValue
@@ -41,10 +42,7 @@ def test_user_index() -> None:
 
 @pytest.mark.parametrize(("hex_value", "offset"), [("", 0), ("0500", 1)])
 def test_user_index_malformed(hex_value: str, offset: int) -> None:
-    with pytest.raises(DecodeError) as caught:
-        decode_user_index(bytes.fromhex(hex_value))
-    assert caught.value.characteristic == "user-index"
-    assert caught.value.offset == offset
+    assert_decode_error(decode_user_index, hex_value, "user-index", offset)
 
 
 @pytest.mark.parametrize(
@@ -78,10 +76,7 @@ def test_user_index_malformed(hex_value: str, offset: int) -> None:
     ],
 )
 def test_control_point(hex_value: str, expected: UserControlPointValue) -> None:
-    value = decode_user_control_point(bytes.fromhex(hex_value))
-    assert value == expected
-    assert repr(value) == repr(expected)
-    assert encode_user_control_point(value).hex() == hex_value
+    assert_vector(decode_user_control_point, encode_user_control_point, hex_value, expected)
 
 
 def test_reserved_codes_stay_ints() -> None:
@@ -128,10 +123,7 @@ def test_reserved_codes_stay_ints() -> None:
     ],
 )
 def test_control_point_malformed(hex_value: str, offset: int) -> None:
-    with pytest.raises(DecodeError) as caught:
-        decode_user_control_point(bytes.fromhex(hex_value))
-    assert caught.value.characteristic == "user-control-point"
-    assert caught.value.offset == offset
+    assert_decode_error(decode_user_control_point, hex_value, "user-control-point", offset)
 
 
 def test_direction_helpers() -> None:

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from profiles.date_time import DateTime
-from profiles.errors import DecodeError, EncodeError
+from profiles.errors import EncodeError
 from profiles.units import LengthUnit, MassUnit
 from profiles.weight_scale import (
     HeightResolution,
@@ -20,6 +20,7 @@ from profiles.weight_scale import (
     encode_weight_measurement,
     encode_weight_scale_feature,
 )
+from tests.profiles.assertions import assert_decode_error, assert_vector
 
 TS_HEX = "ea070b16081e2d"  # 2026-11-22 08:30:45
 TS = DateTime(2026, 11, 22, 8, 30, 45)
@@ -78,10 +79,7 @@ def test_imperial_with_bmi_and_height() -> None:
     ],
 )
 def test_each_layout(hex_value: str, expected: WeightMeasurement) -> None:
-    m = decode_weight_measurement(bytes.fromhex(hex_value))
-    assert m == expected
-    assert repr(m) == repr(expected)
-    assert encode_weight_measurement(m).hex() == hex_value
+    assert_vector(decode_weight_measurement, encode_weight_measurement, hex_value, expected)
 
 
 def test_measurement_unsuccessful_keeps_other_fields() -> None:
@@ -119,10 +117,7 @@ def test_reserved_flag_bits_are_ignored() -> None:
     ],
 )
 def test_malformed(hex_value: str, offset: int) -> None:
-    with pytest.raises(DecodeError) as caught:
-        decode_weight_measurement(bytes.fromhex(hex_value))
-    assert caught.value.characteristic == "weight-measurement"
-    assert caught.value.offset == offset
+    assert_decode_error(decode_weight_measurement, hex_value, "weight-measurement", offset)
 
 
 @pytest.mark.parametrize(
@@ -250,7 +245,4 @@ def test_feature_normalises_known_codes() -> None:
 
 @pytest.mark.parametrize(("hex_value", "offset"), [("", 0), ("a70100", 0), ("a701000000", 4)])
 def test_feature_malformed(hex_value: str, offset: int) -> None:
-    with pytest.raises(DecodeError) as caught:
-        decode_weight_scale_feature(bytes.fromhex(hex_value))
-    assert caught.value.characteristic == "weight-scale-feature"
-    assert caught.value.offset == offset
+    assert_decode_error(decode_weight_scale_feature, hex_value, "weight-scale-feature", offset)

@@ -15,10 +15,9 @@ from profiles.weight_scale import (
     KILOGRAM_STEP,
     METRE_STEP,
     POUND_STEP,
-    height_resolution,
-    mass_resolution,
 )
 from tests.strategies.common import date_times, fixed_point, optional, uint
+from tests.strategies.weight_scale import height_resolutions, mass_resolutions
 
 
 @st.composite
@@ -48,8 +47,8 @@ def body_composition_measurements(draw: st.DrawFn) -> BodyCompositionMeasurement
 body_composition_features = st.builds(
     BodyCompositionFeature,
     uint(11).map(BodyCompositionFeatureFlag),
-    uint(4).map(mass_resolution),
-    uint(3).map(height_resolution),
+    mass_resolutions,
+    height_resolutions,
 )
 
 STRATEGIES: dict[str, st.SearchStrategy[object]] = {

@@ -42,11 +42,12 @@ def weight_measurements(draw: st.DrawFn) -> WeightMeasurement:
     )
 
 
+# The resolution codes of the Weight Scale Feature, which the Body Composition Feature uses too.
+mass_resolutions = uint(4).map(mass_resolution)
+height_resolutions = uint(3).map(height_resolution)
+
 weight_scale_features = st.builds(
-    WeightScaleFeature,
-    uint(3).map(WeightScaleFeatureFlag),
-    uint(4).map(mass_resolution),
-    uint(3).map(height_resolution),
+    WeightScaleFeature, uint(3).map(WeightScaleFeatureFlag), mass_resolutions, height_resolutions
 )
 
 STRATEGIES: dict[str, st.SearchStrategy[object]] = {

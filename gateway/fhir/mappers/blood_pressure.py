@@ -20,10 +20,10 @@ from __future__ import annotations
 from typing import Final
 
 from gateway.fhir import codes
-from gateway.fhir.bits import bits_components
-from gateway.fhir.elements import mdc, mdc_concept, reference
+from gateway.fhir.elements import mdc_concept
 from gateway.fhir.entries import BundleEntry
 from gateway.fhir.mapper_types import AnyProfileMapper, ProfileMapper
+from gateway.fhir.mappers.steps import maps_nothing, set_bits_observation
 from gateway.fhir.observation import ObservationContext
 from gateway.fhir.timeline import wall_clock_stamp
 from gateway.fhir.values import component, set_value
@@ -96,18 +96,9 @@ def map_blood_pressure(m: BloodPressureMeasurement, ctx: ObservationContext) -> 
         set_value(pulse, m.pulse_rate, codes.UCUM_PER_MIN)
         entries.append(ctx.entry(pulse, codes.MDC_PULS_RATE_NON_INV, pulse_id))
     bits = status_bits(m.status) if m.status is not None else []
-    if bits:
-        code = codes.MDC_BLOOD_PRESSURE_MEASUREMENT_STATUS
-        status_id = ctx.identifier(code)
-        status = ctx.observation((codes.PROFILE_BITS,), {"coding": [mdc(code)]}, status_id)
-        status["derivedFrom"] = [reference(bp_entry.full_url)]
-        status["component"] = bits_components(code, ((b, True) for b in bits), STATUS_BITS)
-        entries.append(ctx.entry(status, code, status_id))
+    code = codes.MDC_BLOOD_PRESSURE_MEASUREMENT_STATUS
+    entries += set_bits_observation(ctx, code, bits, STATUS_BITS, bp_entry)
     return entries
-
-
-def _skip(_m: IntermediateCuffPressure, _ctx: ObservationContext) -> list[BundleEntry]:
-    return []
 
 
 MAPPERS: Final[tuple[AnyProfileMapper, ...]] = (
@@ -121,7 +112,7 @@ MAPPERS: Final[tuple[AnyProfileMapper, ...]] = (
     ProfileMapper(
         IntermediateCuffPressure,
         codes.MDC_DEV_SPEC_PROFILE_BP,
-        _skip,
+        maps_nothing,
         lambda _m: None,
         lambda m: m.user_id,
         skip_reason="intermediate cuff pressure is transient and is not uploaded",

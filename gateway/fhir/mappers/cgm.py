@@ -36,10 +36,10 @@ from dataclasses import dataclass
 from typing import Final
 
 from gateway.fhir import codes
-from gateway.fhir.bits import bits_components
-from gateway.fhir.elements import mdc, mdc_concept, reference
+from gateway.fhir.elements import mdc_concept
 from gateway.fhir.entries import BundleEntry
 from gateway.fhir.mapper_types import AnyProfileMapper, JoinMemory, ProfileMapper, Wait
+from gateway.fhir.mappers.steps import mapped_by_join, set_bits_observation
 from gateway.fhir.observation import ObservationContext
 from gateway.fhir.timeline import WallClockStamp
 from gateway.fhir.values import component, set_value
@@ -128,13 +128,7 @@ def map_cgm_record(r: CgmRecordReading, ctx: ObservationContext) -> list[BundleE
     entry = ctx.entry(obs, code, ident)
     entries = [entry]
     bits = status_bits(record.sensor_status)
-    if bits:
-        status_code = codes.MDC_CGM_DEV_STAT
-        status_id = ctx.identifier(status_code)
-        status = ctx.observation((codes.PROFILE_BITS,), {"coding": [mdc(status_code)]}, status_id)
-        status["derivedFrom"] = [reference(entry.full_url)]
-        status["component"] = bits_components(status_code, ((b, True) for b in bits), _NAMES)
-        entries.append(ctx.entry(status, status_code, status_id))
+    entries += set_bits_observation(ctx, codes.MDC_CGM_DEV_STAT, bits, _NAMES, entry)
     return entries
 
 
@@ -154,15 +148,11 @@ def join_measurement(m: CgmMeasurement, memory: JoinMemory) -> Sequence[object] 
     return [CgmRecordReading(record, start) for record in m.records]
 
 
-def _joined_only(_m: object, _ctx: ObservationContext) -> list[BundleEntry]:
-    raise TypeError("CGM measurements are mapped through their join")
-
-
 MAPPERS: Final[tuple[AnyProfileMapper, ...]] = (
     ProfileMapper(
         CgmSessionStartTime,
         codes.MDC_DEV_SPEC_PROFILE_CGM,
-        _joined_only,
+        mapped_by_join,
         lambda _m: None,
         lambda _m: None,
         skip_reason="CGM session start time: a connection fact kept for the CGM records",
@@ -171,7 +161,7 @@ MAPPERS: Final[tuple[AnyProfileMapper, ...]] = (
     ProfileMapper(
         CgmMeasurement,
         codes.MDC_DEV_SPEC_PROFILE_CGM,
-        _joined_only,
+        mapped_by_join,
         lambda _m: None,
         lambda _m: None,
         join=join_measurement,

@@ -52,17 +52,16 @@ from dataclasses import dataclass
 from typing import Final
 
 from gateway.fhir import codes
-from gateway.fhir.bits import bits_components
 from gateway.fhir.elements import (
     JsonDict,
     data_absent_reason,
-    mdc,
     mdc_concept,
     quantity,
     reference,
 )
 from gateway.fhir.entries import BundleEntry
 from gateway.fhir.mapper_types import AnyProfileMapper, JoinMemory, ProfileMapper, Wait
+from gateway.fhir.mappers.steps import mapped_by_join, set_bits_observation
 from gateway.fhir.observation import ObservationContext
 from gateway.fhir.timeline import WallClockStamp
 from gateway.fhir.values import set_value
@@ -251,13 +250,7 @@ def _glucose_entries(m: GlucoseMeasurement, ctx: ObservationContext) -> list[Bun
     entry = ctx.entry(obs, code, ident)
     entries = [entry]
     bits = status_bits(status) if status is not None else []
-    if bits:
-        status_code = codes.MDC_GLU_METER_DEV_STATUS
-        status_id = ctx.identifier(status_code)
-        bits_obs = ctx.observation((codes.PROFILE_BITS,), {"coding": [mdc(status_code)]}, status_id)
-        bits_obs["derivedFrom"] = [reference(entry.full_url)]
-        bits_obs["component"] = bits_components(status_code, ((b, True) for b in bits), STATUS_BITS)
-        entries.append(ctx.entry(bits_obs, status_code, status_id))
+    entries += set_bits_observation(ctx, codes.MDC_GLU_METER_DEV_STATUS, bits, STATUS_BITS, entry)
     return entries
 
 
@@ -358,15 +351,11 @@ def join_context(c: GlucoseMeasurementContext, memory: JoinMemory) -> Sequence[o
     return Wait(f"glucose context {c.sequence_number} waits for its measurement")
 
 
-def _joined_only(_m: object, _ctx: ObservationContext) -> list[BundleEntry]:
-    raise TypeError("glucose measurements and contexts are mapped through their join")
-
-
 MAPPERS: Final[tuple[AnyProfileMapper, ...]] = (
     ProfileMapper(
         GlucoseMeasurement,
         codes.MDC_DEV_SPEC_PROFILE_GLUCOSE,
-        _joined_only,
+        mapped_by_join,
         glucose_stamp,
         lambda _m: None,
         skip_reason=CONTROL_SOLUTION_REASON,
@@ -375,7 +364,7 @@ MAPPERS: Final[tuple[AnyProfileMapper, ...]] = (
     ProfileMapper(
         GlucoseMeasurementContext,
         codes.MDC_DEV_SPEC_PROFILE_GLUCOSE,
-        _joined_only,
+        mapped_by_join,
         lambda _m: None,
         lambda _m: None,
         join=join_context,

@@ -29,6 +29,7 @@ from gateway.fhir import codes
 from gateway.fhir.elements import mdc_concept
 from gateway.fhir.entries import BundleEntry
 from gateway.fhir.mapper_types import AnyProfileMapper, JoinMemory, ProfileMapper
+from gateway.fhir.mappers.steps import mapped_by_join, maps_nothing
 from gateway.fhir.observation import ObservationContext
 from gateway.fhir.timeline import wall_clock_stamp
 from gateway.fhir.values import set_value
@@ -94,10 +95,6 @@ def join_temperature(m: TemperatureMeasurement, memory: JoinMemory) -> Sequence[
     return [TemperatureReading(with_static_type(m, memory.get(STATIC_TYPE)))]
 
 
-def _joined_only(_m: object, _ctx: ObservationContext) -> list[BundleEntry]:
-    raise TypeError("temperature data is mapped through its join")
-
-
 def map_temperature(r: TemperatureReading, ctx: ObservationContext) -> list[BundleEntry]:
     m = r.measurement
     code = site_code(m.temperature_type)
@@ -112,15 +109,11 @@ def map_temperature(r: TemperatureReading, ctx: ObservationContext) -> list[Bund
     return [ctx.entry(resource, code, ident)]
 
 
-def _skip(_m: IntermediateTemperature, _ctx: ObservationContext) -> list[BundleEntry]:
-    return []
-
-
 MAPPERS: Final[tuple[AnyProfileMapper, ...]] = (
     ProfileMapper(
         TemperatureTypeValue,
         codes.MDC_DEV_SPEC_PROFILE_TEMP,
-        _joined_only,
+        mapped_by_join,
         lambda _m: None,
         None,
         skip_reason="temperature type: a connection fact kept for the temperatures",
@@ -129,7 +122,7 @@ MAPPERS: Final[tuple[AnyProfileMapper, ...]] = (
     ProfileMapper(
         TemperatureMeasurement,
         codes.MDC_DEV_SPEC_PROFILE_TEMP,
-        _joined_only,
+        mapped_by_join,
         lambda _m: None,
         lambda _m: None,
         join=join_temperature,
@@ -144,7 +137,7 @@ MAPPERS: Final[tuple[AnyProfileMapper, ...]] = (
     ProfileMapper(
         IntermediateTemperature,
         codes.MDC_DEV_SPEC_PROFILE_TEMP,
-        _skip,
+        maps_nothing,
         lambda _m: None,
         lambda _m: None,
         skip_reason="intermediate temperature is transient and is not uploaded",

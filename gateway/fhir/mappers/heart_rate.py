@@ -24,6 +24,7 @@ from gateway.fhir import codes
 from gateway.fhir.elements import JsonDict, mdc_concept
 from gateway.fhir.entries import BundleEntry
 from gateway.fhir.mapper_types import AnyProfileMapper, JoinMemory, ProfileMapper
+from gateway.fhir.mappers.steps import mapped_by_join
 from gateway.fhir.observation import ObservationContext
 from gateway.fhir.status import MeasurementStatus, apply_measurement_status
 from gateway.fhir.values import component, set_value
@@ -95,15 +96,11 @@ def join_heart_rate(m: HeartRateMeasurement, memory: JoinMemory) -> Sequence[obj
     return [HeartRateReading(m, memory.get(LOCATION))]
 
 
-def _joined_only(_m: object, _ctx: ObservationContext) -> list[BundleEntry]:
-    raise TypeError("heart rate data is mapped through its join")
-
-
 MAPPERS: Final[tuple[AnyProfileMapper, ...]] = (
     ProfileMapper(
         BodySensorLocationValue,
         codes.MDC_DEV_SPEC_PROFILE_ECG,
-        _joined_only,
+        mapped_by_join,
         lambda _m: None,
         None,
         skip_reason="body sensor location: a connection fact kept for the heart rate",
@@ -112,7 +109,7 @@ MAPPERS: Final[tuple[AnyProfileMapper, ...]] = (
     ProfileMapper(
         HeartRateMeasurement,
         codes.MDC_DEV_SPEC_PROFILE_ECG,
-        _joined_only,
+        mapped_by_join,
         lambda _m: None,
         lambda _m: None,
         join=join_heart_rate,

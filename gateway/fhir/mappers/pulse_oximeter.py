@@ -26,10 +26,10 @@ from __future__ import annotations
 from typing import Final
 
 from gateway.fhir import codes
-from gateway.fhir.bits import bits_components
-from gateway.fhir.elements import JsonDict, mdc, mdc_concept, reference
+from gateway.fhir.elements import JsonDict, mdc, mdc_concept
 from gateway.fhir.entries import BundleEntry
 from gateway.fhir.mapper_types import AnyProfileMapper, ProfileMapper
+from gateway.fhir.mappers.steps import set_bits_observation
 from gateway.fhir.observation import ObservationContext
 from gateway.fhir.status import MeasurementStatus, apply_measurement_status
 from gateway.fhir.timeline import wall_clock_stamp
@@ -148,14 +148,8 @@ class _Values:
         self, status: PlxDeviceAndSensorStatus | None, spo2: BundleEntry, key: str
     ) -> None:
         bits = device_status_bits(status) if status is not None else []
-        if not bits:
-            return
         code = codes.MDC_PULS_OXIM_DEV_STATUS
-        ident = self.ctx.identifier(code, [key] if key else [])
-        obs = self.ctx.observation((codes.PROFILE_BITS,), {"coding": [mdc(code)]}, ident)
-        obs["derivedFrom"] = [reference(spo2.full_url)]
-        obs["component"] = bits_components(code, ((b, True) for b in bits), DEVICE_STATUS_BITS)
-        self.entries.append(self.ctx.entry(obs, "-".join(filter(None, [code, key])), ident))
+        self.entries += set_bits_observation(self.ctx, code, bits, DEVICE_STATUS_BITS, spo2, key)
 
 
 def map_spot_check(m: PlxSpotCheckMeasurement, ctx: ObservationContext) -> list[BundleEntry]:
