@@ -36,6 +36,11 @@ def encode_battery_level(value: BatteryLevel) -> bytes:
 
 
 BATTERY_LEVEL = Characteristic(
-    0x2A19, "battery-level", BatteryLevel, decode_battery_level, encode_battery_level
+    0x2A19,
+    "battery-level",
+    BatteryLevel,
+    decode_battery_level,
+    encode_battery_level,
+    label="Battery",
 )
 CHARACTERISTICS: Final = (BATTERY_LEVEL,)

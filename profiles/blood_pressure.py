@@ -236,6 +236,7 @@ BLOOD_PRESSURE_MEASUREMENT = Characteristic(
     BloodPressureMeasurement,
     decode_blood_pressure_measurement,
     encode_blood_pressure_measurement,
+    label="Blood pressure",
 )
 INTERMEDIATE_CUFF_PRESSURE = Characteristic(
     0x2A36,
@@ -243,6 +244,7 @@ INTERMEDIATE_CUFF_PRESSURE = Characteristic(
     IntermediateCuffPressure,
     decode_intermediate_cuff_pressure,
     encode_intermediate_cuff_pressure,
+    label="Cuff pressure",
 )
 BLOOD_PRESSURE_FEATURE = Characteristic(
     0x2A49,

@@ -436,6 +436,7 @@ BODY_COMPOSITION_MEASUREMENT = Characteristic(
     BodyCompositionMeasurement,
     decode_body_composition_measurement,
     encode_body_composition_measurement,
+    label="Body composition",
 )
 BODY_COMPOSITION_FEATURE = Characteristic(
     0x2A9B,

@@ -471,7 +471,12 @@ def record_time(
 
 
 CGM_MEASUREMENT = Characteristic(
-    0x2AA7, "cgm-measurement", CgmMeasurement, decode_cgm_measurement, encode_cgm_measurement
+    0x2AA7,
+    "cgm-measurement",
+    CgmMeasurement,
+    decode_cgm_measurement,
+    encode_cgm_measurement,
+    label="Continuous glucose",
 )
 CGM_FEATURE = Characteristic(
     0x2AA8, "cgm-feature", CgmFeature, decode_cgm_feature, encode_cgm_feature
@@ -482,6 +487,7 @@ CGM_SESSION_START_TIME = Characteristic(
     CgmSessionStartTime,
     decode_cgm_session_start_time,
     encode_cgm_session_start_time,
+    label="CGM session start",
 )
 CGM_SESSION_RUN_TIME = Characteristic(
     0x2AAB,

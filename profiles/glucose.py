@@ -449,6 +449,7 @@ GLUCOSE_MEASUREMENT = Characteristic(
     GlucoseMeasurement,
     decode_glucose_measurement,
     encode_glucose_measurement,
+    label="Glucose",
 )
 GLUCOSE_MEASUREMENT_CONTEXT = Characteristic(
     0x2A34,
@@ -456,6 +457,7 @@ GLUCOSE_MEASUREMENT_CONTEXT = Characteristic(
     GlucoseMeasurementContext,
     decode_glucose_measurement_context,
     encode_glucose_measurement_context,
+    label="Glucose context",
 )
 GLUCOSE_FEATURE = Characteristic(
     0x2A51, "glucose-feature", GlucoseFeature, decode_glucose_feature, encode_glucose_feature

@@ -162,6 +162,7 @@ TEMPERATURE_MEASUREMENT = Characteristic(
     TemperatureMeasurement,
     decode_temperature_measurement,
     encode_temperature_measurement,
+    label="Temperature",
 )
 TEMPERATURE_TYPE = Characteristic(
     0x2A1D,
@@ -169,6 +170,7 @@ TEMPERATURE_TYPE = Characteristic(
     TemperatureTypeValue,
     decode_temperature_type,
     encode_temperature_type,
+    label="Temperature type",
 )
 INTERMEDIATE_TEMPERATURE = Characteristic(
     0x2A1E,
@@ -176,6 +178,7 @@ INTERMEDIATE_TEMPERATURE = Characteristic(
     IntermediateTemperature,
     decode_intermediate_temperature,
     encode_intermediate_temperature,
+    label="Temperature (intermediate)",
 )
 CHARACTERISTICS: Final = (TEMPERATURE_MEASUREMENT, TEMPERATURE_TYPE, INTERMEDIATE_TEMPERATURE)
 

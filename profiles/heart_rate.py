@@ -169,6 +169,7 @@ HEART_RATE_MEASUREMENT = Characteristic(
     HeartRateMeasurement,
     decode_heart_rate_measurement,
     encode_heart_rate_measurement,
+    label="Heart rate",
 )
 BODY_SENSOR_LOCATION = Characteristic(
     0x2A38,
@@ -176,6 +177,7 @@ BODY_SENSOR_LOCATION = Characteristic(
     BodySensorLocationValue,
     decode_body_sensor_location,
     encode_body_sensor_location,
+    label="Body sensor location",
 )
 CHARACTERISTICS: Final = (HEART_RATE_MEASUREMENT, BODY_SENSOR_LOCATION)
 

@@ -334,6 +334,7 @@ PLX_SPOT_CHECK_MEASUREMENT = Characteristic(
     PlxSpotCheckMeasurement,
     decode_plx_spot_check_measurement,
     encode_plx_spot_check_measurement,
+    label="SpO2 (spot check)",
 )
 PLX_CONTINUOUS_MEASUREMENT = Characteristic(
     0x2A5F,
@@ -341,6 +342,7 @@ PLX_CONTINUOUS_MEASUREMENT = Characteristic(
     PlxContinuousMeasurement,
     decode_plx_continuous_measurement,
     encode_plx_continuous_measurement,
+    label="SpO2 (continuous)",
 )
 PLX_FEATURES = Characteristic(
     0x2A60, "plx-features", PlxFeatures, decode_plx_features, encode_plx_features

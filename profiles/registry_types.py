@@ -30,7 +30,10 @@ class Characteristic(Generic[T]):
 
     ``decode`` turns a characteristic value into an immutable ``measurement_type`` object or
     raises :class:`profiles.DecodeError`; ``encode`` is its inverse
-    (``decode(encode(m)) == m`` for every valid ``m``).
+    (``decode(encode(m)) == m`` for every valid ``m``). ``label``: what a person reads for its
+    values (the status page, the demo): the measured quantity in a few words (``Blood
+    pressure``); every characteristic whose values the gateway delivers has one
+    (``tests/contract``).
     """
 
     uuid16: int
@@ -38,6 +41,7 @@ class Characteristic(Generic[T]):
     measurement_type: type[T]
     decode: Callable[[ByteString], T]
     encode: Callable[[T], bytes]
+    label: str = ""
 
     @property
     def uuid(self) -> str:

@@ -283,6 +283,7 @@ WEIGHT_MEASUREMENT = Characteristic(
     WeightMeasurement,
     decode_weight_measurement,
     encode_weight_measurement,
+    label="Weight",
 )
 WEIGHT_SCALE_FEATURE = Characteristic(
     0x2A9E,

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
+from profiles import registry
+
 MDC: Final = "urn:iso:std:iso:11073:10101"
 LOINC: Final = "http://loinc.org"
 ASN1_TO_HL7: Final = "http://terminology.hl7.org/CodeSystem/ASN1ToHL7"
@@ -244,26 +246,13 @@ def quantity(value: object, ucum: str) -> str:
     return f"{value}{'' if shown in _TIGHT_UNITS else ' '}{shown}"
 
 
-_CHARACTERISTICS: Final = {
-    "blood-pressure-measurement": "Blood pressure",
-    "intermediate-cuff-pressure": "Cuff pressure",
-    "glucose-measurement": "Glucose",
-    "glucose-measurement-context": "Glucose context",
-    "weight-measurement": "Weight",
-    "body-composition-measurement": "Body composition",
-    "temperature-measurement": "Temperature",
-    "intermediate-temperature": "Temperature (intermediate)",
-    "plx-spot-check-measurement": "SpO2 (spot check)",
-    "plx-continuous-measurement": "SpO2 (continuous)",
-    "heart-rate-measurement": "Heart rate",
-    "cgm-measurement": "Continuous glucose",
-    "live-health-observations": "Health observation",
-    "stored-health-observations": "Health observation (stored)",
-    "battery-level": "Battery",
-}
-
-
 def characteristic_name(name: str) -> str:
     """A Bluetooth characteristic's registry name in words (``glucose-measurement`` ->
     ``Glucose``)."""
-    return _CHARACTERISTICS.get(name) or name.replace("-", " ").capitalize()
+    return _labels().get(name) or name.replace("-", " ").capitalize()
+
+
+@functools.cache
+def _labels() -> Mapping[str, str]:
+    """The labels the profile modules declare, by characteristic name."""
+    return {c.name: c.label for c in registry.ALL if c.label}

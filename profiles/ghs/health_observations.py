@@ -282,6 +282,7 @@ LIVE_HEALTH_OBSERVATIONS = Characteristic(
     LiveHealthObservationSegment,
     decode_live_health_observations,
     encode_live_health_observations,
+    label="Health observation",
 )
 STORED_HEALTH_OBSERVATIONS = Characteristic(
     0x2BDD,
@@ -289,5 +290,6 @@ STORED_HEALTH_OBSERVATIONS = Characteristic(
     StoredHealthObservationSegment,
     decode_stored_health_observations,
     encode_stored_health_observations,
+    label="Health observation (stored)",
 )
 CHARACTERISTICS: Final = (LIVE_HEALTH_OBSERVATIONS, STORED_HEALTH_OBSERVATIONS)

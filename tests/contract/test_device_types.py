@@ -18,8 +18,10 @@ from gateway import corpus
 from gateway.ble import uuids
 from gateway.ble.profile_table import ASSEMBLERS, BY_SERVICE
 from gateway.cli import main as phg
+from gateway.fhir.display import characteristic_name
 from gateway.fhir.registry import MAPPERS_BY_DEVICE_TYPE
 from profiles import registry
+from profiles.battery import BATTERY_LEVEL
 from profiles.capture_log import read_lines
 from profiles.registry_types import DeviceType
 from simulators import registry as simulators
@@ -60,6 +62,14 @@ def test_declared_characteristics_are_registered(device_type: DeviceType) -> Non
     assert set(device_type.deliver) <= set(device_type.read)
     if device_type.stored is not None:
         assert set(device_type.stored.records) <= set(device_type.subscribe)
+
+
+@each_type
+def test_every_value_it_delivers_has_a_label_to_show(device_type: DeviceType) -> None:
+    # The status page and the demo name a reading by its characteristic's label.
+    for characteristic in (*device_type.mapped, BATTERY_LEVEL):
+        assert characteristic.label, characteristic.name
+        assert characteristic_name(characteristic.name) == characteristic.label
 
 
 @each_type
