@@ -314,10 +314,8 @@ class BleakConnector:
     connected, and every later attempt with it failed at once with "Client is already connected"
     (docs/real-bluez.md, finding 7). A link BlueZ already has to the device (bluetoothd
     reconnected a bonded device itself, or a previous connection was left) is adopted by bleak.
-    Services are always those BlueZ resolved on this connection (never bleak's cache of an
-    earlier one), and a connection whose services lack every health service the device
-    advertised is ended with that reason instead of being served with nothing to do
-    (finding 11)."""
+    A connection whose services lack every health service the device advertised is ended with
+    that reason instead of being served with nothing to do (finding 11)."""
 
     max_attempts: int = 3
     pair: bool = False
@@ -374,7 +372,6 @@ class BleakConnector:
             disconnected_callback=dropped,
             max_attempts=1,
             ble_device_callback=lambda: self._fresh(sighting.address) or device,
-            use_services_cache=False,
             pair=self.pair,
             bluez={"adapter": sighting.adapter},
         )
