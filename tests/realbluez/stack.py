@@ -44,7 +44,7 @@ SESSION = SessionConfig(
 IN_ORDER = GlucoseMeterOptions(indicate=True)
 """A glucose meter whose records are indications: bluetoothd sends a pending indication before
 queued notifications, so notified records can arrive after the RACP response (finding 3 in
-docs/real-bluez.md, fixed apart from this suite); tests about bonds, pairing and adapters use
+docs/real-bluez.md, being fixed separately); tests about bonds, pairing and adapters use
 indicated records so that the order of a transfer is not what they test."""
 
 
