@@ -47,6 +47,11 @@ queued notifications, so notified records can arrive after the RACP response (fi
 docs/real-bluez.md, being fixed separately); tests about bonds, pairing and adapters use
 indicated records so that the order of a transfer is not what they test."""
 
+LINGER = 3.0
+"""Seconds a meter stays connected after its transfer before it disconnects: under emulation
+its last indication (the RACP response) could still be unsent 0.5 s after the simulator set
+it, and the gateway then rightly asked for the last record again on the next connection."""
+
 
 async def system_bus() -> MessageBus:
     return await MessageBus(bus_type=BusType.SYSTEM).connect()

@@ -9,6 +9,7 @@ from simulators.glucose import GlucoseMeterSimulator
 from tests.realbluez.stack import (
     GATEWAY,
     IN_ORDER,
+    LINGER,
     Device,
     Gateway,
     agent_calls,
@@ -36,7 +37,7 @@ def test_bond_survives_a_gateway_restart(tmp_path: Path) -> None:
             device=IN_ORDER,
             records=2,
             security="encrypt",
-            disconnect_after=0.5,
+            disconnect_after=LINGER,
         )
         async with meter:
             with captured_logs() as logs:
@@ -74,7 +75,7 @@ def test_bond_survives_a_bluetoothd_restart_bonded_only_without_agent(tmp_path: 
             device=IN_ORDER,
             records=1,
             security="encrypt",
-            disconnect_after=0.5,
+            disconnect_after=LINGER,
         ) as meter:
             address = meter.address
             async with Gateway(address, tmp_path, pair=True) as first:
