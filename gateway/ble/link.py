@@ -8,6 +8,7 @@ types in one module.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -314,10 +315,10 @@ class BleakConnector:
     connected, and every later attempt with it failed at once with "Client is already connected"
     (docs/real-bluez.md, finding 7). A link BlueZ already has to the device (bluetoothd
     reconnected a bonded device itself, or a previous connection was left) is adopted by bleak.
-    Services are always those BlueZ resolved on this connection (never bleak's cache of an
-    earlier one), and a connection whose services lack every health service the device
-    advertised is ended with that reason instead of being served with nothing to do
-    (finding 11)."""
+    When the services of a connection lack every health service the device advertised, the
+    connector connects once more without bleak-retry-connector's services cache, waiting for
+    the services BlueZ resolves now; if they still lack them, the connection is ended with that
+    reason instead of being served with nothing to do (finding 11)."""
 
     max_attempts: int = 3
     pair: bool = False
@@ -328,11 +329,64 @@ class BleakConnector:
         if not isinstance(device, BLEDevice):
             raise LinkError(f"{sighting.address}: the sighting carries no bleak BLEDevice")
         log = _log.bind(address=sighting.address, adapter=sighting.adapter)
+        handed_over: list[BleakClient] = []
+
+        def dropped(client: BleakClient) -> None:
+            if handed_over and client is handed_over[0]:
+                on_disconnect()
+
+        use_cache = True
+        while True:
+            client = await self._attempts(sighting, device, dropped, use_cache, log)
+            link = BleakLink(client)
+            log.debug("gatt_services", services=[f"0x{u:04X}" for u in sorted(link.services)])
+            missing = missing_health_services(sighting, link.services)
+            if missing is None:
+                break
+            log.warning("health_services_not_resolved", reason=missing, services_cache=use_cache)
+            with contextlib.suppress(Exception):
+                await client.disconnect()
+            if not use_cache:
+                raise LinkError(missing)
+            use_cache = False  # once more, waiting for the services BlueZ resolves now
+        handed_over.append(client)
+        if not client.is_connected:  # dropped before it was handed over
+            on_disconnect()
+        return link
+
+    def _fresh(self, address: str) -> BLEDevice | None:
+        return self.latest_device(address) if self.latest_device is not None else None
+
+    def _fresh_or(self, address: str, known: BLEDevice) -> BLEDevice:
+        return self._fresh(address) or known
+
+    async def _attempts(
+        self,
+        sighting: Sighting,
+        device: BLEDevice,
+        dropped: Callable[[BleakClient], None],
+        use_cache: bool,
+        log: Any,
+    ) -> BleakClient:
+        """Up to ``max_attempts`` attempts, each with a new client (bleak-retry-connector still
+        retries transient failures within one)."""
+        # loaded at the first connection: an idle gateway waiting for devices needs none of it
+        from bleak_retry_connector import BleakClientWithServiceCache, establish_connection
+
         attempt = 1
         while True:
             try:
-                client = await self._attempt(sighting, device, on_disconnect)
-                break
+                return await establish_connection(
+                    BleakClientWithServiceCache,
+                    device,
+                    sighting.name or sighting.address,
+                    disconnected_callback=dropped,
+                    max_attempts=1,
+                    ble_device_callback=functools.partial(self._fresh_or, sighting.address, device),
+                    use_services_cache=use_cache,
+                    pair=self.pair,
+                    bluez={"adapter": sighting.adapter},
+                )
             except BleakError as exc:
                 kind = error_kind(exc)
                 if attempt >= self.max_attempts or kind in (LinkAuthError, LinkOutOfSlotsError):
@@ -340,48 +394,6 @@ class BleakConnector:
                 log.info("connect_attempt_failed", attempt=attempt, error=str(exc))
             attempt += 1
             device = self._fresh(sighting.address) or device
-        link = BleakLink(client)
-        log.debug("gatt_services", services=[f"0x{u:04X}" for u in sorted(link.services)])
-        missing = missing_health_services(sighting, link.services)
-        if missing is not None:
-            log.warning("health_services_not_resolved", reason=missing)
-            with contextlib.suppress(Exception):
-                await client.disconnect()
-            raise LinkError(missing)
-        return link
-
-    def _fresh(self, address: str) -> BLEDevice | None:
-        return self.latest_device(address) if self.latest_device is not None else None
-
-    async def _attempt(
-        self, sighting: Sighting, device: BLEDevice, on_disconnect: Callable[[], None]
-    ) -> BleakClient:
-        """One attempt with a new client (bleak-retry-connector still retries transient
-        failures within it); only the client it returns reports its disconnection."""
-        # loaded at the first connection: an idle gateway waiting for devices needs none of it
-        from bleak_retry_connector import BleakClientWithServiceCache, establish_connection
-
-        connected: list[BleakClient] = []
-
-        def dropped(client: BleakClient) -> None:
-            if connected and client is connected[0]:
-                on_disconnect()
-
-        client = await establish_connection(
-            BleakClientWithServiceCache,
-            device,
-            sighting.name or sighting.address,
-            disconnected_callback=dropped,
-            max_attempts=1,
-            ble_device_callback=lambda: self._fresh(sighting.address) or device,
-            use_services_cache=False,
-            pair=self.pair,
-            bluez={"adapter": sighting.adapter},
-        )
-        connected.append(client)
-        if not client.is_connected:  # dropped before it was handed over
-            on_disconnect()
-        return client
 
 
 def missing_health_services(sighting: Sighting, resolved: frozenset[int]) -> str | None:

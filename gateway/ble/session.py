@@ -371,8 +371,7 @@ class DeviceSession:
                 ended.cancel()
                 stopping.cancel()
         finally:
-            if conn.fetch is not None:
-                conn.fetch.disconnected()
+            await self._settle_transfer(conn, setup)
             if not setup.done():
                 setup.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -386,6 +385,23 @@ class DeviceSession:
             await self._values.flush_assemblers(conn)
             await conn.save_mark(self.store, self._log)
         return conn
+
+    async def _settle_transfer(self, conn: Connection, setup: asyncio.Task[None]) -> None:
+        """At the end of a connection: the values received before it ended are handled first,
+        so a RACP response that arrived with the last records still completes the transfer (a
+        device that disconnects right after its response; on real BlueZ under load the worker
+        was still behind), and a transfer it completed may finish (store its mark, report);
+        only then is a transfer still running ended as disconnected."""
+        fetch = conn.fetch
+        if fetch is None or fetch.done:
+            return
+        received = asyncio.Event()
+        conn.queue.put_nowait(received)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(received.wait(), self.config.drain_timeout)
+        if fetch.done and not setup.done():
+            await asyncio.wait((setup,), timeout=self.config.step_timeout)
+        fetch.disconnected()
 
     async def _setup(self, conn: Connection) -> None:
         link = conn.link

@@ -37,7 +37,7 @@ class FakeClient:
 
     async def disconnect(self) -> None:
         self.disconnects += 1
-        self.is_connected = False
+        self.drop()
 
     def drop(self) -> None:
         self.is_connected = False
@@ -52,8 +52,10 @@ class FakeRetryConnector:
         self.failures = failures
         self.services = services
         self.clients: list[FakeClient] = []
+        self.caches: list[bool] = []
 
     async def __call__(self, client_class: type, device: BLEDevice, name: str, **kw: Any) -> Any:
+        self.caches.append(kw["use_services_cache"])
         client = FakeClient(self.services, kw["disconnected_callback"])
         self.clients.append(client)
         if len(self.clients) <= self.failures:
@@ -102,11 +104,15 @@ def test_a_connection_without_any_advertised_health_service_is_ended(
 ) -> None:
     fake = FakeRetryConnector(failures=0, services=(DIS,))
     _install(monkeypatch, fake)
+    drops: list[None] = []
     with pytest.raises(LinkError, match="lack every health service") as raised:
-        asyncio.run(BleakConnector().connect(_sighting(BPS), lambda: None))
+        asyncio.run(BleakConnector().connect(_sighting(BPS), lambda: drops.append(None)))
     assert "advertised 0x1810" in str(raised.value)
     assert "resolved 0x180A" in str(raised.value)
-    assert fake.clients[0].disconnects == 1
+    # once with the services cache, once more waiting for a fresh resolution; both ended
+    assert [c.disconnects for c in fake.clients] == [1, 1]
+    assert fake.caches == [True, False]
+    assert drops == []  # the session never had these connections
 
 
 def test_a_device_that_advertised_no_health_service_is_served_as_resolved(

@@ -44,8 +44,13 @@ SESSION = SessionConfig(
 IN_ORDER = GlucoseMeterOptions(indicate=True)
 """A glucose meter whose records are indications: bluetoothd sends a pending indication before
 queued notifications, so notified records can arrive after the RACP response (finding 3 in
-docs/real-bluez.md, fixed apart from this suite); tests about bonds, pairing and adapters use
+docs/real-bluez.md, being fixed separately); tests about bonds, pairing and adapters use
 indicated records so that the order of a transfer is not what they test."""
+
+LINGER = 3.0
+"""Seconds a meter stays connected after its transfer before it disconnects: under emulation
+its last indication (the RACP response) could still be unsent 0.5 s after the simulator set
+it, and the gateway then rightly asked for the last record again on the next connection."""
 
 
 async def system_bus() -> MessageBus:

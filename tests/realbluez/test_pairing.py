@@ -11,6 +11,7 @@ from simulators.glucose import GlucoseMeterSimulator
 from tests.realbluez.stack import (
     GATEWAY,
     IN_ORDER,
+    LINGER,
     Device,
     Gateway,
     agent_calls,
@@ -36,7 +37,7 @@ def test_just_works_pairs_then_reuses_the_bond(tmp_path: Path) -> None:
             device=IN_ORDER,
             records=3,
             security="encrypt",
-            disconnect_after=0.5,
+            disconnect_after=LINGER,
         )
         async with meter:
             with captured_logs() as logs:

@@ -117,7 +117,15 @@ def test_phg_scan_and_doctor_on_real_bluez(tmp_path: Path) -> None:
         await forget_all()
         async with Device(GlucoseMeterSimulator, records=1) as meter:
             scan = await asyncio.to_thread(
-                run_cli, "scan", "--adapter", GATEWAY, "--timeout", "8", "--json"
+                # btvirt reports an advertiser when a scan is enabled; the kernel ends a discovery
+                # after about 10 s and bluetoothd starts it again: 20 s span a restart
+                run_cli,
+                "scan",
+                "--adapter",
+                GATEWAY,
+                "--timeout",
+                "20",
+                "--json",
             )
             doctor = await asyncio.to_thread(run_cli, "doctor", "--config", str(config))
             return scan, doctor, meter.address
