@@ -31,6 +31,7 @@ from profiles.racp import RECORD_ACCESS_CONTROL_POINT
 from simulators import bluez, common, dbus_fast_fix, options
 from simulators.agent import DeviceAgent
 from simulators.background import BackgroundTasks
+from simulators.device_changes import DeviceChanges
 from simulators.peripheral import (
     INDICATE,
     NOTIFY,
@@ -348,9 +349,22 @@ class DeviceSimulator(abc.ABC):
 
     async def _watch_centrals(self) -> None:
         """Count connections (``connected`` events) and, for the quirk, drop a central as soon
-        as it is bonded. Polls BlueZ's objects (a few per second; works on BlueZoo too)."""
+        as it is bonded. Reads BlueZ's objects at start and whenever BlueZ signals a change to
+        a device of the adapter (:mod:`simulators.device_changes`; BlueZoo signals them too)."""
         assert self.peripheral is not None
         quirk = self.options.disconnect_after_bonding
+        changes = DeviceChanges(self.peripheral._bus(), self.peripheral.adapter_path)
+        try:
+            await changes.start()
+        except Exception:  # the bus went away: the run is ending
+            return
+        try:
+            await self._follow_centrals(changes, quirk)
+        finally:
+            await changes.stop()
+
+    async def _follow_centrals(self, changes: DeviceChanges, quirk: bool) -> None:
+        assert self.peripheral is not None
         while True:
             try:
                 objects = await bluez.managed_objects(self.peripheral._bus())
@@ -373,7 +387,7 @@ class DeviceSimulator(abc.ABC):
                         await bluez.call(self.peripheral._bus(), path, bluez.DEVICE, "Disconnect")
                     self.emit({"event": "device-disconnect", "reason": "bonded"})
             self._connected = now
-            await asyncio.sleep(0.2)
+            await changes.wait()
 
 
 def _true(properties: dict[str, Any], name: str) -> bool:
