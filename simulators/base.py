@@ -355,22 +355,22 @@ class DeviceSimulator(abc.ABC):
         quirk = self.options.disconnect_after_bonding
         changes = DeviceChanges(self.peripheral._bus(), self.peripheral.adapter_path)
         try:
-            await changes.start()
-        except Exception:  # the bus went away: the run is ending
-            return
-        try:
+            try:
+                await changes.start()
+            except Exception:  # the bus went away: the run is ending
+                return
             await self._follow_centrals(changes, quirk)
         finally:
-            await changes.stop()
+            await changes.stop()  # also the handler and rules of a start that failed halfway
 
     async def _follow_centrals(self, changes: DeviceChanges, quirk: bool) -> None:
         assert self.peripheral is not None
+        prefix = self.peripheral.adapter_path + "/"
         while True:
             try:
                 objects = await bluez.managed_objects(self.peripheral._bus())
             except Exception:  # the bus went away: the run is ending
                 return
-            prefix = self.peripheral.adapter_path + "/"
             now = set()
             for path, interfaces in objects.items():
                 device = interfaces.get(bluez.DEVICE) if path.startswith(prefix) else None
