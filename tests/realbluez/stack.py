@@ -211,6 +211,14 @@ def encrypted_meter(records: int, **options: Any) -> Device:
     )
 
 
+@contextlib.asynccontextmanager
+async def unbonded_meter(records: int, **options: Any) -> AsyncIterator[Device]:
+    """Every bond forgotten (:func:`forget_all`), then an :func:`encrypted_meter` running."""
+    await forget_all()
+    async with encrypted_meter(records, **options) as meter:
+        yield meter
+
+
 class Gateway:
     """The gateway's Bluetooth runtime as the daemon builds it, collecting every event."""
 

@@ -21,9 +21,7 @@ def transferred(gw: stack.Gateway, expected: list[int]) -> bool:
 
 def test_bond_survives_a_gateway_restart(tmp_path: Path) -> None:
     async def scenario() -> None:
-        await stack.forget_all()
-        meter = stack.encrypted_meter(2, disconnect_after=stack.LINGER)
-        async with meter:
+        async with stack.unbonded_meter(2, disconnect_after=stack.LINGER) as meter:
             with stack.captured_logs() as logs:
                 async with stack.Gateway(meter.address, tmp_path, pair=True) as first:
                     await stack.until(
@@ -56,8 +54,7 @@ def test_bond_survives_a_bluetoothd_restart_bonded_only_without_agent(tmp_path: 
     ``bonded_only`` and no agent at all connects and reads encrypted values."""
 
     async def scenario() -> None:
-        await stack.forget_all()
-        async with stack.encrypted_meter(1, disconnect_after=stack.LINGER) as meter:
+        async with stack.unbonded_meter(1, disconnect_after=stack.LINGER) as meter:
             address = meter.address
             async with stack.Gateway(address, tmp_path, pair=True) as first:
                 await stack.until(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 from pathlib import Path
 
 from gateway.ble.events import SessionState
@@ -26,14 +27,11 @@ def test_bonded_only_never_connects_an_unbonded_device_then_connects_once_bonded
     tmp_path: Path,
 ) -> None:
     async def scenario() -> None:
-        await stack.forget_all()
-        async with stack.encrypted_meter(2) as meter:
+        async with stack.unbonded_meter(2) as meter:
             async with stack.logged_gateway(
                 meter.address, tmp_path, pair=True, bonded_only=True
             ) as (gw, logs):
-
-                def detail() -> str:
-                    return stack.dump(gw, meter, logs)
+                detail = functools.partial(stack.dump, gw, meter, logs)
 
                 await stack.until(
                     lambda: (
@@ -70,14 +68,11 @@ def test_encrypted_device_without_pairing_is_reported_as_needing_pairing(tmp_pat
         # up to the kernel's 30 s SMP timeout: a shorter step timeout sees only a timeout
         # (docs/real-bluez.md, finding 2).
         session = dataclasses.replace(stack.SESSION, step_timeout=45.0)
-        await stack.forget_all()
-        async with stack.encrypted_meter(2) as meter:
+        async with stack.unbonded_meter(2) as meter:
             async with stack.logged_gateway(
                 meter.address, tmp_path, pair=False, session=session
             ) as (gw, logs):
-
-                def detail() -> str:
-                    return stack.dump(gw, meter, logs)
+                detail = functools.partial(stack.dump, gw, meter, logs)
 
                 await stack.until(
                     lambda: any("pairing" in s.detail for s in gw.states()),

@@ -15,9 +15,7 @@ def test_just_works_pairs_then_reuses_the_bond(tmp_path: Path) -> None:
     encrypted link. Second connection: the stored bond encrypts the link, no pairing."""
 
     async def scenario() -> None:
-        await stack.forget_all()
-        meter = stack.encrypted_meter(3, disconnect_after=stack.LINGER)
-        async with meter:
+        async with stack.unbonded_meter(3, disconnect_after=stack.LINGER) as meter:
             async with stack.logged_gateway(meter.address, tmp_path, pair=True) as (gateway, logs):
                 started = time.monotonic()
                 await stack.until(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from pathlib import Path
 
 from gateway.ble.events import SessionState
@@ -15,12 +16,11 @@ def test_device_that_disconnects_right_after_bonding(tmp_path: Path) -> None:
     gateway reconnects on the bond, without pairing again, and gets every record once."""
 
     async def scenario() -> None:
-        await stack.forget_all()
-        meter = stack.encrypted_meter(3, disconnect_after_bonding=True)
-        async with meter, stack.logged_gateway(meter.address, tmp_path, pair=True) as (gw, logs):
-
-            def detail() -> str:
-                return stack.dump(gw, meter, logs)
+        async with (
+            stack.unbonded_meter(3, disconnect_after_bonding=True) as meter,
+            stack.logged_gateway(meter.address, tmp_path, pair=True) as (gw, logs),
+        ):
+            detail = functools.partial(stack.dump, gw, meter, logs)
 
             await stack.until(
                 lambda: any(e.get("reason") == "bonded" for e in meter.of("device-disconnect")),

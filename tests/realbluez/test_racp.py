@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 from pathlib import Path
 
 from gateway.ble.events import RecordTransferEvent
@@ -34,9 +35,7 @@ def test_racp_transfer_over_indications_survives_a_link_loss_exactly_once(
         )
         async with meter:
             async with stack.logged_gateway(meter.address, tmp_path) as (gw, logs):
-
-                def detail() -> str:
-                    return stack.dump(gw, meter, logs)
+                detail = functools.partial(stack.dump, gw, meter, logs)
 
                 await stack.until(lambda: len(gw.measurements(stack.GLUCOSE)) >= 4, 90, "4", detail)
                 await stack.set_powered(stack.DEVICE, False)
