@@ -34,15 +34,7 @@ from profiles.errors import DecodeError
 from simulators import bluez
 from simulators.base import RACP, DeviceSimulator, Event, main
 from simulators.options import option
-from simulators.peripheral import (
-    INDICATE,
-    NOTIFY,
-    READ,
-    WRITE,
-    Characteristic,
-    GattError,
-    Service,
-)
+from simulators.peripheral import INDICATE, NOTIFY, READ, WRITE, Characteristic, GattError, Service
 from simulators.racp_server import RacpSupport, RecordStore, StoredRecord
 
 MEASUREMENT = cgm.CGM_MEASUREMENT.uuid

@@ -45,7 +45,7 @@ from profiles.ghs import health_observations as gho
 from profiles.ghs import service as ghs_service
 from profiles.ghs.observations import Observation
 from profiles.racp import RECORD_ACCESS_CONTROL_POINT
-from simulators import bluez, common
+from simulators import bluez, common, racp_server
 from simulators.base import DeviceSimulator, Event, main
 from simulators.elapsed_time_clock import (
     CURRENT_ELAPSED_TIME,
@@ -55,21 +55,7 @@ from simulators.elapsed_time_clock import (
 from simulators.ghs_observations import FEATURES, Measurer, Personality
 from simulators.ghs_racp import GHS_RACP
 from simulators.options import option
-from simulators.peripheral import (
-    INDICATE,
-    NOTIFY,
-    READ,
-    WRITE,
-    Characteristic,
-    GattError,
-    Service,
-)
-from simulators.racp_server import (
-    ATT_CCCD_IMPROPERLY_CONFIGURED,
-    RacpServer,
-    RecordStore,
-    StoredRecord,
-)
+from simulators.peripheral import INDICATE, NOTIFY, READ, WRITE, Characteristic, GattError, Service
 
 LIVE = gho.LIVE_HEALTH_OBSERVATIONS.uuid
 STORED = gho.STORED_HEALTH_OBSERVATIONS.uuid
@@ -139,8 +125,8 @@ class GhsSimulator(DeviceSimulator):
             for observation in self.measurer.measure(stamp):
                 number = len(self.stored) + 1
                 self.stored[number] = gho.StoredObservation(number, observation)
-        self.store = RecordStore(StoredRecord(n, ()) for n in self.stored)
-        self.racp = RacpServer(
+        self.store = racp_server.RecordStore(racp_server.StoredRecord(n, ()) for n in self.stored)
+        self.racp = racp_server.RacpServer(
             self.store,
             self._send_record,
             self._indicate_racp,
@@ -254,7 +240,8 @@ class GhsSimulator(DeviceSimulator):
         if not self._subscribed(CONTROL_POINT):
             raise GattError(
                 bluez.ERROR_FAILED,
-                f"0x{ATT_CCCD_IMPROPERLY_CONFIGURED:02X}: control point indications are not on",
+                f"0x{racp_server.ATT_CCCD_IMPROPERLY_CONFIGURED:02X}: "
+                "control point indications are not on",
             )
         try:
             request = ghs_service.decode_ghs_control_point(value)
@@ -281,7 +268,7 @@ class GhsSimulator(DeviceSimulator):
     async def _indicate_racp(self, value: bytes) -> None:
         await self.send(RACP, value)
 
-    async def _send_record(self, record: StoredRecord, _index: int) -> None:
+    async def _send_record(self, record: racp_server.StoredRecord, _index: int) -> None:
         if self.own.pace:
             await asyncio.sleep(self.own.pace)
         await self._send_observation(STORED, self.stored[record.key])

@@ -71,6 +71,11 @@ def _seconds(value: Any) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+def _mono(value: object) -> str:
+    """A value shown as code (an address, bytes in hex)."""
+    return f"<span class='mono'>{escape(str(value))}</span>"
+
+
 def _table(label: str, headers: Sequence[str], rows: Sequence[Sequence[str]], empty: str) -> str:
     if not rows:
         return f'<p class="empty">{escape(empty)}</p>'
@@ -238,7 +243,7 @@ def _held_back(items: Sequence[Mapping[str, Any]]) -> str:
     rows = [
         [
             _time(r.get("received_at")),
-            f"<span class='mono'>{escape(str(r.get('device', '')))}</span>",
+            _mono(r.get("device", "")),
             escape(characteristic_name(str(r.get("characteristic", "")))),
             _badge(str(r.get("state", ""))),
             escape(str(r.get("reason") or "")),
@@ -257,7 +262,7 @@ def _quarantined(items: Sequence[Mapping[str, Any]]) -> str:
     rows = [
         [
             str(int(q["id"])),
-            f"<span class='mono'>{escape(str(q.get('device', '')))}</span>",
+            _mono(q.get("device", "")),
             _time(q.get("created_at")),
             escape(str(q.get("error") or ""))
             + "".join(f"<div class='note'>{escape(d)}</div>" for d in q.get("diagnostics") or []),
@@ -331,11 +336,11 @@ def _undecodable(rows: Sequence[Mapping[str, Any]], total: int) -> str:
         [
             [
                 str(int(r["id"])),
-                f"<span class='mono'>{escape(str(r.get('device', '')))}</span>",
+                _mono(r.get("device", "")),
                 _time(r.get("received_at")),
                 escape(str(r.get("characteristic", ""))),
                 escape(str(r.get("reason", ""))),
-                f"<span class='mono'>{escape(str(r.get('raw', '')))}</span>",
+                _mono(r.get("raw", "")),
             ]
             for r in rows
         ],

@@ -13,14 +13,8 @@ from decimal import Decimal
 
 import pytest
 
-from gateway.ble import uuids
+from gateway.ble import events, uuids
 from gateway.ble.clock import ClockPolicy, ClockSync, elapsed_offset
-from gateway.ble.events import (
-    ClockReading,
-    ConnectionFacts,
-    DecodeFailureEvent,
-    RecordTransferEvent,
-)
 from gateway.ble.ghs_assembly import GhsObservationAssembler
 from gateway.ble.highwater import MemoryHighWaterStore
 from gateway.ble.racp_fetch import RacpFetch
@@ -139,7 +133,9 @@ def _session(
 def one_transfer(sensor: FakeSensor, sink: Collector, store: MemoryHighWaterStore) -> None:
     async def scenario() -> None:
         session, _ = _session(sensor, sink, store)
-        await run_session(session, lambda: until(lambda: len(sink.of(RecordTransferEvent)) == 1))
+        await run_session(
+            session, lambda: until(lambda: len(sink.of(events.RecordTransferEvent)) == 1)
+        )
 
     asyncio.run(scenario())
 
@@ -152,7 +148,7 @@ def test_stored_and_live_observations_reassembled_and_marked() -> None:
         session, connector = _session(sensor, sink, store)
 
         async def body() -> None:
-            await until(lambda: len(sink.of(RecordTransferEvent)) == 1)
+            await until(lambda: len(sink.of(events.RecordTransferEvent)) == 1)
             link = connector.links[0]
             assert link.writes[0] == (CONTROL, b"\x01")  # start, after subscribing
             for segment in gho.live_observation_segments(pulse(77, "abcdefgh")):
@@ -171,7 +167,7 @@ def test_stored_and_live_observations_reassembled_and_marked() -> None:
     [live] = [e for e in sink.measurements() if not e.stored]
     assert live.value == pulse(77, "abcdefgh")
     assert store.marks == {f"{ADDRESS}#ghs": 4}
-    assert sink.of(DecodeFailureEvent) == []
+    assert sink.of(events.DecodeFailureEvent) == []
     facts = stored[0].connection
     assert facts.features[ghs.HEALTH_SENSOR_FEATURES.name] == FEATURES
     assert facts.clock is not None
@@ -199,7 +195,9 @@ def test_clock_that_needs_setting_is_set_in_its_own_format() -> None:
 
     async def scenario() -> FakeConnector:
         session, connector = _session(sensor, sink, store, config)
-        await run_session(session, lambda: until(lambda: len(sink.of(RecordTransferEvent)) == 1))
+        await run_session(
+            session, lambda: until(lambda: len(sink.of(events.RecordTransferEvent)) == 1)
+        )
         return connector
 
     connector = asyncio.run(scenario())
@@ -213,7 +211,7 @@ def test_clock_that_needs_setting_is_set_in_its_own_format() -> None:
 def test_device_clock_of_an_elapsed_time_reading_and_as_set() -> None:
     reading_offset = elapsed_offset(UNSET_CLOCK, NOW)
     assert reading_offset == dt.timedelta(hours=-1)
-    reading = ClockReading(NOW, None, reading_offset, NOW, elapsed=UNSET_CLOCK)
+    reading = events.ClockReading(NOW, None, reading_offset, NOW, elapsed=UNSET_CLOCK)
     read = device_clock(reading, ClockEra.AS_READ)
     assert read is not None
     assert (read.kind, read.synchronized) == (ClockKind.UTC, False)
@@ -254,8 +252,10 @@ def test_racp_layout_round_trip_and_fetch_beyond_uint16() -> None:
 
 def test_held_back_facts_keep_the_elapsed_time_clock() -> None:
     """``phg heldback remap`` reads a GHS stamp against the clock as read at the time."""
-    reading = ClockReading(NOW, None, None, NOW + dt.timedelta(seconds=2), elapsed=UNSET_CLOCK)
-    connection = ConnectionFacts(ADDRESS, "hci0", "PHG-GHS", 1, NOW, clock=reading)
+    reading = events.ClockReading(
+        NOW, None, None, NOW + dt.timedelta(seconds=2), elapsed=UNSET_CLOCK
+    )
+    connection = events.ConnectionFacts(ADDRESS, "hci0", "PHG-GHS", 1, NOW, clock=reading)
     again = facts_from_json(facts_json(connection)).clock
     assert again is not None
     assert (again.elapsed, again.set_to) == (UNSET_CLOCK, reading.set_to)

@@ -65,6 +65,14 @@ def write_config(
     return path
 
 
+def simulator_config(directory: Path, base_url: str, sim: SimulatorProcess, patient: str) -> Path:
+    """``directory/gateway.toml`` for the simulated device ``sim`` (the address of its ready
+    event), its readings for ``patient``."""
+    return write_config(
+        directory / "gateway.toml", base_url, sim.ready["address"], default_patient=patient
+    )
+
+
 class LogCounter:
     """Follows a :class:`Daemon`'s JSON log lines and tallies events."""
 

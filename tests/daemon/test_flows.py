@@ -25,23 +25,8 @@ from profiles import weight_scale as ws
 from profiles.units import MassUnit, TemperatureUnit
 from simulators.runner import SimulatorProcess
 from simulators.testbus import TestBus
-from tests.daemon import expected
-from tests.daemon.fhir_search import (
-    LOINC,
-    Resource,
-    duplicate_identifiers,
-    patient_reference,
-    search,
-    total,
-)
+from tests.daemon import expected, fhir_search, run_helpers
 from tests.daemon.process import Daemon
-from tests.daemon.run_helpers import (
-    PATIENT_SYSTEM,
-    LogCounter,
-    start_simulator,
-    until,
-    write_config,
-)
 from tests.fhirserver.plugin import StartAnyFhirServer
 from tests.fhirserver.server import LocalFhirServer
 
@@ -49,17 +34,17 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 TIMEOUT = 60.0
 REREAD_TIMEOUT = 20.0
-BODY_WEIGHT = f"{LOINC}|29463-7"
-BODY_TEMPERATURE = f"{LOINC}|8310-5"
-SPO2 = f"{LOINC}|2708-6"
+BODY_WEIGHT = f"{fhir_search.LOINC}|29463-7"
+BODY_TEMPERATURE = f"{fhir_search.LOINC}|8310-5"
+SPO2 = f"{fhir_search.LOINC}|2708-6"
 
 
-def settled(log: LogCounter, readings: int) -> bool:
+def settled(log: run_helpers.LogCounter, readings: int) -> bool:
     stored = log.count("reading_stored")
     return stored >= readings and log.uploaded_items() >= stored
 
 
-def reread_settled(log: LogCounter, first_run: int) -> bool:
+def reread_settled(log: run_helpers.LogCounter, first_run: int) -> bool:
     """The second gateway re-read everything: as many readings as the first (devices without
     stored-record transfers), or its stored-record transfer ended and what it stored is
     uploaded (readings may then be grouped differently: a context that overtook its measurement
@@ -68,15 +53,15 @@ def reread_settled(log: LogCounter, first_run: int) -> bool:
     return settled(log, first_run) or transferred
 
 
-def values(observations: list[Resource]) -> list[Decimal]:
+def values(observations: list[fhir_search.Resource]) -> list[Decimal]:
     return sorted(Decimal(o["valueQuantity"]["value"]) for o in observations)
 
 
-def everything(server: LocalFhirServer) -> list[Resource]:
+def everything(server: LocalFhirServer) -> list[fhir_search.Resource]:
     return [
-        *search(server.base_url, "Observation"),
-        *search(server.base_url, "Patient"),
-        *search(server.base_url, "Device"),
+        *fhir_search.search(server.base_url, "Observation"),
+        *fhir_search.search(server.base_url, "Patient"),
+        *fhir_search.search(server.base_url, "Device"),
     ]
 
 
@@ -107,7 +92,7 @@ def two_gateways(
         stored: list[int] = []
         before: list[tuple[str, str | None]] = []
         for run in runs:
-            config = write_config(
+            config = run_helpers.write_config(
                 tmp_path / f"gateway-{run}.toml",
                 server.base_url,
                 sim.ready["address"],
@@ -116,17 +101,19 @@ def two_gateways(
             )
             daemon = Daemon(config, bus.env())
             try:
-                log = LogCounter(daemon)
+                log = run_helpers.LogCounter(daemon)
                 if run == 1:
-                    until(arrived, TIMEOUT, "the readings on the server")
-                    until(functools.partial(settled, log, 1), TIMEOUT, "the outbox drained")
+                    run_helpers.until(arrived, TIMEOUT, "the readings on the server")
+                    run_helpers.until(
+                        functools.partial(settled, log, 1), TIMEOUT, "the outbox drained"
+                    )
                     stored.append(log.count("reading_stored"))
                 else:
                     try:
                         # Readings may be grouped differently the second time (a context that
                         # overtook its measurement is stored with it): wait for the transfer and
                         # the uploads; check() and the snapshot then compare what the server holds.
-                        until(
+                        run_helpers.until(
                             functools.partial(reread_settled, log, stored[0]),
                             REREAD_TIMEOUT,
                             "all again",
@@ -142,7 +129,12 @@ def two_gateways(
                 if daemon.proc.poll() is None:
                     daemon.proc.kill()
             check()
-            assert duplicate_identifiers(search(server.base_url, "Observation")) == []
+            assert (
+                fhir_search.duplicate_identifiers(
+                    fhir_search.search(server.base_url, "Observation")
+                )
+                == []
+            )
             if run == 1:
                 before = snapshot(server)
         assert snapshot(server) == before
@@ -161,16 +153,18 @@ def test_glucose_with_context(
     tmp_path: Path, bus: TestBus, start_any_fhir_server: StartAnyFhirServer, runs: tuple[int, ...]
 ) -> None:
     server = start_any_fhir_server()
-    sim = start_simulator(bus, "simulators.glucose", "--records", "12", "--seed", "8")
+    sim = run_helpers.start_simulator(bus, "simulators.glucose", "--records", "12", "--seed", "8")
     want = expected.glucose_records(sim.ready)
     assert any(e.has_context for e in want), "the seed must give records with a context"
 
-    def observations() -> list[Resource]:
-        subject = patient_reference(server.base_url, PATIENT_SYSTEM, "glucose-owner")
-        return search(server.base_url, "Observation", subject=subject)
+    def observations() -> list[fhir_search.Resource]:
+        subject = fhir_search.patient_reference(
+            server.base_url, run_helpers.PATIENT_SYSTEM, "glucose-owner"
+        )
+        return fhir_search.search(server.base_url, "Observation", subject=subject)
 
     def arrived() -> bool:
-        return total(server.base_url, "Patient") == 1 and len(
+        return fhir_search.total(server.base_url, "Patient") == 1 and len(
             [o for o in observations() if "derivedFrom" not in o and "valueQuantity" in o]
         ) >= len(want)
 
@@ -184,7 +178,7 @@ def test_weight_scale_users_land_under_their_patients(
     tmp_path: Path, bus: TestBus, start_any_fhir_server: StartAnyFhirServer
 ) -> None:
     server = start_any_fhir_server()
-    sim = start_simulator(
+    sim = run_helpers.start_simulator(
         bus, "simulators.weight_scale", "--users", "2", "--records", "6", "--keep-records"
     )
     weights: dict[int, list[Decimal]] = {0: [], 1: []}
@@ -195,17 +189,21 @@ def test_weight_scale_users_land_under_their_patients(
         weights[user].append(m.weight)
 
     def weights_of(user: int) -> list[Decimal]:
-        subject = patient_reference(server.base_url, PATIENT_SYSTEM, f"scale-user-{user}")
-        return values(search(server.base_url, "Observation", subject=subject, code=BODY_WEIGHT))
+        subject = fhir_search.patient_reference(
+            server.base_url, run_helpers.PATIENT_SYSTEM, f"scale-user-{user}"
+        )
+        return values(
+            fhir_search.search(server.base_url, "Observation", subject=subject, code=BODY_WEIGHT)
+        )
 
     def arrived() -> bool:
-        return total(server.base_url, "Observation", code=BODY_WEIGHT) >= 6
+        return fhir_search.total(server.base_url, "Observation", code=BODY_WEIGHT) >= 6
 
     def check() -> None:
-        assert total(server.base_url, "Patient") == 2
+        assert fhir_search.total(server.base_url, "Patient") == 2
         for user, sent in weights.items():
             assert weights_of(user) == sorted(sent)
-        assert total(server.base_url, "Observation", code=BODY_WEIGHT) == 6
+        assert fhir_search.total(server.base_url, "Observation", code=BODY_WEIGHT) == 6
 
     two_gateways(
         tmp_path,
@@ -263,16 +261,16 @@ def test_stored_values_land_under_the_devices_patient(
     owner: str,
 ) -> None:
     server = start_any_fhir_server()
-    sim = start_simulator(bus, module, *args)
+    sim = run_helpers.start_simulator(bus, module, *args)
     sent = [value_of(bytes.fromhex(raw)) for raw in sim.ready["records"]]
 
     def check() -> None:
-        subject = patient_reference(server.base_url, PATIENT_SYSTEM, owner)
-        found = search(server.base_url, "Observation", subject=subject, code=code)
+        subject = fhir_search.patient_reference(server.base_url, run_helpers.PATIENT_SYSTEM, owner)
+        found = fhir_search.search(server.base_url, "Observation", subject=subject, code=code)
         assert values(found) == sorted(sent)
-        assert total(server.base_url, "Patient") == 1
+        assert fhir_search.total(server.base_url, "Patient") == 1
 
     def arrived() -> bool:
-        return total(server.base_url, "Observation", code=code) >= len(sent)
+        return fhir_search.total(server.base_url, "Observation", code=code) >= len(sent)
 
     two_gateways(tmp_path, bus, server, sim, arrived, check, default_patient=owner)

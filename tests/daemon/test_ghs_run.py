@@ -30,7 +30,7 @@ from simulators.runner import SimulatorProcess
 from simulators.testbus import TestBus
 from tests.daemon.fhir_search import MDC, codes, duplicate_identifiers, quantity, search, total
 from tests.daemon.process import Daemon
-from tests.daemon.run_helpers import LogCounter, start_simulator, until, write_config
+from tests.daemon.run_helpers import LogCounter, simulator_config, start_simulator, until
 from tests.fhir.helpers import errors
 from tests.fhirserver.plugin import StartFhirServer
 
@@ -137,9 +137,7 @@ def test_live_and_stored_observations_arrive_once(
 ) -> None:
     server = start_fhir_server()
     sim = start_sensor(bus, personality, 3)
-    config = write_config(
-        tmp_path / "gateway.toml", server.base_url, sim.ready["address"], default_patient="p"
-    )
+    config = simulator_config(tmp_path, server.base_url, sim, "p")
     daemon: Daemon | None = None
     try:
         daemon, log = serve(config, bus, server.base_url, personality, sim.ready)
@@ -166,9 +164,7 @@ def test_gateway_killed_during_the_stored_transfer(
     server = start_fhir_server()
     sim = start_sensor(bus, personality, 12, "--pace", "0.25")
     stored = len(sim.ready["records"])
-    config = write_config(
-        tmp_path / "gateway.toml", server.base_url, sim.ready["address"], default_patient="p"
-    )
+    config = simulator_config(tmp_path, server.base_url, sim, "p")
     daemon: Daemon | None = None
     try:
         daemon = Daemon(config, bus.env())

@@ -12,16 +12,9 @@ import pytest
 
 from gateway.daemon import heldback
 from simulators.testbus import TestBus
-from tests.daemon import expected
+from tests.daemon import expected, run_helpers
 from tests.daemon.fhir_search import MDC, patient_reference, total
 from tests.daemon.process import Daemon
-from tests.daemon.run_helpers import (
-    PATIENT_SYSTEM,
-    LogCounter,
-    start_simulator,
-    until,
-    write_config,
-)
 from tests.fhirserver.plugin import StartFhirServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -31,7 +24,7 @@ TIMEOUT = 240.0
 MEAL = "8417864"
 
 
-def settled(log: LogCounter) -> bool:
+def settled(log: run_helpers.LogCounter) -> bool:
     stored = log.count("reading_stored")
     return log.count("fetch_done") >= 1 and stored > 0 and log.count("uploaded", "items") >= stored
 
@@ -40,20 +33,19 @@ def test_400_records_on_the_test_bus(
     tmp_path: Path, bus: TestBus, start_fhir_server: StartFhirServer
 ) -> None:
     server = start_fhir_server()
-    sim = start_simulator(bus, "simulators.glucose", "--records", str(RECORDS), "--seed", "11")
+    sim = run_helpers.start_simulator(
+        bus, "simulators.glucose", "--records", str(RECORDS), "--seed", "11"
+    )
     try:
         want = expected.glucose_records(sim.ready)
         contexts = sum(1 for e in want if e.has_context)
-        config = write_config(
-            tmp_path / "gateway.toml",
-            server.base_url,
-            sim.ready["address"],
-            default_patient="burst-owner",
-        )
+        config = run_helpers.simulator_config(tmp_path, server.base_url, sim, "burst-owner")
         daemon = Daemon(config, bus.env())
         try:
-            log = LogCounter(daemon)
-            until(functools.partial(settled, log), TIMEOUT, "the transfer stored and uploaded")
+            log = run_helpers.LogCounter(daemon)
+            run_helpers.until(
+                functools.partial(settled, log), TIMEOUT, "the transfer stored and uploaded"
+            )
             assert daemon.stop(signal.SIGTERM) == 0
         finally:
             if daemon.proc.poll() is None:
@@ -61,7 +53,7 @@ def test_400_records_on_the_test_bus(
     finally:
         sim.stop()
     assert heldback.count(tmp_path / "state" / "heldback.sqlite").get("awaiting-join", 0) == 0
-    subject = patient_reference(server.base_url, PATIENT_SYSTEM, "burst-owner")
+    subject = patient_reference(server.base_url, run_helpers.PATIENT_SYSTEM, "burst-owner")
     glucose = ",".join(f"{MDC}|{code}" for code in ("160184", "160188", "160196", "160368"))
     assert total(server.base_url, "Observation", subject=subject, code=glucose) == RECORDS
     meals = total(server.base_url, "Observation", subject=subject, code=f"{MDC}|{MEAL}")

@@ -47,16 +47,9 @@ from profiles.racp import (
 )
 from simulators.runner import SimulatorProcess
 from simulators.testbus import TestBus
-from tests.daemon import expected
+from tests.daemon import expected, run_helpers
 from tests.daemon.fhir_search import MDC, duplicate_identifiers, patient_reference, search, total
 from tests.daemon.process import Daemon
-from tests.daemon.run_helpers import (
-    PATIENT_SYSTEM,
-    LogCounter,
-    start_simulator,
-    until,
-    write_config,
-)
 from tests.fhirserver.plugin import StartAnyFhirServer, StartFhirServer
 from tests.tinyfs import fill, free, mounted_tmpfs
 
@@ -80,7 +73,7 @@ def glucose_on_server(base_url: str) -> int:
     )
 
 
-def stored_any(log: LogCounter) -> bool:
+def stored_any(log: run_helpers.LogCounter) -> bool:
     return log.count("reading_stored") > 0
 
 
@@ -102,30 +95,32 @@ def empty_the_wal(state: Path) -> sqlite3.Connection:
     return conn
 
 
-def started(log: LogCounter) -> bool:
+def started(log: run_helpers.LogCounter) -> bool:
     return log.count("daemon_started") > 0
 
 
-def uploaded_at_least(log: LogCounter, items: int) -> bool:
+def uploaded_at_least(log: run_helpers.LogCounter, items: int) -> bool:
     return log.count("uploaded", "items") >= items
 
 
-def refused_any(log: LogCounter) -> bool:
+def refused_any(log: run_helpers.LogCounter) -> bool:
     """A reading the full disk refused (and that was therefore not acknowledged)."""
     return log.count("outbox_put_failed") > 0
 
 
 def start_meter(bus: TestBus, records: int, pace: str, seed: int) -> SimulatorProcess:
-    return start_simulator(
+    return run_helpers.start_simulator(
         bus, "simulators.glucose", "--records", str(records), "--seed", str(seed), "--pace", pace
     )
 
 
-def finish(daemon: Daemon, log: LogCounter, base_url: str, count: int) -> None:
+def finish(daemon: Daemon, log: run_helpers.LogCounter, base_url: str, count: int) -> None:
     """Let ``daemon`` run until the server holds ``count`` glucose readings and nothing is left
     to upload, then SIGTERM it (exit status 0)."""
     try:
-        until(lambda: glucose_on_server(base_url) >= count, FINISH_TIMEOUT, f"{count} readings")
+        run_helpers.until(
+            lambda: glucose_on_server(base_url) >= count, FINISH_TIMEOUT, f"{count} readings"
+        )
     except AssertionError as exc:
         quiet = ("reading_stored", "uploaded", "uploaded_in_parts")
         notable = [e for e in log.events if e.get("event") not in quiet]
@@ -133,7 +128,7 @@ def finish(daemon: Daemon, log: LogCounter, base_url: str, count: int) -> None:
             f"{exc}: {glucose_on_server(base_url)} on the server, "
             f"{log.count('reading_stored')} stored by this run; log: {notable[-40:]}"
         ) from None
-    until(
+    run_helpers.until(
         lambda: log.count("reading_stored") <= log.uploaded_items(),
         FINISH_TIMEOUT,
         "the outbox drained",
@@ -143,7 +138,7 @@ def finish(daemon: Daemon, log: LogCounter, base_url: str, count: int) -> None:
 
 
 def check_server(base_url: str, ready: dict[str, Any]) -> None:
-    subject = patient_reference(base_url, PATIENT_SYSTEM, "meter-owner")
+    subject = patient_reference(base_url, run_helpers.PATIENT_SYSTEM, "meter-owner")
     observations = search(base_url, "Observation", subject=subject)
     assert duplicate_identifiers(observations) == []
     assert expected.glucose_problems(observations, expected.glucose_records(ready)) == []
@@ -156,12 +151,7 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(
     rng = random.Random(SEED)
     server = start_fhir_server()
     sim = start_meter(bus, RECORDS, PACE, SEED)
-    config = write_config(
-        tmp_path / "gateway.toml",
-        server.base_url,
-        sim.ready["address"],
-        default_patient="meter-owner",
-    )
+    config = run_helpers.simulator_config(tmp_path, server.base_url, sim, "meter-owner")
     daemon: Daemon | None = None
     filler: Path | None = None
     try:
@@ -180,17 +170,19 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(
                 elif run == FULL_DISK_RUNS.stop and filler is not None:
                     free(filler)
                 daemon = Daemon(config, bus.env())
-                log = LogCounter(daemon)
+                log = run_helpers.LogCounter(daemon)
                 if holder is not None:
-                    until(functools.partial(started, log), 60, "the daemon on the full disk")
+                    run_helpers.until(
+                        functools.partial(started, log), 60, "the daemon on the full disk"
+                    )
                     holder.close()
                 if run in FULL_DISK_RUNS:
-                    until(functools.partial(refused_any, log), 60, "a refused reading")
+                    run_helpers.until(functools.partial(refused_any, log), 60, "a refused reading")
                 else:
-                    until(functools.partial(stored_any, log), 60, "a stored reading")
+                    run_helpers.until(functools.partial(stored_any, log), 60, "a stored reading")
                 if waiting:  # uploaded although the disk is full, marked done in memory only
                     upload = functools.partial(uploaded_at_least, log, waiting)
-                    until(upload, 60, f"the upload of {waiting} waiting readings")
+                    run_helpers.until(upload, 60, f"the upload of {waiting} waiting readings")
                     assert log.count("outbox_mark_deferred") > 0, log.summary()
                 time.sleep(rng.uniform(0, MAX_KILL_DELAY))
                 assert daemon.proc.poll() is None, f"run {run} exited: {log.summary()}"
@@ -204,7 +196,7 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(
                 f"the kills did not interrupt the transfer: {stored_per_run}"
             )
             daemon = Daemon(config, bus.env())
-            finish(daemon, LogCounter(daemon), server.base_url, RECORDS)
+            finish(daemon, run_helpers.LogCounter(daemon), server.base_url, RECORDS)
             check_server(server.base_url, sim.ready)
     finally:
         if daemon is not None and daemon.proc.poll() is None:
@@ -217,18 +209,13 @@ def test_fhir_server_down_during_a_transfer_then_back(
 ) -> None:
     server = start_any_fhir_server()
     sim = start_meter(bus, OUTAGE_RECORDS, "0.01", SEED + 1)
-    config = write_config(
-        tmp_path / "gateway.toml",
-        server.base_url,
-        sim.ready["address"],
-        default_patient="meter-owner",
-    )
+    config = run_helpers.simulator_config(tmp_path, server.base_url, sim, "meter-owner")
     daemon = Daemon(config, bus.env())
     try:
-        log = LogCounter(daemon)
-        until(lambda: glucose_on_server(server.base_url) > 0, 60, "the first upload")
+        log = run_helpers.LogCounter(daemon)
+        run_helpers.until(lambda: glucose_on_server(server.base_url) > 0, 60, "the first upload")
         server.stop()
-        until(lambda: log.count("upload_failed_retrying") >= 2, 60, "failed uploads")
+        run_helpers.until(lambda: log.count("upload_failed_retrying") >= 2, 60, "failed uploads")
         stored_while_down = log.count("reading_stored")
         sim.wait_for("transfer-complete", 60)
         server.start()  # same port, same database

@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import dataclasses
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +25,12 @@ from gateway.ble.session import SessionConfig
 from gateway.daemon.bluetooth import BleRuntime, BleSettings
 from simulators import bluez
 from simulators.base import DeviceSimulator, SimulatorOptions
-from simulators.glucose import GlucoseMeterOptions
+from simulators.glucose import GlucoseMeterOptions, GlucoseMeterSimulator
 
 GATEWAY = "hci0"
 DEVICE = "hci1"
 PROPS = "org.freedesktop.DBus.Properties"
+GLUCOSE = "glucose-measurement"
 
 # Generous bounds: the VM runs under software emulation on a shared 2-core machine.
 SESSION = SessionConfig(
@@ -202,6 +203,22 @@ class Device:
             await asyncio.wait_for(self._task, 20)
 
 
+def encrypted_meter(records: int, **options: Any) -> Device:
+    """A glucose meter with ``records`` stored records, indicated in order (:data:`IN_ORDER`),
+    whose characteristics need an encrypted link: the gateway has to pair or be bonded."""
+    return Device(
+        GlucoseMeterSimulator, device=IN_ORDER, records=records, security="encrypt", **options
+    )
+
+
+@contextlib.asynccontextmanager
+async def unbonded_meter(records: int, **options: Any) -> AsyncIterator[Device]:
+    """Every bond forgotten (:func:`forget_all`), then an :func:`encrypted_meter` running."""
+    await forget_all()
+    async with encrypted_meter(records, **options) as meter:
+        yield meter
+
+
 class Gateway:
     """The gateway's Bluetooth runtime as the daemon builds it, collecting every event."""
 
@@ -259,6 +276,10 @@ class Gateway:
             and (characteristic is None or e.characteristic == characteristic)
         ]
 
+    def glucose_sequences(self) -> list[int]:
+        """The sequence numbers of the glucose measurements delivered, sorted."""
+        return sorted(m.sequence_number or 0 for m in self.measurements(GLUCOSE))
+
     def states(self) -> list[SessionStateEvent]:
         return [e for e in self.events if isinstance(e, SessionStateEvent)]
 
@@ -280,6 +301,17 @@ def captured_logs() -> Iterator[list[Any]]:
     """Every structlog entry while the block runs (the agent's calls among them)."""
     with structlog.testing.capture_logs() as logs:
         yield logs
+
+
+@contextlib.asynccontextmanager
+async def logged_gateway(
+    address: str, tmp: Path, **options: Any
+) -> AsyncIterator[tuple[Gateway, list[Any]]]:
+    """A running :class:`Gateway` and every structlog entry while it runs (see
+    :func:`captured_logs`)."""
+    with captured_logs() as logs:
+        async with Gateway(address, tmp, **options) as gateway:
+            yield gateway, logs
 
 
 def agent_calls(logs: list[Any]) -> list[str]:

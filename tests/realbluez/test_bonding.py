@@ -4,32 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 from pathlib import Path
 
 from gateway.ble.events import SessionState
 from simulators import bluez
-from simulators.glucose import GlucoseMeterSimulator
-from tests.realbluez.stack import (
-    GATEWAY,
-    IN_ORDER,
-    SESSION,
-    Device,
-    Gateway,
-    captured_logs,
-    device_property,
-    dump,
-    forget_all,
-    system_bus,
-    until,
-)
-
-GLUCOSE = "glucose-measurement"
+from tests.realbluez import stack
 
 
 async def pair_outside_the_gateway(address: str) -> None:
     """What an installer does once (``bluetoothctl pair``): Device1.Pair, then disconnect."""
-    bus = await system_bus()
-    path = f"/org/bluez/{GATEWAY}/dev_{address.replace(':', '_')}"
+    bus = await stack.system_bus()
+    path = f"/org/bluez/{stack.GATEWAY}/dev_{address.replace(':', '_')}"
     try:
         await asyncio.wait_for(bluez.call(bus, path, bluez.DEVICE, "Pair"), 60)
         await asyncio.wait_for(bluez.call(bus, path, bluez.DEVICE, "Disconnect"), 30)
@@ -41,36 +27,34 @@ def test_bonded_only_never_connects_an_unbonded_device_then_connects_once_bonded
     tmp_path: Path,
 ) -> None:
     async def scenario() -> None:
-        await forget_all()
-        async with Device(
-            GlucoseMeterSimulator, device=IN_ORDER, records=2, security="encrypt"
-        ) as meter:
-            with captured_logs() as logs:
-                async with Gateway(meter.address, tmp_path, pair=True, bonded_only=True) as gw:
+        async with stack.unbonded_meter(2) as meter:
+            async with stack.logged_gateway(
+                meter.address, tmp_path, pair=True, bonded_only=True
+            ) as (gw, logs):
+                detail = functools.partial(stack.dump, gw, meter, logs)
 
-                    def detail() -> str:
-                        return dump(gw, meter, logs)
-
-                    await until(
-                        lambda: (
-                            sum(
-                                1
-                                for s in gw.states()
-                                if s.state is SessionState.FAILED and s.detail == "not bonded"
-                            )
-                            >= 2
-                        ),
-                        60,
-                        "two refusals",
-                        detail,
-                    )
-                    assert gw.state_count(SessionState.CONNECTING) == 0, detail()
-                    assert not meter.of("connected"), detail()
-                    assert not await device_property(GATEWAY, meter.address, "Bonded")
-                    await pair_outside_the_gateway(meter.address)
-                    assert await device_property(GATEWAY, meter.address, "Bonded")
-                    await until(lambda: len(gw.measurements(GLUCOSE)) >= 2, 90, "records", detail)
-            assert sorted(m.sequence_number or 0 for m in gw.measurements(GLUCOSE)) == [1, 2]
+                await stack.until(
+                    lambda: (
+                        sum(
+                            1
+                            for s in gw.states()
+                            if s.state is SessionState.FAILED and s.detail == "not bonded"
+                        )
+                        >= 2
+                    ),
+                    60,
+                    "two refusals",
+                    detail,
+                )
+                assert gw.state_count(SessionState.CONNECTING) == 0, detail()
+                assert not meter.of("connected"), detail()
+                assert not await stack.device_property(stack.GATEWAY, meter.address, "Bonded")
+                await pair_outside_the_gateway(meter.address)
+                assert await stack.device_property(stack.GATEWAY, meter.address, "Bonded")
+                await stack.until(
+                    lambda: len(gw.measurements(stack.GLUCOSE)) >= 2, 90, "records", detail
+                )
+            assert gw.glucose_sequences() == [1, 2]
 
     asyncio.run(scenario())
 
@@ -80,27 +64,23 @@ def test_encrypted_device_without_pairing_is_reported_as_needing_pairing(tmp_pat
     refuse; the session says so in one clear state, not a generic failure."""
 
     async def scenario() -> None:
-        await forget_all()
-        async with Device(
-            GlucoseMeterSimulator, device=IN_ORDER, records=2, security="encrypt"
-        ) as meter:
-            with captured_logs() as logs:
-                # bluetoothd holds the read until its own security elevation has failed, which
-                # can take up to the kernel's 30 s SMP timeout: a shorter step timeout sees only
-                # a timeout (docs/real-bluez.md, finding 2).
-                session = dataclasses.replace(SESSION, step_timeout=45.0)
-                async with Gateway(meter.address, tmp_path, pair=False, session=session) as gw:
+        # bluetoothd holds the read until its own security elevation has failed, which can take
+        # up to the kernel's 30 s SMP timeout: a shorter step timeout sees only a timeout
+        # (docs/real-bluez.md, finding 2).
+        session = dataclasses.replace(stack.SESSION, step_timeout=45.0)
+        async with stack.unbonded_meter(2) as meter:
+            async with stack.logged_gateway(
+                meter.address, tmp_path, pair=False, session=session
+            ) as (gw, logs):
+                detail = functools.partial(stack.dump, gw, meter, logs)
 
-                    def detail() -> str:
-                        return dump(gw, meter, logs)
-
-                    await until(
-                        lambda: any("pairing" in s.detail for s in gw.states()),
-                        150,
-                        "a 'needs pairing' report",
-                        detail,
-                    )
-            assert not gw.measurements(GLUCOSE), detail()
-            assert not await device_property(GATEWAY, meter.address, "Paired")
+                await stack.until(
+                    lambda: any("pairing" in s.detail for s in gw.states()),
+                    150,
+                    "a 'needs pairing' report",
+                    detail,
+                )
+            assert not gw.measurements(stack.GLUCOSE), detail()
+            assert not await stack.device_property(stack.GATEWAY, meter.address, "Paired")
 
     asyncio.run(scenario())

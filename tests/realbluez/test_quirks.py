@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from pathlib import Path
 
 from gateway.ble.events import SessionState
 from simulators.glucose import GlucoseMeterSimulator
-from tests.realbluez.stack import (
-    IN_ORDER,
-    Device,
-    Gateway,
-    agent_calls,
-    captured_logs,
-    dump,
-    forget_all,
-    until,
-)
-
-GLUCOSE = "glucose-measurement"
-
-
-def sequences(gw: Gateway) -> list[int]:
-    return sorted(m.sequence_number or 0 for m in gw.measurements(GLUCOSE))
+from tests.realbluez import stack
 
 
 def test_device_that_disconnects_right_after_bonding(tmp_path: Path) -> None:
@@ -30,35 +16,24 @@ def test_device_that_disconnects_right_after_bonding(tmp_path: Path) -> None:
     gateway reconnects on the bond, without pairing again, and gets every record once."""
 
     async def scenario() -> None:
-        await forget_all()
-        meter = Device(
-            GlucoseMeterSimulator,
-            device=IN_ORDER,
-            records=3,
-            security="encrypt",
-            disconnect_after_bonding=True,
-        )
-        async with meter:
-            with captured_logs() as logs:
-                async with Gateway(meter.address, tmp_path, pair=True) as gw:
+        async with (
+            stack.unbonded_meter(3, disconnect_after_bonding=True) as meter,
+            stack.logged_gateway(meter.address, tmp_path, pair=True) as (gw, logs),
+        ):
+            detail = functools.partial(stack.dump, gw, meter, logs)
 
-                    def detail() -> str:
-                        return dump(gw, meter, logs)
-
-                    await until(
-                        lambda: any(
-                            e.get("reason") == "bonded" for e in meter.of("device-disconnect")
-                        ),
-                        60,
-                        "the device's drop after bonding",
-                        detail,
-                    )
-                    await until(lambda: sequences(gw) == [1, 2, 3], 120, "3 records", detail)
-                    await until(
-                        lambda: gw.state_count(SessionState.CONNECTED) >= 2, 60, "reconnect", detail
-                    )
-                    pairings = [c for c in agent_calls(logs) if c != "agent_authorize_service"]
-                    assert len(pairings) == 1, detail()
+            await stack.until(
+                lambda: any(e.get("reason") == "bonded" for e in meter.of("device-disconnect")),
+                60,
+                "the device's drop after bonding",
+                detail,
+            )
+            await stack.until(lambda: gw.glucose_sequences() == [1, 2, 3], 120, "3 records", detail)
+            await stack.until(
+                lambda: gw.state_count(SessionState.CONNECTED) >= 2, 60, "reconnect", detail
+            )
+            pairings = [c for c in stack.agent_calls(logs) if c != "agent_authorize_service"]
+            assert len(pairings) == 1, detail()
 
     asyncio.run(scenario())
 
@@ -68,10 +43,15 @@ def test_gateway_on_two_controllers(tmp_path: Path) -> None:
     device best and gets the records."""
 
     async def scenario() -> None:
-        await forget_all()
-        meter = Device(GlucoseMeterSimulator, device=IN_ORDER, records=2)
-        async with meter, Gateway(meter.address, tmp_path, adapters=("hci0", "hci2")) as gw:
-            await until(lambda: sequences(gw) == [1, 2], 60, "2 records", lambda: dump(gw, meter))
+        await stack.forget_all()
+        meter = stack.Device(GlucoseMeterSimulator, device=stack.IN_ORDER, records=2)
+        async with meter, stack.Gateway(meter.address, tmp_path, adapters=("hci0", "hci2")) as gw:
+            await stack.until(
+                lambda: gw.glucose_sequences() == [1, 2],
+                60,
+                "2 records",
+                lambda: stack.dump(gw, meter),
+            )
             connected = [s for s in gw.states() if s.state is SessionState.CONNECTED]
             assert connected
             assert connected[0].adapter in ("hci0", "hci2")

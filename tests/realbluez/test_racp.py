@@ -4,26 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 from pathlib import Path
 
 from gateway.ble.events import RecordTransferEvent
 from simulators.glucose import GlucoseMeterOptions, GlucoseMeterSimulator
-from tests.realbluez.stack import (
-    DEVICE,
-    Device,
-    Gateway,
-    captured_logs,
-    dump,
-    forget_all,
-    record_timing,
-    set_powered,
-    until,
-)
-
-GLUCOSE = "glucose-measurement"
+from tests.realbluez import stack
 
 
-def transfers(gw: Gateway) -> list[RecordTransferEvent]:
+def transfers(gw: stack.Gateway) -> list[RecordTransferEvent]:
     return [e for e in gw.events if isinstance(e, RecordTransferEvent)]
 
 
@@ -38,40 +27,39 @@ def test_racp_transfer_over_indications_survives_a_link_loss_exactly_once(
     (">= high-water mark") and every record arrives exactly once."""
 
     async def scenario() -> None:
-        await forget_all()
-        meter = Device(
+        await stack.forget_all()
+        meter = stack.Device(
             GlucoseMeterSimulator,
             records=RECORDS,
             device=GlucoseMeterOptions(indicate=True, pace=0.4),
         )
         async with meter:
-            with captured_logs() as logs:
-                async with Gateway(meter.address, tmp_path) as gw:
+            async with stack.logged_gateway(meter.address, tmp_path) as (gw, logs):
+                detail = functools.partial(stack.dump, gw, meter, logs)
 
-                    def detail() -> str:
-                        return dump(gw, meter, logs)
-
-                    await until(lambda: len(gw.measurements(GLUCOSE)) >= 4, 90, "4", detail)
-                    await set_powered(DEVICE, False)
-                    await asyncio.sleep(2)
-                    await set_powered(DEVICE, True)
-                    await until(
-                        lambda: (
-                            len({m.sequence_number for m in gw.measurements(GLUCOSE)}) >= RECORDS
-                        ),
-                        120,
-                        "all records",
-                        detail,
-                    )
-                    await until(
-                        lambda: any(t.outcome == "complete" for t in transfers(gw)),
-                        60,
-                        "a complete transfer",
-                        detail,
-                    )
-            counts = collections.Counter(m.sequence_number for m in gw.measurements(GLUCOSE))
+                await stack.until(lambda: len(gw.measurements(stack.GLUCOSE)) >= 4, 90, "4", detail)
+                await stack.set_powered(stack.DEVICE, False)
+                await asyncio.sleep(2)
+                await stack.set_powered(stack.DEVICE, True)
+                await stack.until(
+                    lambda: (
+                        len({m.sequence_number for m in gw.measurements(stack.GLUCOSE)}) >= RECORDS
+                    ),
+                    120,
+                    "all records",
+                    detail,
+                )
+                await stack.until(
+                    lambda: any(t.outcome == "complete" for t in transfers(gw)),
+                    60,
+                    "a complete transfer",
+                    detail,
+                )
+            counts = collections.Counter(m.sequence_number for m in gw.measurements(stack.GLUCOSE))
             assert counts == dict.fromkeys(range(1, RECORDS + 1), 1), detail()
-            record_timing("connect to first reading, no pairing", gw.connect_to_first_reading())
+            stack.record_timing(
+                "connect to first reading, no pairing", gw.connect_to_first_reading()
+            )
             done = transfers(gw)
             assert done[0].outcome == "disconnected", detail()
             assert done[-1].outcome == "complete", detail()

@@ -34,21 +34,9 @@ from gateway.status.board import StatusBoard
 from simulators import agent as device_agent
 from simulators import bluez
 from simulators.glucose import GlucoseMeterSimulator
-from tests.realbluez.stack import (
-    DEVICE,
-    GATEWAY,
-    Device,
-    Gateway,
-    captured_logs,
-    device_property,
-    dump,
-    forget_all,
-    system_bus,
-    until,
-)
+from tests.realbluez import stack
 
 PATH = "/org/phg/test/split_agent"
-GLUCOSE = "glucose-measurement"
 
 
 class _Split(ServiceInterface):
@@ -59,7 +47,7 @@ class _Split(ServiceInterface):
         self.calls: list[tuple[str, str]] = []
 
     def _side(self, device: str, member: str) -> Any:
-        side = "device" if device.startswith(f"/org/bluez/{DEVICE}/") else "gateway"
+        side = "device" if device.startswith(f"/org/bluez/{stack.DEVICE}/") else "gateway"
         self.calls.append((side, member))
         return self.device if side == "device" else self.gateway
 
@@ -111,7 +99,7 @@ class SplitAgent:
         self._bus: Any = None
 
     async def start(self) -> None:
-        bus = await system_bus()
+        bus = await stack.system_bus()
         bus.export(PATH, self.interface)
         manager = "org.bluez.AgentManager1"
         await bluez.call(bus, "/org/bluez", manager, "RegisterAgent", "os", [PATH, "KeyboardOnly"])
@@ -129,55 +117,61 @@ class SplitAgent:
         self._bus = None
 
 
+async def unpaired(gateway_passkey: int, device_passkey: int) -> tuple[SplitAgent, stack.Device]:
+    """No bond on either side, the split agent with the two sides' passkeys, and a meter whose
+    characteristics need an authenticated (passkey) link."""
+    await stack.forget_all()
+    agent = SplitAgent(gateway_passkey, device_passkey)
+    return agent, stack.Device(GlucoseMeterSimulator, records=2, security="encrypt-authenticated")
+
+
 def test_passkey_device_pairs_with_the_configured_passkey(tmp_path: Path) -> None:
     async def scenario() -> None:
-        await forget_all()
-        agent = SplitAgent(gateway_passkey=314159, device_passkey=314159)
-        meter = Device(GlucoseMeterSimulator, records=2, security="encrypt-authenticated")
+        agent, meter = await unpaired(gateway_passkey=314159, device_passkey=314159)
         async with meter:
-            with captured_logs() as logs:
-                async with Gateway(meter.address, tmp_path, passkey=314159, agent=agent) as gw:
-                    await until(
-                        lambda: len(gw.measurements(GLUCOSE)) >= 2,
-                        120,
-                        "2 records",
-                        lambda: dump(gw, meter, logs) + f"\nagent: {agent.interface.calls}",
-                    )
+            async with stack.logged_gateway(
+                meter.address, tmp_path, passkey=314159, agent=agent
+            ) as (gw, logs):
+                await stack.until(
+                    lambda: len(gw.measurements(stack.GLUCOSE)) >= 2,
+                    120,
+                    "2 records",
+                    lambda: stack.dump(gw, meter, logs) + f"\nagent: {agent.interface.calls}",
+                )
             calls = agent.interface.calls
             assert ("gateway", "RequestPasskey") in calls, calls
             assert ("device", "RequestPasskey") in calls, calls
-            assert await device_property(GATEWAY, meter.address, "Bonded")
+            assert await stack.device_property(stack.GATEWAY, meter.address, "Bonded")
 
     asyncio.run(scenario())
 
 
 def test_wrong_passkey_is_one_clear_error_without_a_retry_storm(tmp_path: Path) -> None:
     async def scenario() -> None:
-        await forget_all()
-        agent = SplitAgent(gateway_passkey=111111, device_passkey=222222)
-        meter = Device(GlucoseMeterSimulator, records=2, security="encrypt-authenticated")
+        agent, meter = await unpaired(gateway_passkey=111111, device_passkey=222222)
         async with meter:
-            with captured_logs() as logs:
-                async with Gateway(meter.address, tmp_path, passkey=111111, agent=agent) as gw:
+            async with stack.logged_gateway(
+                meter.address, tmp_path, passkey=111111, agent=agent
+            ) as (gw, logs):
 
-                    def detail() -> str:
-                        return dump(gw, meter, logs) + f"\nagent: {agent.interface.calls}"
+                def detail() -> str:
+                    return stack.dump(gw, meter, logs) + f"\nagent: {agent.interface.calls}"
 
-                    await until(
-                        lambda: any("pairing failed" in s.detail for s in gw.states()),
-                        120,
-                        "a 'pairing failed' state",
-                        detail,
-                    )
-                    # The session now waits pairing_retry (600 s) before trying again.
-                    await asyncio.sleep(20)
-                    failed = [s for s in gw.states() if s.state is SessionState.FAILED]
-                    assert len(failed) == 1, detail()
-                    assert failed[0].detail.startswith("device needs pairing: pairing failed")
-                    asked = [c for c in agent.interface.calls if c == ("gateway", "RequestPasskey")]
-                    assert 1 <= len(asked) <= 3, detail()  # bleak-retry-connector's attempts
-            assert not gw.measurements(GLUCOSE)
-            assert not await device_property(GATEWAY, meter.address, "Paired")
+                await stack.until(
+                    lambda: any("pairing failed" in s.detail for s in gw.states()),
+                    120,
+                    "a 'pairing failed' state",
+                    detail,
+                )
+                # The session now waits pairing_retry (600 s) before trying again.
+                await asyncio.sleep(20)
+                failed = [s for s in gw.states() if s.state is SessionState.FAILED]
+                assert len(failed) == 1, detail()
+                assert failed[0].detail.startswith("device needs pairing: pairing failed")
+                asked = [c for c in agent.interface.calls if c == ("gateway", "RequestPasskey")]
+                assert 1 <= len(asked) <= 3, detail()  # bleak-retry-connector's attempts
+            assert not gw.measurements(stack.GLUCOSE)
+            assert not await stack.device_property(stack.GATEWAY, meter.address, "Paired")
             # What the status page (and /api/status) shows for the device.
             board = StatusBoard("http://fhir.invalid/fhir")
             for event in gw.events:
