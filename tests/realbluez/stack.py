@@ -168,8 +168,29 @@ async def until(
     while not predicate():
         if time.monotonic() > deadline:
             extra = f"\n{detail()}" if detail is not None else ""
-            raise TimeoutError(f"not within {timeout} s: {what}{extra}")
+            raise TimeoutError(f"not within {timeout} s: {what}{extra}\n{await bluez_state()}")
         await asyncio.sleep(0.05)
+
+
+SHOWN_DEVICE_PROPERTIES = ("Connected", "ServicesResolved", "Paired", "Bonded", "Trusted", "RSSI")
+
+
+async def bluez_state() -> str:
+    """BlueZ's devices as bluetoothd sees them now, for a timeout's message: whether the
+    device was known, heard in the running discovery (RSSI), connected, resolved, bonded."""
+    try:
+        bus = await system_bus()
+        try:
+            devices = await device_paths(bus)
+        finally:
+            bus.disconnect()
+    except Exception as exc:  # the message is for diagnosis; it must not hide the timeout
+        return f"bluez devices: unreadable ({exc!r})"
+    lines = ["bluez devices:"] if devices else ["bluez devices: none"]
+    for path, props in sorted(devices.items()):
+        shown = ", ".join(f"{k}={props[k]}" for k in SHOWN_DEVICE_PROPERTIES if k in props)
+        lines.append(f"  {path}: {shown}")
+    return "\n".join(lines)
 
 
 class Device:
