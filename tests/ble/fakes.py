@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import time
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass, field
 from decimal import Decimal
 
 from gateway.ble import uuids
@@ -133,6 +134,7 @@ class FakeRacpDevice:
         answer_report(link, request, self._selected(request), response_first=self.response_first)
 
 
+@dataclass(eq=False)
 class FakeGlucoseMeter(FakeRacpDevice):
     """Answers RACP "report stored records" with its records, then a response code, and
     "report number of stored records" with their number (``counts`` False: "op code not
@@ -141,29 +143,18 @@ class FakeGlucoseMeter(FakeRacpDevice):
     notifications, as bluetoothd does). ``requests`` are the report requests, ``count_requests``
     the count requests."""
 
-    def __init__(
-        self,
-        sequences: list[int],
-        *,
-        supports_ge: bool = True,
-        drop_on_all: bool = False,
-        extra_reads: dict[int, bytes] | None = None,
-        failed_racp_writes: int = 0,
-        counts: bool = True,
-        overcount: int = 0,
-        response_first: bool = False,
-    ) -> None:
-        self.sequences = sequences
-        self.failed_racp_writes = failed_racp_writes
-        self.supports_ge = supports_ge
-        self.drop_on_all = drop_on_all
-        self.counts = counts
-        self.overcount = overcount
-        self.response_first = response_first
-        self.requests: list[RacpRequest] = []
-        self.count_requests: list[RacpRequest] = []
-        self.extra_reads = extra_reads or {}
-        self.links: list[FakeLink] = []
+    sequences: list[int]
+    _: KW_ONLY
+    supports_ge: bool = True
+    drop_on_all: bool = False
+    extra_reads: dict[int, bytes] = field(default_factory=dict)
+    failed_racp_writes: int = 0
+    counts: bool = True
+    overcount: int = 0
+    response_first: bool = False
+    requests: list[RacpRequest] = field(default_factory=list, init=False)
+    count_requests: list[RacpRequest] = field(default_factory=list, init=False)
+    links: list[FakeLink] = field(default_factory=list, init=False)
 
     def link(self) -> FakeLink:
         reads = {
