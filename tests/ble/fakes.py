@@ -7,27 +7,19 @@ import asyncio
 import datetime as dt
 import time
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass, field
 from decimal import Decimal
 
 from gateway.ble import uuids
 from gateway.ble.link import GattLink, LinkError, NotificationHandler, Sighting
+from profiles import racp
 from profiles.date_time import DateTime
 from profiles.glucose import (
     GlucoseConcentration,
     GlucoseMeasurement,
     encode_glucose_measurement,
 )
-from profiles.racp import (
-    RacpNumberOfRecordsResponse,
-    RacpOpCode,
-    RacpOperator,
-    RacpRequest,
-    RacpResponseCode,
-    RacpResponseCodeValue,
-    RecordAccessControlPoint,
-    decode_record_access_control_point,
-    encode_record_access_control_point,
-)
+from profiles.racp import RacpRequest, RacpResponseCodeValue
 
 GLUCOSE_MEASUREMENT = 0x2A18
 
@@ -47,8 +39,8 @@ class FakeLink:
         on_write: Callable[[FakeLink, int, bytes], None] | None = None,
     ) -> None:
         self.reads = reads
-        self._services = frozenset(services)
-        self._characteristics = frozenset(reads) | frozenset(self.extra_characteristics)
+        self.services = frozenset(services)
+        self.characteristics = frozenset(reads) | frozenset(self.extra_characteristics)
         self.on_write = on_write
         self.writes: list[tuple[int, bytes]] = []
         self.subscribers: dict[int, NotificationHandler] = {}
@@ -61,14 +53,6 @@ class FakeLink:
         self.step_delay = 0.0
 
     extra_characteristics: tuple[int, ...] = ()
-
-    @property
-    def services(self) -> frozenset[int]:
-        return self._services
-
-    @property
-    def characteristics(self) -> frozenset[int]:
-        return self._characteristics
 
     async def read(self, uuid16: int) -> bytes:
         await self._step()
@@ -125,9 +109,9 @@ class FakeRacpDevice:
     def _on_write(self, link: FakeLink, uuid16: int, data: bytes) -> None:
         if uuid16 != uuids.RECORD_ACCESS_CONTROL_POINT:
             return
-        request = decode_record_access_control_point(data)
+        request = racp.decode_record_access_control_point(data)
         assert isinstance(request, RacpRequest)
-        counting = request.op_code == RacpOpCode.REPORT_NUMBER_OF_STORED_RECORDS
+        counting = request.op_code == racp.RacpOpCode.REPORT_NUMBER_OF_STORED_RECORDS
         (self.count_requests if counting else self.requests).append(request)
         self._written(request)
         answer = self._count if counting else self._answer
@@ -150,6 +134,7 @@ class FakeRacpDevice:
         answer_report(link, request, self._selected(request), response_first=self.response_first)
 
 
+@dataclass(eq=False)
 class FakeGlucoseMeter(FakeRacpDevice):
     """Answers RACP "report stored records" with its records, then a response code, and
     "report number of stored records" with their number (``counts`` False: "op code not
@@ -158,29 +143,18 @@ class FakeGlucoseMeter(FakeRacpDevice):
     notifications, as bluetoothd does). ``requests`` are the report requests, ``count_requests``
     the count requests."""
 
-    def __init__(
-        self,
-        sequences: list[int],
-        *,
-        supports_ge: bool = True,
-        drop_on_all: bool = False,
-        extra_reads: dict[int, bytes] | None = None,
-        failed_racp_writes: int = 0,
-        counts: bool = True,
-        overcount: int = 0,
-        response_first: bool = False,
-    ) -> None:
-        self.sequences = sequences
-        self.failed_racp_writes = failed_racp_writes
-        self.supports_ge = supports_ge
-        self.drop_on_all = drop_on_all
-        self.counts = counts
-        self.overcount = overcount
-        self.response_first = response_first
-        self.requests: list[RacpRequest] = []
-        self.count_requests: list[RacpRequest] = []
-        self.extra_reads = extra_reads or {}
-        self.links: list[FakeLink] = []
+    sequences: list[int]
+    _: KW_ONLY
+    supports_ge: bool = True
+    drop_on_all: bool = False
+    extra_reads: dict[int, bytes] = field(default_factory=dict)
+    failed_racp_writes: int = 0
+    counts: bool = True
+    overcount: int = 0
+    response_first: bool = False
+    requests: list[RacpRequest] = field(default_factory=list, init=False)
+    count_requests: list[RacpRequest] = field(default_factory=list, init=False)
+    links: list[FakeLink] = field(default_factory=list, init=False)
 
     def link(self) -> FakeLink:
         reads = {
@@ -202,7 +176,7 @@ class FakeGlucoseMeter(FakeRacpDevice):
 
     def _selected(self, request: RacpRequest) -> list[tuple[int, bytes]] | None:
         wanted = list(self.sequences)
-        if request.operator == RacpOperator.GREATER_THAN_OR_EQUAL_TO:
+        if request.operator == racp.RacpOperator.GREATER_THAN_OR_EQUAL_TO:
             if not self.supports_ge:
                 return None
             assert isinstance(request.minimum, int)
@@ -210,7 +184,7 @@ class FakeGlucoseMeter(FakeRacpDevice):
         return [(GLUCOSE_MEASUREMENT, glucose_record(s)) for s in wanted]
 
     def _answer(self, link: FakeLink, request: RacpRequest) -> None:
-        if request.operator == RacpOperator.ALL_RECORDS and self.drop_on_all:
+        if request.operator == racp.RacpOperator.ALL_RECORDS and self.drop_on_all:
             link.drop()
             return
         super()._answer(link, request)
@@ -219,14 +193,14 @@ class FakeGlucoseMeter(FakeRacpDevice):
 def answer_count(link: FakeLink, request: RacpRequest, number: int | None, *, counts: bool) -> None:
     """A fake device's answer to "report number of stored records": ``number`` (None: the
     request's operator is not supported); ``counts`` False: "op code not supported"."""
-    answer: RecordAccessControlPoint
+    answer: racp.RecordAccessControlPoint
     if not counts:
         answer = request.response(RacpResponseCodeValue.OP_CODE_NOT_SUPPORTED)
     elif number is None:
         answer = request.response(RacpResponseCodeValue.OPERATOR_NOT_SUPPORTED)
     else:
-        answer = RacpNumberOfRecordsResponse(number)
-    link.notify(uuids.RECORD_ACCESS_CONTROL_POINT, encode_record_access_control_point(answer))
+        answer = racp.RacpNumberOfRecordsResponse(number)
+    link.notify(uuids.RECORD_ACCESS_CONTROL_POINT, racp.encode_record_access_control_point(answer))
 
 
 def answer_report(
@@ -239,19 +213,19 @@ def answer_report(
     """A fake device's answer to "report stored records": ``values`` (characteristic, bytes)
     notified, then the response code (``response_first``: before them, as a stack that sends
     a pending indication before queued notifications does); None: "operator not supported"."""
-    racp = uuids.RECORD_ACCESS_CONTROL_POINT
+    control_point = uuids.RECORD_ACCESS_CONTROL_POINT
     if values is None:
         code = RacpResponseCodeValue.OPERATOR_NOT_SUPPORTED
-        link.notify(racp, encode_record_access_control_point(request.response(code)))
+        link.notify(control_point, racp.encode_record_access_control_point(request.response(code)))
         return
     code = RacpResponseCodeValue.SUCCESS if values else RacpResponseCodeValue.NO_RECORDS_FOUND
-    response = encode_record_access_control_point(RacpResponseCode(1, code))
+    response = racp.encode_record_access_control_point(racp.RacpResponseCode(1, code))
     if response_first:
-        link.notify(racp, response)
+        link.notify(control_point, response)
     for uuid16, value in values:
         link.notify(uuid16, value)
     if not response_first:
-        link.notify(racp, response)
+        link.notify(control_point, response)
 
 
 class FakeConnector:

@@ -9,23 +9,17 @@ from collections.abc import Callable
 
 from gateway.ble.link import LinkError
 from gateway.ble.racp_fetch import FetchOutcome, RacpFetch
+from profiles import racp
 from profiles.ghs import racp as ghs_racp
-from profiles.racp import (
-    RacpNumberOfRecordsResponse,
-    RacpOpCode,
-    RacpOperator,
-    RacpRequest,
-    RacpResponseCode,
-    RacpResponseCodeValue,
-    RecordAccessControlPoint,
-    decode_record_access_control_point,
+from profiles.racp import RacpOpCode, RacpOperator, RacpRequest
+
+SUCCESS = racp.RacpResponseCode(
+    RacpOpCode.REPORT_STORED_RECORDS, racp.RacpResponseCodeValue.SUCCESS
 )
-
-SUCCESS = RacpResponseCode(RacpOpCode.REPORT_STORED_RECORDS, RacpResponseCodeValue.SUCCESS)
 COUNT = RacpOpCode.REPORT_NUMBER_OF_STORED_RECORDS
-COUNT_UNSUPPORTED = RacpResponseCode(COUNT, RacpResponseCodeValue.OP_CODE_NOT_SUPPORTED)
+COUNT_UNSUPPORTED = racp.RacpResponseCode(COUNT, racp.RacpResponseCodeValue.OP_CODE_NOT_SUPPORTED)
 
-Answer = Callable[[RacpRequest], list[RecordAccessControlPoint | int]]
+Answer = Callable[[RacpRequest], list[racp.RecordAccessControlPoint | int]]
 """What a fake device sends for a request: RACP indications, and ints for records (their
 sequence numbers), in the order the gateway receives them."""
 
@@ -39,7 +33,7 @@ def transfer(
     written: list[RacpRequest] = []
     records: list[tuple[int, bool]] = []
 
-    def receive(item: RecordAccessControlPoint | int) -> None:
+    def receive(item: racp.RecordAccessControlPoint | int) -> None:
         if isinstance(item, int):
             stored = fetch.takes(item)
             if stored:
@@ -50,7 +44,7 @@ def transfer(
 
     async def scenario() -> FetchOutcome:
         async def write(value: bytes) -> None:
-            request = decode_record_access_control_point(value)
+            request = racp.decode_record_access_control_point(value)
             assert isinstance(request, RacpRequest)
             written.append(request)
             loop = asyncio.get_running_loop()
@@ -65,11 +59,11 @@ def transfer(
 def device(sequences: list[int], *, response_first: bool, counted: int | None = None) -> Answer:
     """A device storing ``sequences``; ``counted``: the number it reports (default: right)."""
 
-    def answer(request: RacpRequest) -> list[RecordAccessControlPoint | int]:
+    def answer(request: RacpRequest) -> list[racp.RecordAccessControlPoint | int]:
         minimum = request.minimum if isinstance(request.minimum, int) else 0
-        wanted: list[RecordAccessControlPoint | int] = [s for s in sequences if s >= minimum]
+        wanted: list[racp.RecordAccessControlPoint | int] = [s for s in sequences if s >= minimum]
         if request.op_code == COUNT:
-            return [RacpNumberOfRecordsResponse(len(wanted) if counted is None else counted)]
+            return [racp.RacpNumberOfRecordsResponse(len(wanted) if counted is None else counted)]
         if request.op_code == RacpOpCode.ABORT_OPERATION:
             return []
         return [SUCCESS, *wanted] if response_first else [*wanted, SUCCESS]
@@ -118,9 +112,9 @@ def test_records_the_response_overtook_count_as_stored_until_the_count_is_reache
 
 
 def test_a_response_in_the_middle_of_the_records_waits_for_the_rest() -> None:
-    def halfway(request: RacpRequest) -> list[RecordAccessControlPoint | int]:
+    def halfway(request: RacpRequest) -> list[racp.RecordAccessControlPoint | int]:
         if request.op_code == COUNT:
-            return [RacpNumberOfRecordsResponse(4)]
+            return [racp.RacpNumberOfRecordsResponse(4)]
         return [0, 1, SUCCESS, 2, 3, 4]  # 4: a live value after the counted ones
 
     _, _, records = completed(None, halfway)
@@ -129,7 +123,7 @@ def test_a_response_in_the_middle_of_the_records_waits_for_the_rest() -> None:
 
 def test_without_the_count_records_after_the_response_are_live() -> None:
     # Today's behaviour, kept for a device that cannot count.
-    def no_count(request: RacpRequest) -> list[RecordAccessControlPoint | int]:
+    def no_count(request: RacpRequest) -> list[racp.RecordAccessControlPoint | int]:
         if request.op_code == COUNT:
             return [COUNT_UNSUPPORTED]
         return device([0, 1], response_first=True)(request)
@@ -142,11 +136,11 @@ def test_without_the_count_records_after_the_response_are_live() -> None:
 
 
 def test_a_device_that_cannot_count_is_not_asked_again_for_the_fallback_request() -> None:
-    def old_meter(request: RacpRequest) -> list[RecordAccessControlPoint | int]:
+    def old_meter(request: RacpRequest) -> list[racp.RecordAccessControlPoint | int]:
         if request.op_code == COUNT:
             return [COUNT_UNSUPPORTED]
         if request.operator == RacpOperator.GREATER_THAN_OR_EQUAL_TO:
-            return [request.response(RacpResponseCodeValue.OPERATOR_NOT_SUPPORTED)]
+            return [request.response(racp.RacpResponseCodeValue.OPERATOR_NOT_SUPPORTED)]
         return [4, 5, 6, SUCCESS]
 
     fetch, written, records = completed(5, old_meter)
@@ -160,9 +154,9 @@ def test_a_device_that_cannot_count_is_not_asked_again_for_the_fallback_request(
 
 
 def test_the_fallback_to_all_records_is_counted_too() -> None:
-    def no_ge(request: RacpRequest) -> list[RecordAccessControlPoint | int]:
+    def no_ge(request: RacpRequest) -> list[racp.RecordAccessControlPoint | int]:
         if request.operator == RacpOperator.GREATER_THAN_OR_EQUAL_TO:
-            return [request.response(RacpResponseCodeValue.OPERATOR_NOT_SUPPORTED)]
+            return [request.response(racp.RacpResponseCodeValue.OPERATOR_NOT_SUPPORTED)]
         return device([4, 5, 6], response_first=True)(request)
 
     fetch, written, records = completed(5, no_ge)
@@ -192,7 +186,7 @@ def test_a_count_larger_than_what_arrives_ends_short_after_the_wait() -> None:
 def test_values_while_the_count_is_asked_are_not_part_of_the_transfer() -> None:
     fetch = RacpFetch(None, count_first=True)
     assert not fetch.takes(7)  # before the count was answered: live
-    fetch.on_control_point(RacpNumberOfRecordsResponse(1))
+    fetch.on_control_point(racp.RacpNumberOfRecordsResponse(1))
     assert fetch.takes(7)
     fetch_without = RacpFetch(None)
     assert fetch_without.takes(7)
@@ -201,7 +195,7 @@ def test_values_while_the_count_is_asked_are_not_part_of_the_transfer() -> None:
 def test_a_value_with_a_key_the_transfer_took_still_belongs_to_it() -> None:
     # A glucose context following its measurement, which alone was counted.
     fetch = RacpFetch(None, count_first=True)
-    fetch.on_control_point(RacpNumberOfRecordsResponse(1))
+    fetch.on_control_point(racp.RacpNumberOfRecordsResponse(1))
     fetch.on_control_point(SUCCESS)
     assert not fetch.done
     fetch.on_record(4)
@@ -212,7 +206,7 @@ def test_a_value_with_a_key_the_transfer_took_still_belongs_to_it() -> None:
 
 def test_a_reading_delivered_live_and_then_reported_counts_once() -> None:
     fetch = RacpFetch(None, count_first=True)
-    fetch.on_control_point(RacpNumberOfRecordsResponse(2))
+    fetch.on_control_point(racp.RacpNumberOfRecordsResponse(2))
     fetch.on_control_point(SUCCESS)
     assert fetch.on_repeat(10)  # came live before the transfer: one of the two counted
     assert not fetch.done
@@ -222,7 +216,7 @@ def test_a_reading_delivered_live_and_then_reported_counts_once() -> None:
 
 
 def test_a_count_that_never_comes_is_given_up() -> None:
-    def silent_on_count(request: RacpRequest) -> list[RecordAccessControlPoint | int]:
+    def silent_on_count(request: RacpRequest) -> list[racp.RecordAccessControlPoint | int]:
         if request.op_code == COUNT:
             return []
         return device([0], response_first=False)(request)
@@ -231,7 +225,7 @@ def test_a_count_that_never_comes_is_given_up() -> None:
         fetch = RacpFetch(None, count_first=True)
 
         async def write(value: bytes) -> None:
-            request = decode_record_access_control_point(value)
+            request = racp.decode_record_access_control_point(value)
             assert isinstance(request, RacpRequest)
             for item in silent_on_count(request):
                 if isinstance(item, int):
@@ -255,7 +249,7 @@ def test_a_busy_device_is_aborted_and_asked_the_count_again() -> None:
 
         async def write(value: bytes) -> None:
             nonlocal refusals
-            request = decode_record_access_control_point(value)
+            request = racp.decode_record_access_control_point(value)
             assert isinstance(request, RacpRequest)
             written.append(int(request.op_code))
             if request.op_code == RacpOpCode.ABORT_OPERATION:

@@ -22,24 +22,15 @@ from profiles.body_composition import (
 )
 from profiles.units import MassUnit
 from profiles.weight_scale import WeightMeasurement
-from tests.fhir.helpers import (
-    GENERATED,
-    STAMP,
-    assert_only_upload_identifier,
-    errors,
-    mapped,
-    mapped_for_any_user,
-    mapper,
-    resources,
-    specializations,
-)
+from tests.fhir import helpers
+from tests.fhir.helpers import mapper, resources
 from tests.strategies.body_composition import STRATEGIES
 
 RECEIVED = dt.datetime(2018, 11, 11, 16, 40, tzinfo=dt.UTC)
 
 FULL = BodyCompositionMeasurement(
     body_fat_percentage=Decimal("21.5"),
-    timestamp=STAMP,
+    timestamp=helpers.STAMP,
     basal_metabolism=6500,
     muscle_percentage=Decimal("40.2"),
     muscle_mass=Decimal("28.150"),
@@ -84,7 +75,7 @@ def test_every_field_maps_to_its_code_and_unit() -> None:
 
 
 def test_computed_values_are_derived_from_impedance_weight_and_height() -> None:
-    entries = mapped(mapper().map(FULL, RECEIVED)).entries
+    entries = helpers.mapped(mapper().map(FULL, RECEIVED)).entries
     by_code = {e.resource["code"]["coding"][0]["code"]: e for e in entries}
     sources = [{"reference": by_code[code].full_url} for code in ("188780", "188736", "188740")]
     for code, entry in by_code.items():
@@ -98,7 +89,7 @@ def test_minimal_measurement_is_body_fat_alone_without_derived_from() -> None:
     (fat,) = resources(mapper().map(BodyCompositionMeasurement(Decimal("18.0")), RECEIVED))
     assert summary(fat) == ("188748", None, "18.0", "%")
     assert "derivedFrom" not in fat
-    assert_only_upload_identifier(fat)  # no time stamp: reception time
+    helpers.assert_only_upload_identifier(fat)  # no time stamp: reception time
 
 
 def test_imperial_masses_and_height() -> None:
@@ -143,7 +134,7 @@ def test_reassembled_packets_map_like_the_whole_measurement() -> None:
 
 def test_weight_is_the_same_observation_as_the_weight_scale_reading() -> None:
     m = mapper()
-    scale_result = m.map(WeightMeasurement(Decimal("70.050"), timestamp=STAMP), RECEIVED)
+    scale_result = m.map(WeightMeasurement(Decimal("70.050"), timestamp=helpers.STAMP), RECEIVED)
     composition_result = m.map(FULL, RECEIVED)
     composition = resources(composition_result)
     weight = next(r for r in composition if r["code"]["coding"][0]["code"] == "188736")
@@ -154,15 +145,15 @@ def test_weight_is_the_same_observation_as_the_weight_scale_reading() -> None:
         e["resource"].get("code", {}).get("coding", [{}])[0].get("code") for e in bundle["entry"]
     ]
     assert codes.count("188736") == 1
-    assert errors(bundle) == []
+    assert helpers.errors(bundle) == []
 
 
 def test_bca_specialization_and_bundle_validate() -> None:
     values = [FULL, BodyCompositionMeasurement(None)]
-    assert specializations(mapper(), values, RECEIVED) == ["528404"]
+    assert helpers.specializations(mapper(), values, RECEIVED) == ["528404"]
 
 
-@GENERATED
+@helpers.GENERATED
 @given(STRATEGIES["body-composition-measurement"])
 def test_every_generated_body_composition_measurement_gives_one_entry_per_value(
     measurement: Any,
@@ -171,10 +162,10 @@ def test_every_generated_body_composition_measurement_gives_one_entry_per_value(
     assert isinstance(measurement, BodyCompositionMeasurement)
     if measurement.multiple_packet and measurement.user_id != 0xFF:
         with pytest.raises(IncompleteMeasurementError):
-            mapped_for_any_user(measurement, RECEIVED)
+            helpers.mapped_for_any_user(measurement, RECEIVED)
         return
     # An unknown user's reading is held back before anything else, fragment or not.
-    result = mapped_for_any_user(measurement, RECEIVED)
+    result = helpers.mapped_for_any_user(measurement, RECEIVED)
     if result is None:
         return
     fields = (

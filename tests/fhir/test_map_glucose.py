@@ -11,28 +11,8 @@ from hypothesis import given
 
 from gateway.fhir.connection import HeldBack, Mapped, Skipped
 from gateway.fhir.mappers.glucose import status_bits
+from profiles import glucose as gl
 from profiles.date_time import DateTime
-from profiles.glucose import (
-    Carbohydrate,
-    CarbohydrateId,
-    Exercise,
-    GlucoseConcentration,
-    GlucoseConcentrationUnit,
-    GlucoseMeasurement,
-    GlucoseMeasurementContext,
-    GlucoseType,
-    Health,
-    Meal,
-    Medication,
-    MedicationId,
-    MedicationUnit,
-    SampleLocation,
-    SensorStatusAnnunciation,
-)
-from profiles.glucose import Tester as GluTester
-from profiles.glucose import (
-    TesterHealth as GluTesterHealth,
-)
 from profiles.ieee11073 import SpecialValue
 from tests.fhir.helpers import GENERATED, errors, golden, mapped, mapper, resources
 from tests.strategies.glucose import STRATEGIES
@@ -41,17 +21,17 @@ RECEIVED = dt.datetime(2018, 11, 11, 16, 40, tzinfo=dt.UTC)
 MDC = "urn:iso:std:iso:11073:10101"
 
 
-def glucose(**overrides: Any) -> GlucoseMeasurement:
+def glucose(**overrides: Any) -> gl.GlucoseMeasurement:
     values: dict[str, Any] = {
         "sequence_number": 7,
         "base_time": DateTime(2018, 11, 11, 11, 30, 0),
         "time_offset_minutes": 5,
-        "concentration": GlucoseConcentration(
-            Decimal("0.00099"), type=GlucoseType.UNDETERMINED_PLASMA
+        "concentration": gl.GlucoseConcentration(
+            Decimal("0.00099"), type=gl.GlucoseType.UNDETERMINED_PLASMA
         ),
     }
     values.update(overrides)
-    return GlucoseMeasurement(**values)
+    return gl.GlucoseMeasurement(**values)
 
 
 def code_of(resource: dict[str, Any]) -> str:
@@ -63,15 +43,15 @@ def test_kg_per_l_becomes_mg_per_dl_exactly_with_precision() -> None:
     assert code_of(obs) == "160368"
     assert obs["valueQuantity"]["code"] == "mg/dL"
     assert str(obs["valueQuantity"]["value"]) == "99"
-    c = GlucoseConcentration(Decimal("0.001230"), type=GlucoseType.CAPILLARY_WHOLE_BLOOD)
+    c = gl.GlucoseConcentration(Decimal("0.001230"), type=gl.GlucoseType.CAPILLARY_WHOLE_BLOOD)
     obs = resources(mapper().map(glucose(concentration=c), RECEIVED))[0]
     assert code_of(obs) == "160184"
     assert str(obs["valueQuantity"]["value"]) == "123.0"
 
 
 def test_mol_per_l_becomes_mmol_per_l_exactly() -> None:
-    c = GlucoseConcentration(
-        Decimal("0.00550"), GlucoseConcentrationUnit.MOLE_PER_LITRE, GlucoseType.VENOUS_PLASMA
+    c = gl.GlucoseConcentration(
+        Decimal("0.00550"), gl.GlucoseConcentrationUnit.MOLE_PER_LITRE, gl.GlucoseType.VENOUS_PLASMA
     )
     obs = resources(mapper().map(glucose(concentration=c), RECEIVED))[0]
     assert (code_of(obs), obs["valueQuantity"]["code"]) == ("160196", "mmol/L")
@@ -106,16 +86,17 @@ def test_sample_location_is_a_component() -> None:
             },
         }
     ]
-    c = GlucoseConcentration(Decimal("0.001"), sample_location=SampleLocation.NOT_AVAILABLE)
+    c = gl.GlucoseConcentration(Decimal("0.001"), sample_location=gl.SampleLocation.NOT_AVAILABLE)
     assert "component" not in resources(mapper().map(glucose(concentration=c), RECEIVED))[0]
 
 
 def test_status_bits_keep_bluetooth_numbering_by_meaning() -> None:
-    assert status_bits(SensorStatusAnnunciation.DEVICE_BATTERY_LOW) == [0]
-    assert status_bits(SensorStatusAnnunciation.GENERAL_DEVICE_FAULT) == [10]
-    assert status_bits(SensorStatusAnnunciation.TIME_FAULT) == []
+    assert status_bits(gl.SensorStatusAnnunciation.DEVICE_BATTERY_LOW) == [0]
+    assert status_bits(gl.SensorStatusAnnunciation.GENERAL_DEVICE_FAULT) == [10]
+    assert status_bits(gl.SensorStatusAnnunciation.TIME_FAULT) == []
     status = (
-        SensorStatusAnnunciation.SENSOR_TEMPERATURE_TOO_LOW | SensorStatusAnnunciation.TIME_FAULT
+        gl.SensorStatusAnnunciation.SENSOR_TEMPERATURE_TOO_LOW
+        | gl.SensorStatusAnnunciation.TIME_FAULT
     )
     obs = resources(mapper().map(glucose(sensor_status=status), RECEIVED))
     assert len(obs) == 2
@@ -127,26 +108,28 @@ def test_status_bits_keep_bluetooth_numbering_by_meaning() -> None:
 
 
 def test_control_solution_is_skipped() -> None:
-    c = GlucoseConcentration(Decimal("0.001"), type=GlucoseType.CONTROL_SOLUTION)
+    c = gl.GlucoseConcentration(Decimal("0.001"), type=gl.GlucoseType.CONTROL_SOLUTION)
     assert isinstance(mapper().map(glucose(concentration=c), RECEIVED), Skipped)
-    c = GlucoseConcentration(Decimal("0.001"), sample_location=SampleLocation.CONTROL_SOLUTION)
+    c = gl.GlucoseConcentration(
+        Decimal("0.001"), sample_location=gl.SampleLocation.CONTROL_SOLUTION
+    )
     assert isinstance(mapper().map(glucose(concentration=c), RECEIVED), Skipped)
 
 
 def test_special_value_is_a_data_absent_reason() -> None:
-    c = GlucoseConcentration(SpecialValue.POSITIVE_INFINITY)
+    c = gl.GlucoseConcentration(SpecialValue.POSITIVE_INFINITY)
     obs = resources(mapper().map(glucose(concentration=c), RECEIVED))[0]
     assert obs["dataAbsentReason"]["coding"][0]["code"] == "positive-infinity"
 
 
-FULL_CONTEXT = GlucoseMeasurementContext(
+FULL_CONTEXT = gl.GlucoseMeasurementContext(
     7,
-    carbohydrate=Carbohydrate(CarbohydrateId.LUNCH, Decimal("0.050")),
-    meal=Meal.POSTPRANDIAL,
-    tester_health=GluTesterHealth(GluTester.SELF, Health.NO_HEALTH_ISSUES),
-    exercise=Exercise(0xFFFF, 80),
-    medication=Medication(
-        MedicationId.RAPID_ACTING_INSULIN, Decimal("0.0050"), MedicationUnit.LITRE
+    carbohydrate=gl.Carbohydrate(gl.CarbohydrateId.LUNCH, Decimal("0.050")),
+    meal=gl.Meal.POSTPRANDIAL,
+    tester_health=gl.TesterHealth(gl.Tester.SELF, gl.Health.NO_HEALTH_ISSUES),
+    exercise=gl.Exercise(0xFFFF, 80),
+    medication=gl.Medication(
+        gl.MedicationId.RAPID_ACTING_INSULIN, Decimal("0.0050"), gl.MedicationUnit.LITRE
     ),
     hba1c_percent=Decimal("6.5"),
 )
@@ -193,7 +176,7 @@ def test_context_after_measurement_derives_from_it() -> None:
 
 def test_context_before_measurement_waits_and_joins_when_mapped_again() -> None:
     m = mapper()
-    context = GlucoseMeasurementContext(7, meal=Meal.FASTING)
+    context = gl.GlucoseMeasurementContext(7, meal=gl.Meal.FASTING)
     held = m.map(context, RECEIVED)
     assert isinstance(held, HeldBack)
     assert held.waiting
@@ -207,16 +190,16 @@ def test_context_before_measurement_waits_and_joins_when_mapped_again() -> None:
 def test_context_without_measurement_stays_held_back() -> None:
     m = mapper()
     m.map(glucose(sequence_number=1), RECEIVED)
-    result = m.map(GlucoseMeasurementContext(2, meal=Meal.FASTING), RECEIVED)
+    result = m.map(gl.GlucoseMeasurementContext(2, meal=gl.Meal.FASTING), RECEIVED)
     assert isinstance(result, HeldBack)
     assert "2" in result.reason
     # a new connection knows nothing of the earlier one
-    assert isinstance(mapper().map(GlucoseMeasurementContext(1), RECEIVED), HeldBack)
+    assert isinstance(mapper().map(gl.GlucoseMeasurementContext(1), RECEIVED), HeldBack)
 
 
 def test_glucose_matches_ig_example() -> None:
     ig = golden("glucose-observation.json")
-    c = GlucoseConcentration(Decimal("0.00099"), type=GlucoseType.UNDETERMINED_PLASMA)
+    c = gl.GlucoseConcentration(Decimal("0.00099"), type=gl.GlucoseType.UNDETERMINED_PLASMA)
     m = glucose(
         base_time=DateTime(2018, 11, 11, 11, 38, 15), time_offset_minutes=None, concentration=c
     )
@@ -231,7 +214,7 @@ def test_meal_context_matches_ig_example() -> None:
     ig = golden("meal-context-observation.json")
     m = mapper()
     m.map(glucose(), RECEIVED)
-    ours = resources(m.map(GlucoseMeasurementContext(7, meal=Meal.POSTPRANDIAL), RECEIVED))[1]
+    ours = resources(m.map(gl.GlucoseMeasurementContext(7, meal=gl.Meal.POSTPRANDIAL), RECEIVED))[1]
     for key in ("meta", "status", "category"):
         assert ours[key] == ig[key]
     assert ours["code"]["coding"] == ig["code"]["coding"]
@@ -250,7 +233,7 @@ def test_every_generated_context_joins_its_measurement_into_valid_resources(
     result = m.map(measurement, RECEIVED)
     if isinstance(result, Skipped):  # control solution, deliberately not uploaded
         return
-    ctx = GlucoseMeasurementContext(
+    ctx = gl.GlucoseMeasurementContext(
         measurement.sequence_number,
         *[
             getattr(context, f)

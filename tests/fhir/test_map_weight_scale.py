@@ -18,17 +18,8 @@ from gateway.fhir.connection import HeldBack
 from gateway.fhir.patient import PatientBinding, PatientIdentifier
 from profiles.units import MassUnit
 from profiles.weight_scale import WeightMeasurement, WeightScaleFeature, decode_weight_measurement
-from tests.fhir.helpers import (
-    GENERATED,
-    PATIENT,
-    STAMP,
-    errors,
-    mapped,
-    mapped_for_any_user,
-    mapper,
-    resources,
-    specializations,
-)
+from tests.fhir import helpers
+from tests.fhir.helpers import PATIENT, mapper, resources
 from tests.strategies.weight_scale import STRATEGIES
 
 RECEIVED = dt.datetime(2018, 11, 11, 16, 40, tzinfo=dt.UTC)
@@ -50,7 +41,7 @@ def wire(resource: dict[str, Any]) -> dict[str, Any]:
 def weighing(**overrides: Any) -> WeightMeasurement:
     values: dict[str, Any] = {
         "weight": Decimal("70.050"),
-        "timestamp": STAMP,
+        "timestamp": helpers.STAMP,
         "bmi": Decimal("22.9"),
         "height": Decimal("1.750"),
     }
@@ -80,7 +71,7 @@ def test_weight_height_bmi_in_si_units() -> None:
 
 
 def test_bmi_is_derived_from_the_weight_and_height_of_the_same_measurement() -> None:
-    entries = mapped(mapper().map(weighing(), RECEIVED)).entries
+    entries = helpers.mapped(mapper().map(weighing(), RECEIVED)).entries
     weight, height, bmi = entries
     assert bmi.resource["derivedFrom"] == [
         {"reference": weight.full_url},
@@ -126,13 +117,13 @@ def test_unsuccessful_weighing_is_recorded_with_data_absent_reason() -> None:
         assert "valueQuantity" not in resource
         assert resource["dataAbsentReason"]["coding"][0]["code"] == "error"
     assert exact_json.dumps(height["valueQuantity"]["value"]) == "175.0"
-    assert errors(weight) == []
-    assert errors(bmi) == []
+    assert helpers.errors(weight) == []
+    assert helpers.errors(bmi) == []
 
 
 def test_user_index_selects_the_bound_patient() -> None:
     m = mapper(patients=PatientBinding(PATIENT, {1: PATIENT, 2: OTHER}))
-    result = mapped(m.map(weighing(user_id=2), RECEIVED))
+    result = helpers.mapped(m.map(weighing(user_id=2), RECEIVED))
     (patient,) = [
         p for p in result.participants if p.entry and p.entry.resource["resourceType"] == "Patient"
     ]
@@ -153,15 +144,15 @@ def test_unbound_and_unknown_users_are_held_back() -> None:
 
 def test_scale_specialization_and_bundle_validate() -> None:
     values = [weighing(), weighing(weight=None)]
-    assert specializations(mapper(), values, RECEIVED) == ["528399"]
+    assert helpers.specializations(mapper(), values, RECEIVED) == ["528399"]
 
 
-@GENERATED
+@helpers.GENERATED
 @given(STRATEGIES["weight-measurement"])
 def test_every_generated_weight_measurement_gives_weight_and_bmi_entries(measurement: Any) -> None:
     """(That what maps validates: tests/contract/test_mapping.py.)"""
     assert isinstance(measurement, WeightMeasurement)
-    result = mapped_for_any_user(measurement, RECEIVED)
+    result = helpers.mapped_for_any_user(measurement, RECEIVED)
     if result is None:
         return
     assert len(result.entries) == (1 if measurement.bmi is None else 3)

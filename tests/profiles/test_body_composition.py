@@ -11,17 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from profiles.body_composition import (
-    BodyCompositionFeature,
-    BodyCompositionFeatureFlag,
-    BodyCompositionMeasurement,
-    BodyCompositionReassembler,
-    decode_body_composition_feature,
-    decode_body_composition_measurement,
-    encode_body_composition_feature,
-    encode_body_composition_measurement,
-    encode_body_composition_packets,
-)
+from profiles import body_composition as bc
 from profiles.date_time import DateTime
 from profiles.errors import DecodeError, EncodeError
 from profiles.units import LengthUnit, MassUnit
@@ -46,7 +36,7 @@ FULL_HEX = (
     "b036"  # weight 14000 -> 70.000 kg
     "d606"  # height 1750 x 0.001 = 1.750 m
 )
-FULL = BodyCompositionMeasurement(
+FULL = bc.BodyCompositionMeasurement(
     body_fat_percentage=Decimal("20.0"),
     mass_unit=MassUnit.KILOGRAM,
     timestamp=TS,
@@ -66,19 +56,19 @@ FULL = BodyCompositionMeasurement(
 def test_all_fields() -> None:
     data = bytes.fromhex(FULL_HEX)
     assert len(data) == 30
-    m = decode_body_composition_measurement(data)
+    m = bc.decode_body_composition_measurement(data)
     assert m == FULL
     assert repr(m) == repr(FULL)
     assert m.length_unit is LengthUnit.METRE
-    assert encode_body_composition_measurement(m) == data
+    assert bc.encode_body_composition_measurement(m) == data
 
 
 def test_minimal_and_imperial() -> None:
-    m = decode_body_composition_measurement(bytes.fromhex("0000c800"))
-    assert m == BodyCompositionMeasurement(Decimal("20.0"))
+    m = bc.decode_body_composition_measurement(bytes.fromhex("0000c800"))
+    assert m == bc.BodyCompositionMeasurement(Decimal("20.0"))
     # imperial + muscle mass + weight + height: 11023 x 0.01 lb, 15432 x 0.01 lb, 689 x 0.1 in.
     data = bytes.fromhex("210cc8000f2b483cb102")
-    m = decode_body_composition_measurement(data)
+    m = bc.decode_body_composition_measurement(data)
     assert m.mass_unit is MassUnit.POUND
     assert m.length_unit is LengthUnit.INCH
     assert (repr(m.muscle_mass), repr(m.weight), repr(m.height)) == (
@@ -86,7 +76,7 @@ def test_minimal_and_imperial() -> None:
         "Decimal('154.32')",
         "Decimal('68.9')",
     )
-    assert encode_body_composition_measurement(m) == data
+    assert bc.encode_body_composition_measurement(m) == data
 
 
 @pytest.mark.parametrize(
@@ -107,30 +97,30 @@ def test_minimal_and_imperial() -> None:
 )
 def test_each_optional_field(flag: int, field_hex: str, name: str, value: Any) -> None:
     data = flag.to_bytes(2, "little") + bytes.fromhex("c800" + field_hex)
-    m = decode_body_composition_measurement(data)
+    m = bc.decode_body_composition_measurement(data)
     assert getattr(m, name) == value
     assert repr(getattr(m, name)) == repr(value)
-    expected = replace(BodyCompositionMeasurement(Decimal("20.0")), **{name: value})
+    expected = replace(bc.BodyCompositionMeasurement(Decimal("20.0")), **{name: value})
     assert m == expected
-    assert encode_body_composition_measurement(m) == data
+    assert bc.encode_body_composition_measurement(m) == data
 
 
 def test_measurement_unsuccessful() -> None:
     data = bytes.fromhex("0600ffff" + TS_HEX + "02")
-    m = decode_body_composition_measurement(data)
+    m = bc.decode_body_composition_measurement(data)
     assert m.body_fat_percentage is None
     assert m.measurement_unsuccessful
     assert (m.timestamp, m.user_id) == (TS, 2)
-    assert encode_body_composition_measurement(m) == data
+    assert bc.encode_body_composition_measurement(m) == data
 
 
 def test_reserved_flag_bits_ignored_and_multiple_packet_kept() -> None:
-    plain = decode_body_composition_measurement(bytes.fromhex("0000c800"))
-    assert decode_body_composition_measurement(bytes.fromhex("00e0c800")) == plain
-    packet = decode_body_composition_measurement(bytes.fromhex("0010c800"))
+    plain = bc.decode_body_composition_measurement(bytes.fromhex("0000c800"))
+    assert bc.decode_body_composition_measurement(bytes.fromhex("00e0c800")) == plain
+    packet = bc.decode_body_composition_measurement(bytes.fromhex("0010c800"))
     assert packet.multiple_packet
     assert packet == replace(plain, multiple_packet=True)
-    assert encode_body_composition_measurement(packet) == bytes.fromhex("0010c800")
+    assert bc.encode_body_composition_measurement(packet) == bytes.fromhex("0010c800")
 
 
 @pytest.mark.parametrize(
@@ -162,45 +152,45 @@ def test_reserved_flag_bits_ignored_and_multiple_packet_kept() -> None:
 )
 def test_malformed(hex_value: str, offset: int) -> None:
     assert_decode_error(
-        decode_body_composition_measurement, hex_value, "body-composition-measurement", offset
+        bc.decode_body_composition_measurement, hex_value, "body-composition-measurement", offset
     )
 
 
 @pytest.mark.parametrize(
     "m",
     [
-        BodyCompositionMeasurement(Decimal("6553.5")),  # raw 0xFFFF is "unsuccessful"
-        BodyCompositionMeasurement(Decimal("20.05")),
-        BodyCompositionMeasurement(Decimal("20"), weight=Decimal("70.001")),
-        BodyCompositionMeasurement(Decimal("20"), MassUnit.POUND, weight=Decimal("70.005")),
-        BodyCompositionMeasurement(Decimal("20"), height=Decimal("65.536")),
-        BodyCompositionMeasurement(Decimal("20"), basal_metabolism=65536),
-        BodyCompositionMeasurement(Decimal("20"), impedance=Decimal("-0.1")),
-        BodyCompositionMeasurement(Decimal("20"), user_id=-1),
+        bc.BodyCompositionMeasurement(Decimal("6553.5")),  # raw 0xFFFF is "unsuccessful"
+        bc.BodyCompositionMeasurement(Decimal("20.05")),
+        bc.BodyCompositionMeasurement(Decimal("20"), weight=Decimal("70.001")),
+        bc.BodyCompositionMeasurement(Decimal("20"), MassUnit.POUND, weight=Decimal("70.005")),
+        bc.BodyCompositionMeasurement(Decimal("20"), height=Decimal("65.536")),
+        bc.BodyCompositionMeasurement(Decimal("20"), basal_metabolism=65536),
+        bc.BodyCompositionMeasurement(Decimal("20"), impedance=Decimal("-0.1")),
+        bc.BodyCompositionMeasurement(Decimal("20"), user_id=-1),
     ],
 )
-def test_unencodable(m: BodyCompositionMeasurement) -> None:
+def test_unencodable(m: bc.BodyCompositionMeasurement) -> None:
     with pytest.raises(EncodeError):
-        encode_body_composition_measurement(m)
+        bc.encode_body_composition_measurement(m)
 
 
 # Resolution from the Body Composition Feature.
 
 
 def test_resolution_from_feature() -> None:
-    feature = BodyCompositionFeature(
+    feature = bc.BodyCompositionFeature(
         mass_resolution=MassResolution.KG_0_1_OR_LB_0_2,
         height_resolution=HeightResolution.M_0_01_OR_IN_1,
     )
     data = bytes.fromhex(FULL_HEX)
-    m = decode_body_composition_measurement(data, feature=feature)
+    m = bc.decode_body_composition_measurement(data, feature=feature)
     assert repr(m.weight) == "Decimal('70.0')"
     assert repr(m.muscle_mass) == "Decimal('50.0')"
     assert repr(m.height) == "Decimal('1.75')"
     assert repr(m.body_fat_percentage) == "Decimal('20.0')"  # not a mass: unchanged
-    assert encode_body_composition_measurement(m) == data
+    assert bc.encode_body_composition_measurement(m) == data
     # 14001 x 0.005 = 70.005 is no multiple of 0.1 kg: full precision kept.
-    odd = decode_body_composition_measurement(bytes.fromhex("0004c800b136"), feature=feature)
+    odd = bc.decode_body_composition_measurement(bytes.fromhex("0004c800b136"), feature=feature)
     assert repr(odd.weight) == "Decimal('70.005')"
 
 
@@ -211,31 +201,31 @@ SECOND_HEX = "801fc800" + "2823" + "401f" + "8813" + "b036" + "d606"  # 14 bytes
 
 
 def test_split_at_minimum_payload() -> None:
-    packets = encode_body_composition_packets(FULL)
+    packets = bc.encode_body_composition_packets(FULL)
     assert [p.hex() for p in packets] == [FIRST_HEX, SECOND_HEX]
-    first = decode_body_composition_measurement(packets[0])
+    first = bc.decode_body_composition_measurement(packets[0])
     assert first.multiple_packet
     assert (first.timestamp, first.user_id, first.soft_lean_mass) == (TS, 1, None)
-    second = decode_body_composition_measurement(packets[1])
+    second = bc.decode_body_composition_measurement(packets[1])
     assert second.multiple_packet
     assert second.body_fat_percentage == Decimal("20.0")  # repeated in every packet
     assert (second.timestamp, second.muscle_mass, second.height) == (None, None, Decimal("1.750"))
 
 
 def test_split_at_other_payload_sizes() -> None:
-    packets = encode_body_composition_packets(FULL, 25)
+    packets = bc.encode_body_composition_packets(FULL, 25)
     assert [len(p) for p in packets] == [24, 10]
-    assert encode_body_composition_packets(FULL, 30) == (bytes.fromhex(FULL_HEX),)
+    assert bc.encode_body_composition_packets(FULL, 30) == (bytes.fromhex(FULL_HEX),)
     # A measurement that fits is one value with the multiple-packet bit clear.
-    small = BodyCompositionMeasurement(Decimal("20.0"), timestamp=TS, multiple_packet=True)
-    (only,) = encode_body_composition_packets(small)
-    assert not decode_body_composition_measurement(only).multiple_packet
+    small = bc.BodyCompositionMeasurement(Decimal("20.0"), timestamp=TS, multiple_packet=True)
+    (only,) = bc.encode_body_composition_packets(small)
+    assert not bc.decode_body_composition_measurement(only).multiple_packet
     with pytest.raises(EncodeError):
-        encode_body_composition_packets(FULL, 19)
+        bc.encode_body_composition_packets(FULL, 19)
 
 
 def test_reassembly() -> None:
-    r = BodyCompositionReassembler()
+    r = bc.BodyCompositionReassembler()
     assert r.feed(bytes.fromhex(FIRST_HEX)) is None
     assert r.pending == 1
     m = r.feed(bytes.fromhex(SECOND_HEX))
@@ -243,15 +233,15 @@ def test_reassembly() -> None:
     assert repr(m) == repr(FULL)
     assert r.pending == 0
     # A single-packet measurement passes straight through.
-    assert r.feed(bytes.fromhex("0000c800")) == BodyCompositionMeasurement(Decimal("20.0"))
+    assert r.feed(bytes.fromhex("0000c800")) == bc.BodyCompositionMeasurement(Decimal("20.0"))
     # Decoded packets are accepted too.
-    assert r.feed(decode_body_composition_measurement(bytes.fromhex(FIRST_HEX))) is None
-    assert r.feed(decode_body_composition_measurement(bytes.fromhex(SECOND_HEX))) == FULL
+    assert r.feed(bc.decode_body_composition_measurement(bytes.fromhex(FIRST_HEX))) is None
+    assert r.feed(bc.decode_body_composition_measurement(bytes.fromhex(SECOND_HEX))) == FULL
 
 
 def test_reassembly_with_feature_and_more_packets() -> None:
-    feature = BodyCompositionFeature(mass_resolution=MassResolution.KG_0_1_OR_LB_0_2)
-    r = BodyCompositionReassembler(3, feature=feature)
+    feature = bc.BodyCompositionFeature(mass_resolution=MassResolution.KG_0_1_OR_LB_0_2)
+    r = bc.BodyCompositionReassembler(3, feature=feature)
     assert r.feed(bytes.fromhex("0610c800" + TS_HEX + "01")) is None
     assert r.feed(bytes.fromhex("0014c800b036")) is None
     m = r.feed(bytes.fromhex("0018c800d606"))
@@ -259,15 +249,15 @@ def test_reassembly_with_feature_and_more_packets() -> None:
     assert repr(m.weight) == "Decimal('70.0')"
     assert (m.timestamp, m.user_id, m.height, m.multiple_packet) == (TS, 1, Decimal("1.750"), False)
     with pytest.raises(ValueError, match="at least 2 packets"):
-        BodyCompositionReassembler(1)
+        bc.BodyCompositionReassembler(1)
 
 
 def test_flush_returns_the_incomplete_measurement() -> None:
-    r = BodyCompositionReassembler()
+    r = bc.BodyCompositionReassembler()
     assert r.flush() is None
     r.feed(bytes.fromhex(FIRST_HEX))
     partial = r.flush()
-    assert partial == decode_body_composition_measurement(bytes.fromhex(FIRST_HEX))
+    assert partial == bc.decode_body_composition_measurement(bytes.fromhex(FIRST_HEX))
     assert partial is not None
     assert partial.multiple_packet
     assert r.pending == 0
@@ -275,10 +265,10 @@ def test_flush_returns_the_incomplete_measurement() -> None:
 
 
 def test_repeated_equal_fields_are_accepted() -> None:
-    r = BodyCompositionReassembler()
+    r = bc.BodyCompositionReassembler()
     r.feed(bytes.fromhex("0610c800" + TS_HEX + "01"))
     m = r.feed(bytes.fromhex("0614c800" + TS_HEX + "01b036"))
-    assert m == BodyCompositionMeasurement(
+    assert m == bc.BodyCompositionMeasurement(
         Decimal("20.0"), timestamp=TS, user_id=1, weight=Decimal("70.000")
     )
 
@@ -296,7 +286,7 @@ def test_repeated_equal_fields_are_accepted() -> None:
     ],
 )
 def test_inconsistent_packets(second_hex: str, offset: int, reason: str) -> None:
-    r = BodyCompositionReassembler()
+    r = bc.BodyCompositionReassembler()
     r.feed(bytes.fromhex(FIRST_HEX))
     error = assert_decode_error(r.feed, second_hex, "body-composition-measurement", offset)
     assert reason in error.reason
@@ -307,7 +297,7 @@ def test_inconsistent_packets(second_hex: str, offset: int, reason: str) -> None
 
 
 def test_malformed_packet_leaves_pending_state() -> None:
-    r = BodyCompositionReassembler()
+    r = bc.BodyCompositionReassembler()
     r.feed(bytes.fromhex(FIRST_HEX))
     with pytest.raises(DecodeError):
         r.feed(bytes.fromhex("8010c80028"))
@@ -317,11 +307,11 @@ def test_malformed_packet_leaves_pending_state() -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(body_composition_measurements(), st.integers(20, 40))
-def test_split_and_reassemble_round_trip(m: BodyCompositionMeasurement, payload: int) -> None:
-    packets = encode_body_composition_packets(m, payload)
+def test_split_and_reassemble_round_trip(m: bc.BodyCompositionMeasurement, payload: int) -> None:
+    packets = bc.encode_body_composition_packets(m, payload)
     assert all(len(p) <= payload for p in packets)
     assert len(packets) <= 2
-    r = BodyCompositionReassembler()
+    r = bc.BodyCompositionReassembler()
     results = [r.feed(p) for p in packets]
     assert results[:-1] == [None] * (len(packets) - 1)
     expected = replace(m, multiple_packet=False)
@@ -335,24 +325,24 @@ def test_split_and_reassemble_round_trip(m: BodyCompositionMeasurement, payload:
 def test_feature() -> None:
     # every field supported (0x7FF), mass code 3 (<< 11), height code 1 (<< 15).
     data = bytes.fromhex("ff9f0000")
-    feature = decode_body_composition_feature(data)
-    assert feature == BodyCompositionFeature(
-        BodyCompositionFeatureFlag(0x7FF),
+    feature = bc.decode_body_composition_feature(data)
+    assert feature == bc.BodyCompositionFeature(
+        bc.BodyCompositionFeatureFlag(0x7FF),
         MassResolution.KG_0_1_OR_LB_0_2,
         HeightResolution.M_0_01_OR_IN_1,
     )
-    assert BodyCompositionFeatureFlag.HEIGHT in feature.supported
-    assert encode_body_composition_feature(feature) == data
+    assert bc.BodyCompositionFeatureFlag.HEIGHT in feature.supported
+    assert bc.encode_body_composition_feature(feature) == data
     # bits 18-31 reserved and ignored; mass code 15 and height code 7 are reserved: kept as ints.
-    noisy = decode_body_composition_feature(bytes.fromhex("01f8ffff"))
-    assert noisy.supported == BodyCompositionFeatureFlag.TIME_STAMP
+    noisy = bc.decode_body_composition_feature(bytes.fromhex("01f8ffff"))
+    assert noisy.supported == bc.BodyCompositionFeatureFlag.TIME_STAMP
     assert (noisy.mass_resolution, noisy.height_resolution) == (15, 7)
     assert type(noisy.mass_resolution) is int
-    assert encode_body_composition_feature(noisy) == bytes.fromhex("01f80300")
+    assert bc.encode_body_composition_feature(noisy) == bytes.fromhex("01f80300")
 
 
 @pytest.mark.parametrize(("hex_value", "offset"), [("", 0), ("ff9f00", 0), ("ff9f000000", 4)])
 def test_feature_malformed(hex_value: str, offset: int) -> None:
     assert_decode_error(
-        decode_body_composition_feature, hex_value, "body-composition-feature", offset
+        bc.decode_body_composition_feature, hex_value, "body-composition-feature", offset
     )

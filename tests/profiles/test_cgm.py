@@ -12,28 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from profiles.cgm import (
-    CgmAnnunciationOctets,
-    CgmFeature,
-    CgmFeatureBits,
-    CgmMeasurement,
-    CgmMeasurementRecord,
-    CgmSampleLocation,
-    CgmSensorStatus,
-    CgmSessionRunTime,
-    CgmSessionStartTime,
-    CgmType,
-    decode_cgm_feature,
-    decode_cgm_measurement,
-    decode_cgm_session_run_time,
-    decode_cgm_session_start_time,
-    e2e_crc16,
-    encode_cgm_feature,
-    encode_cgm_measurement,
-    encode_cgm_session_run_time,
-    encode_cgm_session_start_time,
-    record_time,
-)
+from profiles import cgm
 from profiles.date_time import DateTime, DstOffset
 from profiles.errors import DecodeError, EncodeError
 from profiles.ieee11073 import SpecialValue
@@ -55,7 +34,7 @@ def with_crc(data: bytes) -> bytes:
 
 
 def test_crc_check_value() -> None:
-    assert e2e_crc16(b"123456789") == 0x6F91
+    assert cgm.e2e_crc16(b"123456789") == 0x6F91
     assert reference_crc(b"123456789") == 0x6F91
 
 
@@ -65,14 +44,14 @@ MINIMAL = bytes.fromhex("06 00 6400 0500")  # 100 mg/dL at 5 minutes
 
 
 def test_minimal_record() -> None:
-    m = decode_cgm_measurement(MINIMAL)
-    assert m == CgmMeasurement((CgmMeasurementRecord(Decimal(100), 5),))
+    m = cgm.decode_cgm_measurement(MINIMAL)
+    assert m == cgm.CgmMeasurement((cgm.CgmMeasurementRecord(Decimal(100), 5),))
     record = m.records[0]
-    assert record.sensor_status == CgmSensorStatus(0)
-    assert record.annunciation_octets == CgmAnnunciationOctets(0)
+    assert record.sensor_status == cgm.CgmSensorStatus(0)
+    assert record.annunciation_octets == cgm.CgmAnnunciationOctets(0)
     assert (record.trend_mg_per_dl_per_min, record.quality_percent) == (None, None)
     assert record.e2e_crc is False
-    assert encode_cgm_measurement(m) == MINIMAL
+    assert cgm.encode_cgm_measurement(m) == MINIMAL
 
 
 # size 13 + CRC = 15: flags 0xE3 (trend, quality, all three octets).
@@ -91,21 +70,21 @@ FULL = with_crc(FULL_BODY)
 
 
 def test_all_fields_with_crc() -> None:
-    m = decode_cgm_measurement(FULL)
-    assert m == CgmMeasurement(
+    m = cgm.decode_cgm_measurement(FULL)
+    assert m == cgm.CgmMeasurement(
         (
-            CgmMeasurementRecord(
+            cgm.CgmMeasurementRecord(
                 glucose_mg_per_dl=Decimal("152.9"),
                 time_offset_minutes=1000,
-                sensor_status=CgmSensorStatus.SESSION_STOPPED
-                | CgmSensorStatus.GENERAL_DEVICE_FAULT
-                | CgmSensorStatus.CALIBRATION_PENDING
-                | CgmSensorStatus.SENSOR_TEMPERATURE_TOO_HIGH
-                | CgmSensorStatus.RESULT_LOWER_THAN_PATIENT_LOW_LEVEL
-                | CgmSensorStatus.RESULT_HIGHER_THAN_DEVICE_CAN_PROCESS,
-                annunciation_octets=CgmAnnunciationOctets.STATUS
-                | CgmAnnunciationOctets.CAL_TEMP
-                | CgmAnnunciationOctets.WARNING,
+                sensor_status=cgm.CgmSensorStatus.SESSION_STOPPED
+                | cgm.CgmSensorStatus.GENERAL_DEVICE_FAULT
+                | cgm.CgmSensorStatus.CALIBRATION_PENDING
+                | cgm.CgmSensorStatus.SENSOR_TEMPERATURE_TOO_HIGH
+                | cgm.CgmSensorStatus.RESULT_LOWER_THAN_PATIENT_LOW_LEVEL
+                | cgm.CgmSensorStatus.RESULT_HIGHER_THAN_DEVICE_CAN_PROCESS,
+                annunciation_octets=cgm.CgmAnnunciationOctets.STATUS
+                | cgm.CgmAnnunciationOctets.CAL_TEMP
+                | cgm.CgmAnnunciationOctets.WARNING,
                 trend_mg_per_dl_per_min=Decimal("-1.4"),
                 quality_percent=Decimal(90),
                 e2e_crc=True,
@@ -113,48 +92,51 @@ def test_all_fields_with_crc() -> None:
         )
     )
     assert str(m.records[0].glucose_mg_per_dl) == "152.9"
-    assert encode_cgm_measurement(m) == FULL
-    assert decode_cgm_measurement(FULL, e2e_crc=True) == m
+    assert cgm.encode_cgm_measurement(m) == FULL
+    assert cgm.decode_cgm_measurement(FULL, e2e_crc=True) == m
 
 
 @pytest.mark.parametrize(
     ("flags", "octets", "expected"),
     [
-        (0x80, "04", CgmSensorStatus.SENSOR_TYPE_INCORRECT_FOR_DEVICE),
-        (0x40, "04", CgmSensorStatus.CALIBRATION_RECOMMENDED),
-        (0x20, "04", CgmSensorStatus.RESULT_LOWER_THAN_HYPO_LEVEL),
+        (0x80, "04", cgm.CgmSensorStatus.SENSOR_TYPE_INCORRECT_FOR_DEVICE),
+        (0x40, "04", cgm.CgmSensorStatus.CALIBRATION_RECOMMENDED),
+        (0x20, "04", cgm.CgmSensorStatus.RESULT_LOWER_THAN_HYPO_LEVEL),
         # Status, then cal/temp, then warning (the GSS field order).
         (
             0xE0,
             "010204",
-            CgmSensorStatus.SESSION_STOPPED
-            | CgmSensorStatus.CALIBRATION_NOT_ALLOWED
-            | CgmSensorStatus.RESULT_LOWER_THAN_HYPO_LEVEL,
+            cgm.CgmSensorStatus.SESSION_STOPPED
+            | cgm.CgmSensorStatus.CALIBRATION_NOT_ALLOWED
+            | cgm.CgmSensorStatus.RESULT_LOWER_THAN_HYPO_LEVEL,
         ),
         (
             0xA0,
             "0208",
-            CgmSensorStatus.DEVICE_BATTERY_LOW | CgmSensorStatus.RESULT_HIGHER_THAN_HYPER_LEVEL,
+            cgm.CgmSensorStatus.DEVICE_BATTERY_LOW
+            | cgm.CgmSensorStatus.RESULT_HIGHER_THAN_HYPER_LEVEL,
         ),
         (
             0x60,
             "0810",
-            CgmSensorStatus.CALIBRATION_REQUIRED | CgmSensorStatus.RATE_OF_DECREASE_EXCEEDED,
+            cgm.CgmSensorStatus.CALIBRATION_REQUIRED
+            | cgm.CgmSensorStatus.RATE_OF_DECREASE_EXCEEDED,
         ),
         (
             0xC0,
             "2020",
-            CgmSensorStatus.GENERAL_DEVICE_FAULT | CgmSensorStatus.SENSOR_TEMPERATURE_TOO_LOW,
+            cgm.CgmSensorStatus.GENERAL_DEVICE_FAULT
+            | cgm.CgmSensorStatus.SENSOR_TEMPERATURE_TOO_LOW,
         ),
     ],
 )
-def test_annunciation_octets(flags: int, octets: str, expected: CgmSensorStatus) -> None:
+def test_annunciation_octets(flags: int, octets: str, expected: cgm.CgmSensorStatus) -> None:
     raw = bytes.fromhex(octets)
     data = bytes((6 + len(raw), flags)) + bytes.fromhex("64000500") + raw
-    record = decode_cgm_measurement(data).records[0]
+    record = cgm.decode_cgm_measurement(data).records[0]
     assert record.sensor_status == expected
-    assert record.annunciation_octets == CgmAnnunciationOctets(flags)
-    assert encode_cgm_measurement(CgmMeasurement((record,))) == data
+    assert record.annunciation_octets == cgm.CgmAnnunciationOctets(flags)
+    assert cgm.encode_cgm_measurement(cgm.CgmMeasurement((record,))) == data
 
 
 def test_every_warning_bit() -> None:
@@ -170,7 +152,9 @@ def test_every_warning_bit() -> None:
     ]
     for bit, name in enumerate(names):
         data = bytes((7, 0x20)) + bytes.fromhex("64000500") + bytes((1 << bit,))
-        assert decode_cgm_measurement(data).records[0].sensor_status == CgmSensorStatus[name]
+        assert (
+            cgm.decode_cgm_measurement(data).records[0].sensor_status == cgm.CgmSensorStatus[name]
+        )
 
 
 @pytest.mark.parametrize(
@@ -190,52 +174,52 @@ def test_every_flag_combination(
     plain = bytes((2 + len(body), flags)) + body
     crc = with_crc(bytes((4 + len(body), flags)) + body)
     for data, has_crc in ((plain, False), (crc, True)):
-        record = decode_cgm_measurement(data).records[0]
+        record = cgm.decode_cgm_measurement(data).records[0]
         assert record.glucose_mg_per_dl == Decimal(120)
         assert record.time_offset_minutes == 10
         assert record.trend_mg_per_dl_per_min == (Decimal(5) if trend else None)
         assert record.quality_percent == (Decimal(99) if quality else None)
         assert record.e2e_crc is has_crc
         expected_status = (
-            (CgmSensorStatus.SESSION_STOPPED if status else 0)
-            | (CgmSensorStatus.CALIBRATION_NOT_ALLOWED if cal_temp else 0)
-            | (CgmSensorStatus.RESULT_LOWER_THAN_HYPO_LEVEL if warning else 0)
+            (cgm.CgmSensorStatus.SESSION_STOPPED if status else 0)
+            | (cgm.CgmSensorStatus.CALIBRATION_NOT_ALLOWED if cal_temp else 0)
+            | (cgm.CgmSensorStatus.RESULT_LOWER_THAN_HYPO_LEVEL if warning else 0)
         )
         assert record.sensor_status == expected_status
-        assert encode_cgm_measurement(CgmMeasurement((record,))) == data
+        assert cgm.encode_cgm_measurement(cgm.CgmMeasurement((record,))) == data
 
 
 def test_several_records_in_one_value() -> None:
     second = with_crc(bytes.fromhex("0a01ff070f000300"))  # trend, NaN glucose
     data = MINIMAL + FULL + second
-    m = decode_cgm_measurement(data)
+    m = cgm.decode_cgm_measurement(data)
     assert len(m.records) == 3
     assert m.records[0].time_offset_minutes == 5
     assert m.records[1].time_offset_minutes == 1000
     assert m.records[2].glucose_mg_per_dl is SpecialValue.NAN
     assert m.records[2].trend_mg_per_dl_per_min == Decimal(3)
-    assert encode_cgm_measurement(m) == data
+    assert cgm.encode_cgm_measurement(m) == data
 
 
 def test_reserved_bits_are_ignored() -> None:
     # Flag bits 2-4, status bits 6-7 and cal/temp bit 7 are reserved.
-    noisy = decode_cgm_measurement(bytes.fromhex("08dc64000500c080"))
-    plain = decode_cgm_measurement(bytes.fromhex("08c0640005000000"))
+    noisy = cgm.decode_cgm_measurement(bytes.fromhex("08dc64000500c080"))
+    plain = cgm.decode_cgm_measurement(bytes.fromhex("08c0640005000000"))
     assert noisy == plain
-    assert noisy.records[0].sensor_status == CgmSensorStatus(0)
+    assert noisy.records[0].sensor_status == cgm.CgmSensorStatus(0)
     assert noisy.records[0].annunciation_octets == (
-        CgmAnnunciationOctets.STATUS | CgmAnnunciationOctets.CAL_TEMP
+        cgm.CgmAnnunciationOctets.STATUS | cgm.CgmAnnunciationOctets.CAL_TEMP
     )
 
 
 def test_e2e_crc_parameter() -> None:
     # Feature says supported: the CRC must be there; not supported: it must not.
-    assert decode_cgm_measurement(MINIMAL, e2e_crc=False).records[0].e2e_crc is False
+    assert cgm.decode_cgm_measurement(MINIMAL, e2e_crc=False).records[0].e2e_crc is False
     with pytest.raises(DecodeError) as caught:
-        decode_cgm_measurement(MINIMAL, e2e_crc=True)
+        cgm.decode_cgm_measurement(MINIMAL, e2e_crc=True)
     assert caught.value.offset == 0
     with pytest.raises(DecodeError) as caught:
-        decode_cgm_measurement(MINIMAL + FULL, e2e_crc=False)
+        cgm.decode_cgm_measurement(MINIMAL + FULL, e2e_crc=False)
     assert caught.value.offset == 6
     assert "does not support" in caught.value.reason
 
@@ -244,7 +228,7 @@ def test_wrong_crc() -> None:
     bad = FULL[:-2] + bytes((FULL[-2] ^ 1, FULL[-1]))
     for e2e in (None, True):
         with pytest.raises(DecodeError) as caught:
-            decode_cgm_measurement(bad, e2e_crc=e2e)
+            cgm.decode_cgm_measurement(bad, e2e_crc=e2e)
         assert caught.value.offset == 13
         assert "E2E-CRC" in caught.value.reason
 
@@ -275,22 +259,24 @@ def test_wrong_crc() -> None:
     ],
 )
 def test_malformed(hex_value: str, offset: int) -> None:
-    assert_decode_error(decode_cgm_measurement, hex_value, "cgm-measurement", offset)
+    assert_decode_error(cgm.decode_cgm_measurement, hex_value, "cgm-measurement", offset)
 
 
 def test_encode_rejects_status_bits_without_their_octet() -> None:
-    record = CgmMeasurementRecord(
+    record = cgm.CgmMeasurementRecord(
         Decimal(100),
         5,
-        CgmSensorStatus.RESULT_LOWER_THAN_HYPO_LEVEL,
-        CgmAnnunciationOctets.STATUS,
+        cgm.CgmSensorStatus.RESULT_LOWER_THAN_HYPO_LEVEL,
+        cgm.CgmAnnunciationOctets.STATUS,
     )
     with pytest.raises(EncodeError):
-        encode_cgm_measurement(CgmMeasurement((record,)))
+        cgm.encode_cgm_measurement(cgm.CgmMeasurement((record,)))
     with pytest.raises(EncodeError):
-        encode_cgm_measurement(CgmMeasurement(()))
+        cgm.encode_cgm_measurement(cgm.CgmMeasurement(()))
     with pytest.raises(EncodeError):
-        encode_cgm_measurement(CgmMeasurement((CgmMeasurementRecord(Decimal(100), 0x10000),)))
+        cgm.encode_cgm_measurement(
+            cgm.CgmMeasurement((cgm.CgmMeasurementRecord(Decimal(100), 0x10000),))
+        )
 
 
 # --- CGM Feature -------------------------------------------------------------------------------
@@ -299,37 +285,39 @@ def test_encode_rejects_status_bits_without_their_octet() -> None:
 def test_feature_with_e2e_crc() -> None:
     # Calibration, E2E-CRC, trend, quality; interstitial fluid (9) / subcutaneous tissue (5).
     data = with_crc(bytes.fromhex("01900159"))
-    value = decode_cgm_feature(data)
-    assert value == CgmFeature(
-        CgmFeatureBits.CALIBRATION
-        | CgmFeatureBits.E2E_CRC
-        | CgmFeatureBits.CGM_TREND_INFORMATION
-        | CgmFeatureBits.CGM_QUALITY,
-        CgmType.INTERSTITIAL_FLUID,
-        CgmSampleLocation.SUBCUTANEOUS_TISSUE,
+    value = cgm.decode_cgm_feature(data)
+    assert value == cgm.CgmFeature(
+        cgm.CgmFeatureBits.CALIBRATION
+        | cgm.CgmFeatureBits.E2E_CRC
+        | cgm.CgmFeatureBits.CGM_TREND_INFORMATION
+        | cgm.CgmFeatureBits.CGM_QUALITY,
+        cgm.CgmType.INTERSTITIAL_FLUID,
+        cgm.CgmSampleLocation.SUBCUTANEOUS_TISSUE,
     )
-    assert encode_cgm_feature(value) == data
+    assert cgm.encode_cgm_feature(value) == data
 
 
 def test_feature_without_e2e_crc() -> None:
     data = bytes.fromhex("020000f1ffff")  # patient alerts; capillary WB, not available
-    value = decode_cgm_feature(data)
-    assert value.features == CgmFeatureBits.PATIENT_HIGH_LOW_ALERTS
-    assert value.type is CgmType.CAPILLARY_WHOLE_BLOOD
-    assert value.sample_location is CgmSampleLocation.NOT_AVAILABLE
-    assert encode_cgm_feature(value) == data
+    value = cgm.decode_cgm_feature(data)
+    assert value.features == cgm.CgmFeatureBits.PATIENT_HIGH_LOW_ALERTS
+    assert value.type is cgm.CgmType.CAPILLARY_WHOLE_BLOOD
+    assert value.sample_location is cgm.CgmSampleLocation.NOT_AVAILABLE
+    assert cgm.encode_cgm_feature(value) == data
     # Unsupported: the CRC field is a don't-care; reserved bits 17-23 are ignored.
-    assert decode_cgm_feature(bytes.fromhex("0200fef10000")) == value
+    assert cgm.decode_cgm_feature(bytes.fromhex("0200fef10000")) == value
 
 
 def test_feature_reserved_nibbles_kept_as_int() -> None:
-    value = decode_cgm_feature(bytes.fromhex("0000006bffff"))
+    value = cgm.decode_cgm_feature(bytes.fromhex("0000006bffff"))
     assert value.type == 11
     assert type(value.type) is int
     assert value.sample_location == 6
     assert type(value.sample_location) is int
-    assert CgmFeature(CgmFeatureBits(0), 9, 5) == CgmFeature(
-        CgmFeatureBits(0), CgmType.INTERSTITIAL_FLUID, CgmSampleLocation.SUBCUTANEOUS_TISSUE
+    assert cgm.CgmFeature(cgm.CgmFeatureBits(0), 9, 5) == cgm.CgmFeature(
+        cgm.CgmFeatureBits(0),
+        cgm.CgmType.INTERSTITIAL_FLUID,
+        cgm.CgmSampleLocation.SUBCUTANEOUS_TISSUE,
     )
 
 
@@ -346,7 +334,7 @@ def test_feature_reserved_nibbles_kept_as_int() -> None:
     ],
 )
 def test_feature_malformed(hex_value: str, offset: int) -> None:
-    assert_decode_error(decode_cgm_feature, hex_value, "cgm-feature", offset)
+    assert_decode_error(cgm.decode_cgm_feature, hex_value, "cgm-feature", offset)
 
 
 # --- Session Start Time / Run Time ---------------------------------------------------------------
@@ -355,28 +343,28 @@ START = bytes.fromhex("ea07030e0800000404")  # 2026-03-14 08:00, UTC+1, DST
 
 
 def test_session_start_time() -> None:
-    value = decode_cgm_session_start_time(START)
-    assert value == CgmSessionStartTime(
+    value = cgm.decode_cgm_session_start_time(START)
+    assert value == cgm.CgmSessionStartTime(
         DateTime(2026, 3, 14, 8, 0, 0), 4, DstOffset.DAYLIGHT_TIME, e2e_crc=False
     )
-    assert encode_cgm_session_start_time(value) == START
+    assert cgm.encode_cgm_session_start_time(value) == START
     assert value.utc_offset() == dt.timedelta(hours=2)
     crc = with_crc(START)
-    with_e2e = decode_cgm_session_start_time(crc)
+    with_e2e = cgm.decode_cgm_session_start_time(crc)
     assert with_e2e.e2e_crc is True
-    assert encode_cgm_session_start_time(with_e2e) == crc
-    assert decode_cgm_session_start_time(crc, e2e_crc=True) == with_e2e
+    assert cgm.encode_cgm_session_start_time(with_e2e) == crc
+    assert cgm.decode_cgm_session_start_time(crc, e2e_crc=True) == with_e2e
 
 
 def test_record_time() -> None:
-    start = decode_cgm_session_start_time(START)
-    record = CgmMeasurementRecord(Decimal(100), 90)
+    start = cgm.decode_cgm_session_start_time(START)
+    record = cgm.CgmMeasurementRecord(Decimal(100), 90)
     expected = dt.datetime(2026, 3, 14, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
-    assert record_time(start, record) == expected
+    assert cgm.record_time(start, record) == expected
     assert record.time(start) == expected
-    unknown_zone = CgmSessionStartTime(DateTime(2026, 3, 14, 8, 0, 0), -128, DstOffset.UNKNOWN)
+    unknown_zone = cgm.CgmSessionStartTime(DateTime(2026, 3, 14, 8, 0, 0), -128, DstOffset.UNKNOWN)
     assert record.time(unknown_zone) == dt.datetime(2026, 3, 14, 9, 30)
-    unknown_date = CgmSessionStartTime(DateTime(0, 0, 0, 8, 0, 0), 4, DstOffset.STANDARD_TIME)
+    unknown_date = cgm.CgmSessionStartTime(DateTime(0, 0, 0, 8, 0, 0), 4, DstOffset.STANDARD_TIME)
     assert record.time(unknown_date) is None
 
 
@@ -397,18 +385,18 @@ def test_record_time() -> None:
 )
 def test_session_start_time_malformed(hex_value: str, e2e: bool | None, offset: int) -> None:
     with pytest.raises(DecodeError) as caught:
-        decode_cgm_session_start_time(bytes.fromhex(hex_value), e2e_crc=e2e)
+        cgm.decode_cgm_session_start_time(bytes.fromhex(hex_value), e2e_crc=e2e)
     assert caught.value.characteristic == "cgm-session-start-time"
     assert caught.value.offset == offset
 
 
 def test_session_run_time() -> None:
-    value = decode_cgm_session_run_time(bytes.fromhex("5001"))
-    assert value == CgmSessionRunTime(336)  # two weeks
-    assert encode_cgm_session_run_time(value) == bytes.fromhex("5001")
+    value = cgm.decode_cgm_session_run_time(bytes.fromhex("5001"))
+    assert value == cgm.CgmSessionRunTime(336)  # two weeks
+    assert cgm.encode_cgm_session_run_time(value) == bytes.fromhex("5001")
     crc = with_crc(bytes.fromhex("5001"))
-    assert decode_cgm_session_run_time(crc) == CgmSessionRunTime(336, e2e_crc=True)
-    assert encode_cgm_session_run_time(CgmSessionRunTime(336, e2e_crc=True)) == crc
+    assert cgm.decode_cgm_session_run_time(crc) == cgm.CgmSessionRunTime(336, e2e_crc=True)
+    assert cgm.encode_cgm_session_run_time(cgm.CgmSessionRunTime(336, e2e_crc=True)) == crc
 
 
 @pytest.mark.parametrize(
@@ -425,6 +413,6 @@ def test_session_run_time() -> None:
 )
 def test_session_run_time_malformed(hex_value: str, e2e: bool | None, offset: int) -> None:
     with pytest.raises(DecodeError) as caught:
-        decode_cgm_session_run_time(bytes.fromhex(hex_value), e2e_crc=e2e)
+        cgm.decode_cgm_session_run_time(bytes.fromhex(hex_value), e2e_crc=e2e)
     assert caught.value.characteristic == "cgm-session-run-time"
     assert caught.value.offset == offset

@@ -8,36 +8,7 @@ from typing import Any
 
 import pytest
 
-from profiles.device_information import (
-    AuthBody,
-    ContinuaBodyStruct,
-    ContinuaRegStruct,
-    ContinuaRegulation,
-    FirmwareRevision,
-    HardwareRevision,
-    ManufacturerName,
-    ModelNumber,
-    PnpId,
-    RegCertData,
-    RegulatoryCertificationDataList,
-    SerialNumber,
-    SoftwareRevision,
-    SystemId,
-    VendorIdSource,
-    decode_firmware_revision,
-    decode_hardware_revision,
-    decode_manufacturer_name,
-    decode_model_number,
-    decode_pnp_id,
-    decode_regulatory_certification_data_list,
-    decode_serial_number,
-    decode_software_revision,
-    decode_system_id,
-    encode_device_string,
-    encode_pnp_id,
-    encode_regulatory_certification_data_list,
-    encode_system_id,
-)
+from profiles import device_information as dis
 from profiles.errors import DecodeError, EncodeError
 from profiles.registry import lookup
 from tests.profiles.assertions import assert_decode_error
@@ -48,17 +19,17 @@ from tests.profiles.assertions import assert_decode_error
 def test_system_id_byte_order() -> None:
     # Manufacturer identifier 0x0504030201 (LSO first), then OUI 0x080706 (LSO first).
     data = bytes.fromhex("0102030405060708")
-    value = decode_system_id(data)
-    assert value == SystemId(0x0504030201, 0x080706)
+    value = dis.decode_system_id(data)
+    assert value == dis.SystemId(0x0504030201, 0x080706)
     assert value.eui64 == "0807060504030201"
     assert value.wire_bytes == data
-    assert encode_system_id(value) == data
-    assert SystemId.from_eui64("08:07:06:05:04:03:02:01") == value
+    assert dis.encode_system_id(value) == data
+    assert dis.SystemId.from_eui64("08:07:06:05:04:03:02:01") == value
 
 
 def test_system_id_from_mac_style_oui() -> None:
     # A device with OUI 00-1A-7D (cyber-blue) and manufacturer id 0xFFFE123456.
-    value = SystemId.from_eui64("001A7DFFFE123456")
+    value = dis.SystemId.from_eui64("001A7DFFFE123456")
     assert value.organizationally_unique_identifier == 0x001A7D
     assert value.manufacturer_identifier == 0xFFFE123456
     assert value.wire_bytes == bytes.fromhex("563412feff7d1a00")
@@ -66,27 +37,27 @@ def test_system_id_from_mac_style_oui() -> None:
 
 @pytest.mark.parametrize(("hex_value", "offset"), [("", 0), ("01020304050607", 0), ("00" * 9, 8)])
 def test_system_id_malformed(hex_value: str, offset: int) -> None:
-    assert_decode_error(decode_system_id, hex_value, "system-id", offset)
+    assert_decode_error(dis.decode_system_id, hex_value, "system-id", offset)
 
 
 def test_system_id_invalid_values() -> None:
     with pytest.raises(EncodeError):
-        SystemId(1 << 40, 0)
+        dis.SystemId(1 << 40, 0)
     with pytest.raises(EncodeError):
-        SystemId.from_eui64("0011")
+        dis.SystemId.from_eui64("0011")
     with pytest.raises(EncodeError):
-        SystemId.from_eui64("00112233445566zz")
+        dis.SystemId.from_eui64("00112233445566zz")
 
 
 # --- Strings -----------------------------------------------------------------------------------
 
 STRING_DECODERS = [
-    (decode_model_number, ModelNumber, "model-number-string"),
-    (decode_serial_number, SerialNumber, "serial-number-string"),
-    (decode_firmware_revision, FirmwareRevision, "firmware-revision-string"),
-    (decode_hardware_revision, HardwareRevision, "hardware-revision-string"),
-    (decode_software_revision, SoftwareRevision, "software-revision-string"),
-    (decode_manufacturer_name, ManufacturerName, "manufacturer-name-string"),
+    (dis.decode_model_number, dis.ModelNumber, "model-number-string"),
+    (dis.decode_serial_number, dis.SerialNumber, "serial-number-string"),
+    (dis.decode_firmware_revision, dis.FirmwareRevision, "firmware-revision-string"),
+    (dis.decode_hardware_revision, dis.HardwareRevision, "hardware-revision-string"),
+    (dis.decode_software_revision, dis.SoftwareRevision, "software-revision-string"),
+    (dis.decode_manufacturer_name, dis.ManufacturerName, "manufacturer-name-string"),
 ]
 
 
@@ -94,7 +65,7 @@ STRING_DECODERS = [
 def test_strings(decode: Callable[[bytes], Any], kind: type, name: str) -> None:
     value = decode(b"Acme BP-100")
     assert value.value == "Acme BP-100"
-    assert encode_device_string(value) == b"Acme BP-100"
+    assert dis.encode_device_string(value) == b"Acme BP-100"
     assert type(value) is kind
     assert lookup(name).measurement_type is kind
     assert decode("Grüße".encode()).value == "Grüße"
@@ -121,11 +92,11 @@ def test_string_types_are_distinct() -> None:
 
 def test_string_encode_errors() -> None:
     with pytest.raises(EncodeError):
-        encode_device_string(ModelNumber("pad\x00"))
+        dis.encode_device_string(dis.ModelNumber("pad\x00"))
     with pytest.raises(EncodeError):
-        encode_device_string(SerialNumber("\ud800"))
+        dis.encode_device_string(dis.SerialNumber("\ud800"))
     with pytest.raises(EncodeError):
-        encode_device_string(ManufacturerName("é" * 257))
+        dis.encode_device_string(dis.ManufacturerName("é" * 257))
 
 
 # --- Regulatory certification data list --------------------------------------------------------
@@ -140,41 +111,45 @@ RAW_ENTRY = bytes.fromhex("01 07 0003abcdef")
 
 def test_reg_cert_data_list_continua() -> None:
     data = bytes.fromhex("0002 0012") + CONTINUA_BODY_ENTRY + CONTINUA_REG_ENTRY
-    value = decode_regulatory_certification_data_list(data)
-    assert value == RegulatoryCertificationDataList(
+    value = dis.decode_regulatory_certification_data_list(data)
+    assert value == dis.RegulatoryCertificationDataList(
         (
-            RegCertData(AuthBody.CONTINUA, 1, ContinuaBodyStruct(1, 5, (0x4008,))),
-            RegCertData(
-                AuthBody.CONTINUA, 2, ContinuaRegStruct(ContinuaRegulation.UNREGULATED_DEVICE)
+            dis.RegCertData(dis.AuthBody.CONTINUA, 1, dis.ContinuaBodyStruct(1, 5, (0x4008,))),
+            dis.RegCertData(
+                dis.AuthBody.CONTINUA,
+                2,
+                dis.ContinuaRegStruct(dis.ContinuaRegulation.UNREGULATED_DEVICE),
             ),
         )
     )
     assert value.unregulated_device is True
-    assert encode_regulatory_certification_data_list(value) == data
+    assert dis.encode_regulatory_certification_data_list(value) == data
 
 
 def test_reg_cert_data_list_regulated_and_raw() -> None:
     data = bytes.fromhex("0002 000d") + RAW_ENTRY + bytes.fromhex("02 02 0002 0000")
-    value = decode_regulatory_certification_data_list(data)
+    value = dis.decode_regulatory_certification_data_list(data)
     raw, reg = value.entries
-    assert raw == RegCertData(AuthBody.IEEE_11073, 7, bytes.fromhex("abcdef"))
-    assert reg.auth_body_data == ContinuaRegStruct(ContinuaRegulation(0))
+    assert raw == dis.RegCertData(dis.AuthBody.IEEE_11073, 7, bytes.fromhex("abcdef"))
+    assert reg.auth_body_data == dis.ContinuaRegStruct(dis.ContinuaRegulation(0))
     assert value.unregulated_device is False
-    assert encode_regulatory_certification_data_list(value) == data
+    assert dis.encode_regulatory_certification_data_list(value) == data
 
 
 def test_reg_cert_data_list_empty_and_unknown_bodies() -> None:
-    assert decode_regulatory_certification_data_list(
+    assert dis.decode_regulatory_certification_data_list(
         bytes.fromhex("00000000")
-    ) == RegulatoryCertificationDataList(())
-    value = decode_regulatory_certification_data_list(bytes.fromhex("0001 0004 07 01 0000"))
+    ) == dis.RegulatoryCertificationDataList(())
+    value = dis.decode_regulatory_certification_data_list(bytes.fromhex("0001 0004 07 01 0000"))
     entry = value.entries[0]
     assert entry.auth_body == 7
     assert type(entry.auth_body) is int
     assert entry.auth_body_data == b""
     assert value.unregulated_device is None
     # Continua struc-type 3 is not decoded: kept as bytes.
-    value = decode_regulatory_certification_data_list(bytes.fromhex("0001 0006 02 03 0002 1234"))
+    value = dis.decode_regulatory_certification_data_list(
+        bytes.fromhex("0001 0006 02 03 0002 1234")
+    )
     assert value.entries[0].auth_body_data == bytes.fromhex("1234")
 
 
@@ -197,7 +172,7 @@ def test_reg_cert_data_list_empty_and_unknown_bodies() -> None:
 )
 def test_reg_cert_data_list_malformed(hex_value: str, offset: int) -> None:
     assert_decode_error(
-        decode_regulatory_certification_data_list,
+        dis.decode_regulatory_certification_data_list,
         hex_value,
         "ieee-11073-20601-regulatory-certification-data-list",
         offset,
@@ -205,12 +180,14 @@ def test_reg_cert_data_list_malformed(hex_value: str, offset: int) -> None:
 
 
 def test_reg_cert_data_list_encode_errors() -> None:
-    wrong = RegCertData(AuthBody.IEEE_11073, 1, ContinuaBodyStruct(1, 0, ()))
+    wrong = dis.RegCertData(dis.AuthBody.IEEE_11073, 1, dis.ContinuaBodyStruct(1, 0, ()))
     with pytest.raises(EncodeError):
-        encode_regulatory_certification_data_list(RegulatoryCertificationDataList((wrong,)))
-    raw_continua = RegCertData(AuthBody.CONTINUA, 2, b"\x80\x00")
+        dis.encode_regulatory_certification_data_list(dis.RegulatoryCertificationDataList((wrong,)))
+    raw_continua = dis.RegCertData(dis.AuthBody.CONTINUA, 2, b"\x80\x00")
     with pytest.raises(EncodeError):
-        encode_regulatory_certification_data_list(RegulatoryCertificationDataList((raw_continua,)))
+        dis.encode_regulatory_certification_data_list(
+            dis.RegulatoryCertificationDataList((raw_continua,))
+        )
 
 
 # --- PnP ID ------------------------------------------------------------------------------------
@@ -218,16 +195,16 @@ def test_reg_cert_data_list_encode_errors() -> None:
 
 def test_pnp_id() -> None:
     data = bytes.fromhex("01 5900 3412 1001")  # Bluetooth SIG, Nordic (0x0059), 0x1234, 1.1.0
-    value = decode_pnp_id(data)
-    assert value == PnpId(VendorIdSource.BLUETOOTH_SIG, 0x0059, 0x1234, 0x0110)
+    value = dis.decode_pnp_id(data)
+    assert value == dis.PnpId(dis.VendorIdSource.BLUETOOTH_SIG, 0x0059, 0x1234, 0x0110)
     assert value.version_text == "1.1.0"
-    assert encode_pnp_id(value) == data
-    usb = decode_pnp_id(bytes.fromhex("02 6b1d 0100 0002"))
-    assert usb.vendor_id_source is VendorIdSource.USB_IMPLEMENTERS_FORUM
-    reserved = decode_pnp_id(bytes.fromhex("00 0000 0000 0000"))
+    assert dis.encode_pnp_id(value) == data
+    usb = dis.decode_pnp_id(bytes.fromhex("02 6b1d 0100 0002"))
+    assert usb.vendor_id_source is dis.VendorIdSource.USB_IMPLEMENTERS_FORUM
+    reserved = dis.decode_pnp_id(bytes.fromhex("00 0000 0000 0000"))
     assert reserved.vendor_id_source == 0
     assert type(reserved.vendor_id_source) is int
-    assert PnpId(1, 0, 0, 0) == PnpId(VendorIdSource.BLUETOOTH_SIG, 0, 0, 0)
+    assert dis.PnpId(1, 0, 0, 0) == dis.PnpId(dis.VendorIdSource.BLUETOOTH_SIG, 0, 0, 0)
 
 
 @pytest.mark.parametrize(
@@ -242,4 +219,4 @@ def test_pnp_id() -> None:
     ],
 )
 def test_pnp_id_malformed(hex_value: str, offset: int) -> None:
-    assert_decode_error(decode_pnp_id, hex_value, "pnp-id", offset)
+    assert_decode_error(dis.decode_pnp_id, hex_value, "pnp-id", offset)

@@ -12,28 +12,12 @@ import pytest
 from profiles._bytes import Reader
 from profiles.elapsed_time import ElapsedTime, TimeResolution, TimeSyncSource
 from profiles.errors import DecodeError, EncodeError
+from profiles.ghs import observations as obs
 from profiles.ghs.health_observations import (
     HealthObservationReassembler,
     live_observation_segments,
 )
 from profiles.ghs.observation_codec import observation_bytes, read_observation
-from profiles.ghs.observations import (
-    BundleValue,
-    CompoundComponent,
-    CompoundDiscreteEventValue,
-    CompoundStateEventValue,
-    CompoundValue,
-    MeasurementStatus,
-    NumericValue,
-    Observation,
-    ObservationClass,
-    SampleArrayValue,
-    SimpleDiscreteValue,
-    StringValue,
-    Tlv,
-    TlvValue,
-    UnknownValue,
-)
 from tests.profiles.ghs_vectors import (
     MDC_DIM_BEAT_PER_MIN,
     MDC_DIM_MILLI_VOLT,
@@ -58,14 +42,14 @@ from tests.profiles.ghs_vectors import (
 def test_st_numeric() -> None:
     observation = decode(ST_NUMERIC)
     assert observation == ST_NUMERIC_OBSERVATION
-    assert observation.class_type is ObservationClass.NUMERIC
+    assert observation.class_type is obs.ObservationClass.NUMERIC
 
 
 def test_st_simple_discrete() -> None:
     # ST SimpleDiscreteObservation: type SpO2 (sic), value 98.
     data = h("02", "1800", "4300", "b84b0200", ST_TIME, "01", "3c4c0200", "62000000")
-    assert decode(data) == Observation(
-        SimpleDiscreteValue(98),
+    assert decode(data) == obs.Observation(
+        obs.SimpleDiscreteValue(98),
         type=MDC_PULS_OXIM_SAT_O2,
         time_stamp=ST_TIME_STAMP,
         supplemental_information=(MDC_MODALITY_SPOT,),
@@ -74,7 +58,9 @@ def test_st_simple_discrete() -> None:
 
 def test_st_string() -> None:
     # ST StringObservation: no optional field, "Man".
-    assert decode(h("03", "0700", "0000", "0300", "4d616e")) == Observation(StringValue("Man"))
+    assert decode(h("03", "0700", "0000", "0300", "4d616e")) == obs.Observation(
+        obs.StringValue("Man")
+    )
 
 
 def test_st_sample_array() -> None:
@@ -86,7 +72,7 @@ def test_st_sample_array() -> None:
     )  # fmt: skip
     observation = decode(data)
     value = observation.value
-    assert value == SampleArrayValue(
+    assert value == obs.SampleArrayValue(
         MDC_DIM_MILLI_VOLT,
         Decimal(1612),
         Decimal(2048),
@@ -125,21 +111,23 @@ def test_st_tlv_encoded() -> None:
         "b84b0200", "0300", "04", "630000",
         "b84b0200", "0300", "04", "640000",
     )  # fmt: skip
-    assert decode(data) == Observation(
-        TlvValue(
-            tuple(Tlv(MDC_PULS_OXIM_SAT_O2, 0x04, bytes((value, 0, 0))) for value in (98, 99, 100))
+    assert decode(data) == obs.Observation(
+        obs.TlvValue(
+            tuple(
+                obs.Tlv(MDC_PULS_OXIM_SAT_O2, 0x04, bytes((value, 0, 0))) for value in (98, 99, 100)
+            )
         )
     )
 
 
 def test_st_compound_blood_pressure() -> None:
     # ST CompoundObservationBloodPressure: 100/60/80 mmHg, object id 123456.
-    assert decode(ST_BLOOD_PRESSURE) == Observation(
-        CompoundValue(
+    assert decode(ST_BLOOD_PRESSURE) == obs.Observation(
+        obs.CompoundValue(
             (
-                CompoundComponent(0x00024A05, NumericValue(Decimal(100), MDC_DIM_MMHG)),
-                CompoundComponent(0x00024A06, NumericValue(Decimal(60), MDC_DIM_MMHG)),
-                CompoundComponent(0x00024A07, NumericValue(Decimal(80), MDC_DIM_MMHG)),
+                obs.CompoundComponent(0x00024A05, obs.NumericValue(Decimal(100), MDC_DIM_MMHG)),
+                obs.CompoundComponent(0x00024A06, obs.NumericValue(Decimal(60), MDC_DIM_MMHG)),
+                obs.CompoundComponent(0x00024A07, obs.NumericValue(Decimal(80), MDC_DIM_MMHG)),
             )
         ),
         type=0x00024A04,
@@ -152,8 +140,8 @@ def test_st_compound_discrete_event() -> None:
     # ST CompoundDiscreteBloodPressureStatus: derived from 123456, cuff loose (3::240) and
     # cuff improperly placed (3::430).
     data = h("05", "1400", "8100", "f0558000", "01", "40e20100", "02", "f0000300", "ae010300")
-    assert decode(data) == Observation(
-        CompoundDiscreteEventValue((0x000300F0, 0x000301AE)),
+    assert decode(data) == obs.Observation(
+        obs.CompoundDiscreteEventValue((0x000300F0, 0x000301AE)),
         type=0x008055F0,
         derived_from=(123456,),
     )
@@ -164,19 +152,22 @@ def test_st_compound_state_event() -> None:
     data = h(
         "06", "1800", "8100", "f0558000", "01", "40e20100", "04", "ffffffff", "ffffffff", "f0000300"
     )
-    assert decode(data).value == CompoundStateEventValue(
+    assert decode(data).value == obs.CompoundStateEventValue(
         b"\xff" * 4, b"\xff" * 4, bytes.fromhex("f0000300")
     )
 
 
 def test_st_bundle() -> None:
     # ST-PO ObservationBundle: SpO2 98 % and pulse rate 98 bpm sharing time and modality.
-    assert decode(ST_PO_BUNDLE) == Observation(
-        BundleValue(
+    assert decode(ST_PO_BUNDLE) == obs.Observation(
+        obs.BundleValue(
             (
-                Observation(NumericValue(Decimal(98), MDC_DIM_PER_CENT), type=MDC_PULS_OXIM_SAT_O2),
-                Observation(
-                    NumericValue(Decimal(98), MDC_DIM_BEAT_PER_MIN), type=MDC_PULS_OXIM_PULS_RATE
+                obs.Observation(
+                    obs.NumericValue(Decimal(98), MDC_DIM_PER_CENT), type=MDC_PULS_OXIM_SAT_O2
+                ),
+                obs.Observation(
+                    obs.NumericValue(Decimal(98), MDC_DIM_BEAT_PER_MIN),
+                    type=MDC_PULS_OXIM_PULS_RATE,
                 ),
             )
         ),
@@ -202,8 +193,8 @@ def test_every_optional_field() -> None:
         "a017", "6a0e00fe",              # unit 0x17A0, 3690e-2
     )  # fmt: skip
     observation = decode(data)
-    assert observation == Observation(
-        NumericValue(Decimal("36.90"), 0x17A0),
+    assert observation == obs.Observation(
+        obs.NumericValue(Decimal("36.90"), 0x17A0),
         type=0x00024B5C,
         time_stamp=ElapsedTime(
             1000,
@@ -214,13 +205,13 @@ def test_every_optional_field() -> None:
             tz_dst_offset=-4,
         ),
         measurement_duration=Decimal("1.0"),
-        measurement_status=MeasurementStatus.INVALID | MeasurementStatus.TEST_DATA,
+        measurement_status=obs.MeasurementStatus.INVALID | obs.MeasurementStatus.TEST_DATA,
         object_id=7,
         patient_id=2,
         supplemental_information=(MDC_MODALITY_SPOT,),
         derived_from=(5, 6),
         has_member=(8,),
-        tlvs=(Tlv(0x00010001, 0x06, b"\x34\x12"),),
+        tlvs=(obs.Tlv(0x00010001, 0x06, b"\x34\x12"),),
     )
     assert repr(observation.value) == "NumericValue(value=Decimal('36.90'), unit=6048)"
 
@@ -230,14 +221,14 @@ def test_reserved_flag_and_status_bits_are_ignored() -> None:
     data = h("01", "0a00", "08fc", "ff3f", "2002", "62000000")
     r = Reader(data, "x")
     observation = read_observation(r)
-    assert observation.measurement_status == MeasurementStatus(0xFF)
+    assert observation.measurement_status == obs.MeasurementStatus(0xFF)
     assert observation_bytes(observation) == h("01", "0a00", "0800", "ff00", "2002", "62000000")
 
 
 def test_unknown_class_type_keeps_its_value() -> None:
     data = h("09", "0500", "0000", "abcdef")
     observation = decode(data)
-    assert observation == Observation(UnknownValue(9, bytes.fromhex("abcdef")))
+    assert observation == obs.Observation(obs.UnknownValue(9, bytes.fromhex("abcdef")))
     assert observation.class_type == 9
 
 
@@ -306,21 +297,21 @@ def test_nested_bundles_are_bounded() -> None:
     assert caught.value.offset == 4 * 6
     observation = decode(nested(4))
     with pytest.raises(EncodeError):
-        observation_bytes(Observation(BundleValue((observation,))))
+        observation_bytes(obs.Observation(obs.BundleValue((observation,))))
 
 
 @pytest.mark.parametrize(
     "observation",
     [
-        Observation(CompoundValue((CompoundComponent(1, CompoundValue(())),))),  # type: ignore[arg-type]
-        Observation(CompoundStateEventValue(b"\x01", b"", b"\x01")),
-        Observation(SampleArrayValue(0, Decimal(1), Decimal(0), Decimal(1), 1, 1, (256,))),
-        Observation(SampleArrayValue(0, Decimal(1), Decimal(0), Decimal(1), 1, 0, (0,))),
-        Observation(UnknownValue(0x01, b"")),
-        Observation(SimpleDiscreteValue(1), supplemental_information=tuple(range(256))),
-        Observation(StringValue("x" * 0x10000)),
+        obs.Observation(obs.CompoundValue((obs.CompoundComponent(1, obs.CompoundValue(())),))),  # type: ignore[arg-type]
+        obs.Observation(obs.CompoundStateEventValue(b"\x01", b"", b"\x01")),
+        obs.Observation(obs.SampleArrayValue(0, Decimal(1), Decimal(0), Decimal(1), 1, 1, (256,))),
+        obs.Observation(obs.SampleArrayValue(0, Decimal(1), Decimal(0), Decimal(1), 1, 0, (0,))),
+        obs.Observation(obs.UnknownValue(0x01, b"")),
+        obs.Observation(obs.SimpleDiscreteValue(1), supplemental_information=tuple(range(256))),
+        obs.Observation(obs.StringValue("x" * 0x10000)),
     ],
 )
-def test_unencodable_observations(observation: Observation) -> None:
+def test_unencodable_observations(observation: obs.Observation) -> None:
     with pytest.raises(EncodeError):
         observation_bytes(observation)

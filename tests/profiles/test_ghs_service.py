@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from profiles.errors import DecodeError, EncodeError
+from profiles.ghs import service as ghs_service
 from profiles.ghs.racp import (
     GhsRacpNumberOfRecords,
     GhsRacpOpCode,
@@ -21,23 +22,6 @@ from profiles.ghs.racp import (
     GhsRacpResponseCodeValue,
     decode_ghs_racp,
     encode_ghs_racp,
-)
-from profiles.ghs.service import (
-    DeviceSpecialization,
-    GhsControlPoint,
-    GhsControlPointOpCode,
-    HealthSensorFeatures,
-    ObservationSchedule,
-    ValidRangeAndAccuracy,
-    decode_ghs_control_point,
-    decode_health_sensor_features,
-    decode_observation_schedule,
-    decode_observation_schedule_changed,
-    decode_valid_range_and_accuracy,
-    encode_ghs_control_point,
-    encode_health_sensor_features,
-    encode_observation_schedule,
-    encode_valid_range_and_accuracy,
 )
 from profiles.racp import RacpOperator
 from profiles.registry import lookup
@@ -54,72 +38,100 @@ from tests.profiles.ghs_vectors import (
 def test_st_features_with_device_specialization() -> None:
     # ST GHS_APP_Init: SpO2 and pulse rate, blood pressure monitor specialization 0x1007 v1.
     data = h("01", "02", "b84b0200", "1a480200", "01", "071001")
-    value = decode_health_sensor_features(data)
-    assert value == HealthSensorFeatures(
-        (MDC_PULS_OXIM_SAT_O2, MDC_PULS_OXIM_PULS_RATE), (DeviceSpecialization(0x1007, 1),)
+    value = ghs_service.decode_health_sensor_features(data)
+    assert value == ghs_service.HealthSensorFeatures(
+        (MDC_PULS_OXIM_SAT_O2, MDC_PULS_OXIM_PULS_RATE),
+        (ghs_service.DeviceSpecialization(0x1007, 1),),
     )
     assert value.device_specializations[0].mdc_code == 0x00081007  # type: ignore[index]
-    assert encode_health_sensor_features(value) == data
+    assert ghs_service.encode_health_sensor_features(value) == data
 
 
 def test_st_po_features_without_specializations() -> None:
     data = h("00", "02", "b84b0200", "1a480200")
-    value = decode_health_sensor_features(data)
+    value = ghs_service.decode_health_sensor_features(data)
     assert value.device_specializations is None
-    assert encode_health_sensor_features(value) == data
+    assert ghs_service.encode_health_sensor_features(value) == data
     # Reserved flag bits are ignored.
-    assert decode_health_sensor_features(h("fe", "00")) == HealthSensorFeatures(())
+    assert ghs_service.decode_health_sensor_features(
+        h("fe", "00")
+    ) == ghs_service.HealthSensorFeatures(())
 
 
 @pytest.mark.parametrize(
     ("hex_value", "expected"),
     [
-        ("01", GhsControlPoint(GhsControlPointOpCode.START_SEND_LIVE_OBSERVATIONS)),
-        ("02", GhsControlPoint(GhsControlPointOpCode.STOP_SEND_LIVE_OBSERVATIONS)),
-        ("80", GhsControlPoint(GhsControlPointOpCode.SUCCESS)),
-        ("81", GhsControlPoint(GhsControlPointOpCode.SERVER_BUSY)),
-        ("82", GhsControlPoint(GhsControlPointOpCode.ERROR_IN_LIVE_OBSERVATIONS)),
-        ("03aabb", GhsControlPoint(3, b"\xaa\xbb")),
+        (
+            "01",
+            ghs_service.GhsControlPoint(
+                ghs_service.GhsControlPointOpCode.START_SEND_LIVE_OBSERVATIONS
+            ),
+        ),
+        (
+            "02",
+            ghs_service.GhsControlPoint(
+                ghs_service.GhsControlPointOpCode.STOP_SEND_LIVE_OBSERVATIONS
+            ),
+        ),
+        ("80", ghs_service.GhsControlPoint(ghs_service.GhsControlPointOpCode.SUCCESS)),
+        ("81", ghs_service.GhsControlPoint(ghs_service.GhsControlPointOpCode.SERVER_BUSY)),
+        (
+            "82",
+            ghs_service.GhsControlPoint(
+                ghs_service.GhsControlPointOpCode.ERROR_IN_LIVE_OBSERVATIONS
+            ),
+        ),
+        ("03aabb", ghs_service.GhsControlPoint(3, b"\xaa\xbb")),
     ],
 )
-def test_control_point(hex_value: str, expected: GhsControlPoint) -> None:
+def test_control_point(hex_value: str, expected: ghs_service.GhsControlPoint) -> None:
     # ST ghs_cp.c and Philips GhsControlPointHandler.kt op codes.
-    assert decode_ghs_control_point(bytes.fromhex(hex_value)) == expected
-    assert encode_ghs_control_point(expected).hex() == hex_value
+    assert ghs_service.decode_ghs_control_point(bytes.fromhex(hex_value)) == expected
+    assert ghs_service.encode_ghs_control_point(expected).hex() == hex_value
 
 
 def test_control_point_errors() -> None:
     with pytest.raises(DecodeError):
-        decode_ghs_control_point(b"")
+        ghs_service.decode_ghs_control_point(b"")
     with pytest.raises(DecodeError, match="overlong"):
-        decode_ghs_control_point(b"\x01\x00")
+        ghs_service.decode_ghs_control_point(b"\x01\x00")
     with pytest.raises(EncodeError):
-        encode_ghs_control_point(GhsControlPoint(GhsControlPointOpCode.SUCCESS, b"\x00"))
-    assert GhsControlPoint.start_live_observations() == decode_ghs_control_point(b"\x01")
-    assert GhsControlPoint.stop_live_observations() == decode_ghs_control_point(b"\x02")
+        ghs_service.encode_ghs_control_point(
+            ghs_service.GhsControlPoint(ghs_service.GhsControlPointOpCode.SUCCESS, b"\x00")
+        )
+    assert (
+        ghs_service.GhsControlPoint.start_live_observations()
+        == ghs_service.decode_ghs_control_point(b"\x01")
+    )
+    assert (
+        ghs_service.GhsControlPoint.stop_live_observations()
+        == ghs_service.decode_ghs_control_point(b"\x02")
+    )
 
 
 def test_st_observation_schedule_changed() -> None:
     # ST GHS_APP_UpdateObservationScheduleChanged: SpO2, period and interval 0xFF00000A (1.0 s).
     data = h("b84b0200", "0a0000ff", "0a0000ff")
-    value = decode_observation_schedule_changed(data)
-    assert value == ObservationSchedule(MDC_PULS_OXIM_SAT_O2, Decimal("1.0"), Decimal("1.0"))
+    value = ghs_service.decode_observation_schedule_changed(data)
+    assert value == ghs_service.ObservationSchedule(
+        MDC_PULS_OXIM_SAT_O2, Decimal("1.0"), Decimal("1.0")
+    )
     assert str(value.measurement_period) == "1.0"
-    assert decode_observation_schedule(data) == value
-    assert encode_observation_schedule(value) == data
+    assert ghs_service.decode_observation_schedule(data) == value
+    assert ghs_service.encode_observation_schedule(value) == data
     with pytest.raises(DecodeError) as caught:
-        decode_observation_schedule(data[:-1])
+        ghs_service.decode_observation_schedule(data[:-1])
     assert caught.value.characteristic == "observation-schedule"
 
 
 def test_st_valid_range_and_accuracy() -> None:
     # ST ValidRangeAccuracy[0] {0x01, 0x0220, 0, 100, 10} as written to the 18-byte descriptor.
     data = h("01000000", "2002", "00000000", "64000000", "0a000000")
-    value = decode_valid_range_and_accuracy(data)
-    assert value == ValidRangeAndAccuracy(
+    value = ghs_service.decode_valid_range_and_accuracy(data)
+    assert value == ghs_service.ValidRangeAndAccuracy(
         1, MDC_DIM_PER_CENT, Decimal(0), Decimal(100), Decimal(10)
     )
-    assert encode_valid_range_and_accuracy(value) == data
+    assert ghs_service.encode_valid_range_and_accuracy(value) == data
 
 
 # --- RACP as GHS uses it -------------------------------------------------------------------------

@@ -12,30 +12,6 @@ import pytest
 from profiles import glucose
 from profiles.date_time import DateTime
 from profiles.errors import DecodeError
-from profiles.glucose import (
-    Carbohydrate,
-    CarbohydrateId,
-    Exercise,
-    GlucoseConcentration,
-    GlucoseConcentrationUnit,
-    GlucoseFeature,
-    GlucoseMeasurement,
-    GlucoseMeasurementContext,
-    GlucoseType,
-    Health,
-    Meal,
-    Medication,
-    MedicationId,
-    MedicationUnit,
-    SampleLocation,
-    SensorStatusAnnunciation,
-    decode_glucose_feature,
-    decode_glucose_measurement,
-    decode_glucose_measurement_context,
-    encode_glucose_feature,
-    encode_glucose_measurement,
-    encode_glucose_measurement_context,
-)
 from profiles.ieee11073 import SpecialValue
 from tests.profiles.assertions import assert_decode_error
 
@@ -50,24 +26,24 @@ STATUS = "2100"  # device battery low, result higher than device can process
 
 def test_all_fields() -> None:
     data = bytes.fromhex("1b0700" + BASE + OFFSET + CONCENTRATION + STATUS)
-    m = decode_glucose_measurement(data)
-    assert m == GlucoseMeasurement(
+    m = glucose.decode_glucose_measurement(data)
+    assert m == glucose.GlucoseMeasurement(
         sequence_number=7,
         base_time=BASE_TIME,
         time_offset_minutes=-60,
-        concentration=GlucoseConcentration(
+        concentration=glucose.GlucoseConcentration(
             Decimal("0.00092"),
-            GlucoseConcentrationUnit.KILOGRAM_PER_LITRE,
-            GlucoseType.CAPILLARY_PLASMA,
-            SampleLocation.FINGER,
+            glucose.GlucoseConcentrationUnit.KILOGRAM_PER_LITRE,
+            glucose.GlucoseType.CAPILLARY_PLASMA,
+            glucose.SampleLocation.FINGER,
         ),
-        sensor_status=SensorStatusAnnunciation.DEVICE_BATTERY_LOW
-        | SensorStatusAnnunciation.RESULT_HIGHER_THAN_DEVICE_CAN_PROCESS,
+        sensor_status=glucose.SensorStatusAnnunciation.DEVICE_BATTERY_LOW
+        | glucose.SensorStatusAnnunciation.RESULT_HIGHER_THAN_DEVICE_CAN_PROCESS,
         context_information_follows=True,
     )
     assert str(m.concentration.value) == "0.00092"  # type: ignore[union-attr]
     assert m.user_facing_time() == dt.datetime(2024, 3, 15, 6, 30, 0)
-    assert encode_glucose_measurement(m) == data
+    assert glucose.encode_glucose_measurement(m) == data
 
 
 @pytest.mark.parametrize(
@@ -84,78 +60,78 @@ def test_every_layout(time_offset: bool, concentration: bool, status: bool) -> N
         + (CONCENTRATION if concentration else "")
         + (STATUS if status else "")
     )
-    m = decode_glucose_measurement(data)
+    m = glucose.decode_glucose_measurement(data)
     assert m.sequence_number == 0xFFFF
     assert m.base_time == BASE_TIME
     assert (m.time_offset_minutes is not None) is time_offset
     assert (m.concentration is not None) is concentration
     assert (m.sensor_status is not None) is status
     assert m.context_information_follows is False
-    assert encode_glucose_measurement(m) == data
+    assert glucose.encode_glucose_measurement(m) == data
 
 
 def test_mol_per_litre_keeps_the_wire_unit() -> None:
     # flags 0x06: concentration, mol/L; 0.0051 mol/L = 5.1 mmol/L (mantissa 51, exponent -4).
-    m = decode_glucose_measurement(bytes.fromhex("060100" + BASE + "33c011"))
-    assert m.concentration == GlucoseConcentration(
+    m = glucose.decode_glucose_measurement(bytes.fromhex("060100" + BASE + "33c011"))
+    assert m.concentration == glucose.GlucoseConcentration(
         Decimal("0.0051"),
-        GlucoseConcentrationUnit.MOLE_PER_LITRE,
-        GlucoseType.CAPILLARY_WHOLE_BLOOD,
-        SampleLocation.FINGER,
+        glucose.GlucoseConcentrationUnit.MOLE_PER_LITRE,
+        glucose.GlucoseType.CAPILLARY_WHOLE_BLOOD,
+        glucose.SampleLocation.FINGER,
     )
     assert m.concentration.unit.value == "mol/L"
 
 
 def test_special_concentration_and_reserved_nibbles() -> None:
-    m = decode_glucose_measurement(bytes.fromhex("020100" + BASE + "ff075b"))
+    m = glucose.decode_glucose_measurement(bytes.fromhex("020100" + BASE + "ff075b"))
     assert m.concentration is not None
     assert m.concentration.value is SpecialValue.NAN
     assert m.concentration.type == 11
     assert type(m.concentration.type) is int
     assert m.concentration.sample_location == 5
     assert type(m.concentration.sample_location) is int
-    m = decode_glucose_measurement(bytes.fromhex("020100" + BASE + "0208f0"))
+    m = glucose.decode_glucose_measurement(bytes.fromhex("020100" + BASE + "0208f0"))
     assert m.concentration is not None
     assert m.concentration.value is SpecialValue.NEGATIVE_INFINITY
     assert m.concentration.type == 0
     assert type(m.concentration.type) is int
-    assert m.concentration.sample_location is SampleLocation.NOT_AVAILABLE
+    assert m.concentration.sample_location is glucose.SampleLocation.NOT_AVAILABLE
 
 
 @pytest.mark.parametrize("nibble", range(1, 11))
 def test_each_type(nibble: int) -> None:
-    m = decode_glucose_measurement(bytes.fromhex("020100" + BASE + "5cb0" + f"4{nibble:x}"))
+    m = glucose.decode_glucose_measurement(bytes.fromhex("020100" + BASE + "5cb0" + f"4{nibble:x}"))
     assert m.concentration is not None
-    assert m.concentration.type is GlucoseType(nibble)
-    assert m.concentration.sample_location is SampleLocation.CONTROL_SOLUTION
+    assert m.concentration.type is glucose.GlucoseType(nibble)
+    assert m.concentration.sample_location is glucose.SampleLocation.CONTROL_SOLUTION
 
 
 def test_each_status_bit() -> None:
     for bit in range(12):
         data = bytes.fromhex("080100" + BASE) + (1 << bit).to_bytes(2, "little")
-        status = decode_glucose_measurement(data).sensor_status
-        assert status == SensorStatusAnnunciation(1 << bit)
-    names = [m.name for m in SensorStatusAnnunciation]
+        status = glucose.decode_glucose_measurement(data).sensor_status
+        assert status == glucose.SensorStatusAnnunciation(1 << bit)
+    names = [m.name for m in glucose.SensorStatusAnnunciation]
     assert names[11] == "TIME_FAULT"
     assert names[9] == "SENSOR_READ_INTERRUPTED"
 
 
 def test_reserved_bits_are_ignored() -> None:
-    plain = decode_glucose_measurement(bytes.fromhex("080100" + BASE + "0100"))
-    noisy = decode_glucose_measurement(bytes.fromhex("e80100" + BASE + "01f0"))
+    plain = glucose.decode_glucose_measurement(bytes.fromhex("080100" + BASE + "0100"))
+    noisy = glucose.decode_glucose_measurement(bytes.fromhex("e80100" + BASE + "01f0"))
     assert plain == noisy
     # The unit bit means nothing without a concentration.
-    assert decode_glucose_measurement(bytes.fromhex("040100" + BASE)) == GlucoseMeasurement(
-        1, BASE_TIME
-    )
+    assert glucose.decode_glucose_measurement(
+        bytes.fromhex("040100" + BASE)
+    ) == glucose.GlucoseMeasurement(1, BASE_TIME)
 
 
 def test_user_facing_time() -> None:
-    m = GlucoseMeasurement(1, BASE_TIME)
+    m = glucose.GlucoseMeasurement(1, BASE_TIME)
     assert m.user_facing_time() == dt.datetime(2024, 3, 15, 7, 30)
-    later = GlucoseMeasurement(1, BASE_TIME, time_offset_minutes=1440 + 30)
+    later = glucose.GlucoseMeasurement(1, BASE_TIME, time_offset_minutes=1440 + 30)
     assert later.user_facing_time() == dt.datetime(2024, 3, 16, 8, 0)
-    unknown = GlucoseMeasurement(1, DateTime(0, 3, 15, 7, 30, 0), time_offset_minutes=5)
+    unknown = glucose.GlucoseMeasurement(1, DateTime(0, 3, 15, 7, 30, 0), time_offset_minutes=5)
     assert unknown.user_facing_time() is None
 
 
@@ -181,7 +157,9 @@ def test_user_facing_time() -> None:
     ],
 )
 def test_malformed_measurement(hex_value: str, offset: int) -> None:
-    assert_decode_error(decode_glucose_measurement, hex_value, "glucose-measurement", offset)
+    assert_decode_error(
+        glucose.decode_glucose_measurement, hex_value, "glucose-measurement", offset
+    )
 
 
 # --- Glucose Measurement Context --------------------------------------------------------------
@@ -204,35 +182,47 @@ CONTEXT_FULL = bytes.fromhex(
 
 
 def test_context_all_fields() -> None:
-    m = decode_glucose_measurement_context(CONTEXT_FULL)
-    assert m == GlucoseMeasurementContext(
+    m = glucose.decode_glucose_measurement_context(CONTEXT_FULL)
+    assert m == glucose.GlucoseMeasurementContext(
         sequence_number=0x0102,
         extended_flags=0,
-        carbohydrate=Carbohydrate(CarbohydrateId.BREAKFAST, Decimal("0.050")),
-        meal=Meal.PREPRANDIAL,
-        tester_health=glucose.TesterHealth(glucose.Tester.SELF, Health.NO_HEALTH_ISSUES),
-        exercise=Exercise(3600, 50),
-        medication=Medication(
-            MedicationId.RAPID_ACTING_INSULIN, Decimal("0.0001"), MedicationUnit.LITRE
+        carbohydrate=glucose.Carbohydrate(glucose.CarbohydrateId.BREAKFAST, Decimal("0.050")),
+        meal=glucose.Meal.PREPRANDIAL,
+        tester_health=glucose.TesterHealth(glucose.Tester.SELF, glucose.Health.NO_HEALTH_ISSUES),
+        exercise=glucose.Exercise(3600, 50),
+        medication=glucose.Medication(
+            glucose.MedicationId.RAPID_ACTING_INSULIN,
+            Decimal("0.0001"),
+            glucose.MedicationUnit.LITRE,
         ),
         hba1c_percent=Decimal("6.5"),
     )
     assert repr(m.carbohydrate.amount_kg) == "Decimal('0.050')"  # type: ignore[union-attr]
-    assert encode_glucose_measurement_context(m) == CONTEXT_FULL
+    assert glucose.encode_glucose_measurement_context(m) == CONTEXT_FULL
 
 
 CONTEXT_PARTS = [
     (0x80, "a5", "extended_flags", 0xA5),
-    (0x01, "0732d0", "carbohydrate", Carbohydrate(CarbohydrateId.BRUNCH, Decimal("0.050"))),
-    (0x02, "05", "meal", Meal.BEDTIME),
+    (
+        0x01,
+        "0732d0",
+        "carbohydrate",
+        glucose.Carbohydrate(glucose.CarbohydrateId.BRUNCH, Decimal("0.050")),
+    ),
+    (0x02, "05", "meal", glucose.Meal.BEDTIME),
     (
         0x04,
         "f3",
         "tester_health",
-        glucose.TesterHealth(glucose.Tester.LAB_TEST, Health.NOT_AVAILABLE),
+        glucose.TesterHealth(glucose.Tester.LAB_TEST, glucose.Health.NOT_AVAILABLE),
     ),
-    (0x08, "ffff64", "exercise", Exercise(0xFFFF, 100)),
-    (0x10, "05ff07", "medication", Medication(MedicationId.PRE_MIXED_INSULIN, SpecialValue.NAN)),
+    (0x08, "ffff64", "exercise", glucose.Exercise(0xFFFF, 100)),
+    (
+        0x10,
+        "05ff07",
+        "medication",
+        glucose.Medication(glucose.MedicationId.PRE_MIXED_INSULIN, SpecialValue.NAN),
+    ),
     (0x40, "0008", "hba1c_percent", SpecialValue.NRES),
 ]
 
@@ -242,22 +232,24 @@ def test_context_every_layout(mask: int) -> None:
     chosen = [part for i, part in enumerate(CONTEXT_PARTS) if mask >> i & 1]
     flags = sum(part[0] for part in chosen)
     data = bytes.fromhex(f"{flags:02x}3412" + "".join(part[1] for part in chosen))
-    m = decode_glucose_measurement_context(data)
+    m = glucose.decode_glucose_measurement_context(data)
     fields: dict[str, Any] = {part[2]: part[3] for part in chosen}
-    expected = GlucoseMeasurementContext(0x1234, **fields)
+    expected = glucose.GlucoseMeasurementContext(0x1234, **fields)
     assert m == expected
-    assert encode_glucose_measurement_context(m) == data
+    assert glucose.encode_glucose_measurement_context(m) == data
 
 
 def test_context_units_and_reserved_values() -> None:
-    kg = decode_glucose_measurement_context(bytes.fromhex("1001000101c0"))
-    assert kg.medication == Medication(MedicationId.RAPID_ACTING_INSULIN, Decimal("0.0001"))
-    assert kg.medication.unit is MedicationUnit.KILOGRAM
-    # Medication unit bit without a medication is ignored.
-    assert decode_glucose_measurement_context(bytes.fromhex("200100")) == (
-        GlucoseMeasurementContext(1)
+    kg = glucose.decode_glucose_measurement_context(bytes.fromhex("1001000101c0"))
+    assert kg.medication == glucose.Medication(
+        glucose.MedicationId.RAPID_ACTING_INSULIN, Decimal("0.0001")
     )
-    m = decode_glucose_measurement_context(bytes.fromhex("0701000832d00060"))
+    assert kg.medication.unit is glucose.MedicationUnit.KILOGRAM
+    # Medication unit bit without a medication is ignored.
+    assert glucose.decode_glucose_measurement_context(bytes.fromhex("200100")) == (
+        glucose.GlucoseMeasurementContext(1)
+    )
+    m = glucose.decode_glucose_measurement_context(bytes.fromhex("0701000832d00060"))
     assert m.carbohydrate is not None
     assert m.tester_health is not None
     assert m.carbohydrate.id == 8
@@ -267,10 +259,10 @@ def test_context_units_and_reserved_values() -> None:
     assert m.tester_health == glucose.TesterHealth(0, 6)
     assert type(m.tester_health.tester) is int
     assert type(m.tester_health.health) is int
-    m = decode_glucose_measurement_context(bytes.fromhex("080100ffff00"))
+    m = glucose.decode_glucose_measurement_context(bytes.fromhex("080100ffff00"))
     assert m.exercise is not None
     assert m.exercise.overrun
-    assert not Exercise(0xFFFE, 0).overrun
+    assert not glucose.Exercise(0xFFFE, 0).overrun
 
 
 @pytest.mark.parametrize(
@@ -293,7 +285,7 @@ def test_context_units_and_reserved_values() -> None:
 )
 def test_malformed_context(hex_value: str, offset: int) -> None:
     assert_decode_error(
-        decode_glucose_measurement_context, hex_value, "glucose-measurement-context", offset
+        glucose.decode_glucose_measurement_context, hex_value, "glucose-measurement-context", offset
     )
 
 
@@ -302,28 +294,29 @@ def test_malformed_context(hex_value: str, offset: int) -> None:
 
 def test_feature_bit_order() -> None:
     expected = [
-        GlucoseFeature.LOW_BATTERY_DETECTION,
-        GlucoseFeature.SENSOR_MALFUNCTION_DETECTION,
-        GlucoseFeature.SENSOR_SAMPLE_SIZE,
-        GlucoseFeature.SENSOR_STRIP_INSERTION_ERROR_DETECTION,
-        GlucoseFeature.SENSOR_STRIP_TYPE_ERROR_DETECTION,
-        GlucoseFeature.SENSOR_RESULT_HIGH_LOW_DETECTION,
-        GlucoseFeature.SENSOR_TEMPERATURE_HIGH_LOW_DETECTION,
-        GlucoseFeature.SENSOR_READ_INTERRUPT_DETECTION,
-        GlucoseFeature.GENERAL_DEVICE_FAULT,
-        GlucoseFeature.TIME_FAULT,
-        GlucoseFeature.MULTIPLE_BOND,
+        glucose.GlucoseFeature.LOW_BATTERY_DETECTION,
+        glucose.GlucoseFeature.SENSOR_MALFUNCTION_DETECTION,
+        glucose.GlucoseFeature.SENSOR_SAMPLE_SIZE,
+        glucose.GlucoseFeature.SENSOR_STRIP_INSERTION_ERROR_DETECTION,
+        glucose.GlucoseFeature.SENSOR_STRIP_TYPE_ERROR_DETECTION,
+        glucose.GlucoseFeature.SENSOR_RESULT_HIGH_LOW_DETECTION,
+        glucose.GlucoseFeature.SENSOR_TEMPERATURE_HIGH_LOW_DETECTION,
+        glucose.GlucoseFeature.SENSOR_READ_INTERRUPT_DETECTION,
+        glucose.GlucoseFeature.GENERAL_DEVICE_FAULT,
+        glucose.GlucoseFeature.TIME_FAULT,
+        glucose.GlucoseFeature.MULTIPLE_BOND,
     ]
     for bit, member in enumerate(expected):
-        assert decode_glucose_feature((1 << bit).to_bytes(2, "little")) is member
+        assert glucose.decode_glucose_feature((1 << bit).to_bytes(2, "little")) is member
 
 
 def test_feature_reserved_bits_and_sizes() -> None:
-    assert decode_glucose_feature(bytes.fromhex("03f8")) == (
-        GlucoseFeature.LOW_BATTERY_DETECTION | GlucoseFeature.SENSOR_MALFUNCTION_DETECTION
+    assert glucose.decode_glucose_feature(bytes.fromhex("03f8")) == (
+        glucose.GlucoseFeature.LOW_BATTERY_DETECTION
+        | glucose.GlucoseFeature.SENSOR_MALFUNCTION_DETECTION
     )
-    assert encode_glucose_feature(GlucoseFeature(0x07FF)) == bytes.fromhex("ff07")
+    assert glucose.encode_glucose_feature(glucose.GlucoseFeature(0x07FF)) == bytes.fromhex("ff07")
     for bad, offset in (("", 0), ("03", 0), ("030000", 2)):
         with pytest.raises(DecodeError) as caught:
-            decode_glucose_feature(bytes.fromhex(bad))
+            glucose.decode_glucose_feature(bytes.fromhex(bad))
         assert caught.value.offset == offset

@@ -8,24 +8,10 @@ from typing import Final
 
 import pytest
 
+from profiles import pulse_oximeter as plx
 from profiles.date_time import DateTime
 from profiles.errors import EncodeError
 from profiles.ieee11073 import SpecialValue
-from profiles.pulse_oximeter import (
-    PlxContinuousMeasurement,
-    PlxDeviceAndSensorStatus,
-    PlxFeatures,
-    PlxMeasurementStatus,
-    PlxSpotCheckMeasurement,
-    PlxSupportedFeatures,
-    SpO2PR,
-    decode_plx_continuous_measurement,
-    decode_plx_features,
-    decode_plx_spot_check_measurement,
-    encode_plx_continuous_measurement,
-    encode_plx_features,
-    encode_plx_spot_check_measurement,
-)
 from tests.profiles.assertions import assert_decode_error, assert_vector
 
 NORMAL = "62004800"  # SpO2 98 %, PR 72 bpm
@@ -37,11 +23,13 @@ DEVICE = "218000"  # bits 0, 5, 15: extended display update, low perfusion, sens
 PAI = "19f0"  # 2.5 %: mantissa 25, exponent -1
 
 STAMP_VALUE = DateTime(2026, 11, 22, 8, 30, 45)
-STATUS_VALUE = PlxMeasurementStatus.VALIDATED_DATA | PlxMeasurementStatus.FULLY_QUALIFIED_DATA
+STATUS_VALUE = (
+    plx.PlxMeasurementStatus.VALIDATED_DATA | plx.PlxMeasurementStatus.FULLY_QUALIFIED_DATA
+)
 DEVICE_VALUE = (
-    PlxDeviceAndSensorStatus.EXTENDED_DISPLAY_UPDATE_ONGOING
-    | PlxDeviceAndSensorStatus.LOW_PERFUSION_DETECTED
-    | PlxDeviceAndSensorStatus.SENSOR_DISCONNECTED
+    plx.PlxDeviceAndSensorStatus.EXTENDED_DISPLAY_UPDATE_ONGOING
+    | plx.PlxDeviceAndSensorStatus.LOW_PERFUSION_DETECTED
+    | plx.PlxDeviceAndSensorStatus.SENSOR_DISCONNECTED
 )
 D98, D72, PAI_VALUE = Decimal(98), Decimal(72), Decimal("2.5")
 
@@ -98,53 +86,59 @@ FEATURE_BITS = [
 @pytest.mark.parametrize(
     ("hex_value", "expected"),
     [
-        ("00" + NORMAL, PlxSpotCheckMeasurement(D98, D72)),
-        ("01" + NORMAL + STAMP, PlxSpotCheckMeasurement(D98, D72, timestamp=STAMP_VALUE)),
+        ("00" + NORMAL, plx.PlxSpotCheckMeasurement(D98, D72)),
+        ("01" + NORMAL + STAMP, plx.PlxSpotCheckMeasurement(D98, D72, timestamp=STAMP_VALUE)),
         (
             "02" + NORMAL + STATUS,
-            PlxSpotCheckMeasurement(D98, D72, measurement_status=STATUS_VALUE),
+            plx.PlxSpotCheckMeasurement(D98, D72, measurement_status=STATUS_VALUE),
         ),
         (
             "04" + NORMAL + DEVICE,
-            PlxSpotCheckMeasurement(D98, D72, device_and_sensor_status=DEVICE_VALUE),
+            plx.PlxSpotCheckMeasurement(D98, D72, device_and_sensor_status=DEVICE_VALUE),
         ),
-        ("08" + NORMAL + PAI, PlxSpotCheckMeasurement(D98, D72, pulse_amplitude_index=PAI_VALUE)),
-        ("10" + NORMAL, PlxSpotCheckMeasurement(D98, D72, device_clock_not_set=True)),
+        (
+            "08" + NORMAL + PAI,
+            plx.PlxSpotCheckMeasurement(D98, D72, pulse_amplitude_index=PAI_VALUE),
+        ),
+        ("10" + NORMAL, plx.PlxSpotCheckMeasurement(D98, D72, device_clock_not_set=True)),
         (
             "0c" + NORMAL + DEVICE + PAI,
-            PlxSpotCheckMeasurement(
+            plx.PlxSpotCheckMeasurement(
                 D98, D72, device_and_sensor_status=DEVICE_VALUE, pulse_amplitude_index=PAI_VALUE
             ),
         ),
         (
             "1f" + NORMAL + STAMP + STATUS + DEVICE + PAI,
-            PlxSpotCheckMeasurement(
+            plx.PlxSpotCheckMeasurement(
                 D98, D72, STAMP_VALUE, STATUS_VALUE, DEVICE_VALUE, PAI_VALUE, True
             ),
         ),
     ],
 )
-def test_spot_check_layouts(hex_value: str, expected: PlxSpotCheckMeasurement) -> None:
+def test_spot_check_layouts(hex_value: str, expected: plx.PlxSpotCheckMeasurement) -> None:
     assert_vector(
-        decode_plx_spot_check_measurement, encode_plx_spot_check_measurement, hex_value, expected
+        plx.decode_plx_spot_check_measurement,
+        plx.encode_plx_spot_check_measurement,
+        hex_value,
+        expected,
     )
 
 
 def test_spot_check_special_values_and_precision() -> None:
     data = bytes.fromhex("08ff070008c5f3")  # NaN, NRes, PAI 965e-1
-    m = decode_plx_spot_check_measurement(data)
+    m = plx.decode_plx_spot_check_measurement(data)
     assert m.spo2 is SpecialValue.NAN
     assert m.pulse_rate is SpecialValue.NRES
     assert str(m.pulse_amplitude_index) == "96.5"
-    assert encode_plx_spot_check_measurement(m) == data
+    assert plx.encode_plx_spot_check_measurement(m) == data
 
 
 def test_spot_check_reserved_bits_are_ignored() -> None:
-    plain = decode_plx_spot_check_measurement(bytes.fromhex("06" + NORMAL + "0000000000"))
-    noisy = decode_plx_spot_check_measurement(bytes.fromhex("e6" + NORMAL + "1f000000ff"))
+    plain = plx.decode_plx_spot_check_measurement(bytes.fromhex("06" + NORMAL + "0000000000"))
+    noisy = plx.decode_plx_spot_check_measurement(bytes.fromhex("e6" + NORMAL + "1f000000ff"))
     assert plain == noisy
-    assert plain.measurement_status == PlxMeasurementStatus(0)
-    assert plain.device_and_sensor_status == PlxDeviceAndSensorStatus(0)
+    assert plain.measurement_status == plx.PlxMeasurementStatus(0)
+    assert plain.device_and_sensor_status == plx.PlxDeviceAndSensorStatus(0)
 
 
 @pytest.mark.parametrize(
@@ -170,14 +164,14 @@ def test_spot_check_reserved_bits_are_ignored() -> None:
 )
 def test_spot_check_malformed(hex_value: str, offset: int) -> None:
     assert_decode_error(
-        decode_plx_spot_check_measurement, hex_value, "plx-spot-check-measurement", offset
+        plx.decode_plx_spot_check_measurement, hex_value, "plx-spot-check-measurement", offset
     )
 
 
 # Each status field of a spot check: its flag, its width in bytes, its type and bit names.
 STATUS_FIELDS: Final = [
-    ("02", 2, "measurement_status", PlxMeasurementStatus, MEASUREMENT_STATUS_BITS),
-    ("04", 3, "device_and_sensor_status", PlxDeviceAndSensorStatus, DEVICE_STATUS_BITS),
+    ("02", 2, "measurement_status", plx.PlxMeasurementStatus, MEASUREMENT_STATUS_BITS),
+    ("04", 3, "device_and_sensor_status", plx.PlxDeviceAndSensorStatus, DEVICE_STATUS_BITS),
 ]
 
 
@@ -193,40 +187,43 @@ def test_status_bits(
     flag: str, width: int, field: str, status_type: type[enum.IntFlag], bit: int, name: str | None
 ) -> None:
     data = bytes.fromhex(flag + NORMAL) + (1 << bit).to_bytes(width, "little")
-    status = getattr(decode_plx_spot_check_measurement(data), field)
+    status = getattr(plx.decode_plx_spot_check_measurement(data), field)
     expected = status_type(0) if name is None else status_type[name]
     assert status == expected
 
 
 # ---- PLX Continuous Measurement --------------------------------------------------------------
 
-NORMAL_PAIR = SpO2PR(D98, D72)
-FAST_PAIR = SpO2PR(Decimal(97), Decimal(75))
-SLOW_PAIR = SpO2PR(Decimal(96), Decimal(70))
+NORMAL_PAIR = plx.SpO2PR(D98, D72)
+FAST_PAIR = plx.SpO2PR(Decimal(97), Decimal(75))
+SLOW_PAIR = plx.SpO2PR(Decimal(96), Decimal(70))
 
 
 @pytest.mark.parametrize(
     ("hex_value", "expected"),
     [
-        ("00" + NORMAL, PlxContinuousMeasurement(NORMAL_PAIR)),
-        ("01" + NORMAL + FAST, PlxContinuousMeasurement(NORMAL_PAIR, fast=FAST_PAIR)),
-        ("02" + NORMAL + SLOW, PlxContinuousMeasurement(NORMAL_PAIR, slow=SLOW_PAIR)),
-        ("03" + NORMAL + FAST + SLOW, PlxContinuousMeasurement(NORMAL_PAIR, FAST_PAIR, SLOW_PAIR)),
+        ("00" + NORMAL, plx.PlxContinuousMeasurement(NORMAL_PAIR)),
+        ("01" + NORMAL + FAST, plx.PlxContinuousMeasurement(NORMAL_PAIR, fast=FAST_PAIR)),
+        ("02" + NORMAL + SLOW, plx.PlxContinuousMeasurement(NORMAL_PAIR, slow=SLOW_PAIR)),
+        (
+            "03" + NORMAL + FAST + SLOW,
+            plx.PlxContinuousMeasurement(NORMAL_PAIR, FAST_PAIR, SLOW_PAIR),
+        ),
         (
             "04" + NORMAL + STATUS,
-            PlxContinuousMeasurement(NORMAL_PAIR, measurement_status=STATUS_VALUE),
+            plx.PlxContinuousMeasurement(NORMAL_PAIR, measurement_status=STATUS_VALUE),
         ),
         (
             "08" + NORMAL + DEVICE,
-            PlxContinuousMeasurement(NORMAL_PAIR, device_and_sensor_status=DEVICE_VALUE),
+            plx.PlxContinuousMeasurement(NORMAL_PAIR, device_and_sensor_status=DEVICE_VALUE),
         ),
         (
             "10" + NORMAL + PAI,
-            PlxContinuousMeasurement(NORMAL_PAIR, pulse_amplitude_index=PAI_VALUE),
+            plx.PlxContinuousMeasurement(NORMAL_PAIR, pulse_amplitude_index=PAI_VALUE),
         ),
         (
             "1a" + NORMAL + SLOW + DEVICE + PAI,
-            PlxContinuousMeasurement(
+            plx.PlxContinuousMeasurement(
                 NORMAL_PAIR,
                 slow=SLOW_PAIR,
                 device_and_sensor_status=DEVICE_VALUE,
@@ -235,21 +232,24 @@ SLOW_PAIR = SpO2PR(Decimal(96), Decimal(70))
         ),
         (
             "1f" + NORMAL + FAST + SLOW + STATUS + DEVICE + PAI,
-            PlxContinuousMeasurement(
+            plx.PlxContinuousMeasurement(
                 NORMAL_PAIR, FAST_PAIR, SLOW_PAIR, STATUS_VALUE, DEVICE_VALUE, PAI_VALUE
             ),
         ),
     ],
 )
-def test_continuous_layouts(hex_value: str, expected: PlxContinuousMeasurement) -> None:
+def test_continuous_layouts(hex_value: str, expected: plx.PlxContinuousMeasurement) -> None:
     assert_vector(
-        decode_plx_continuous_measurement, encode_plx_continuous_measurement, hex_value, expected
+        plx.decode_plx_continuous_measurement,
+        plx.encode_plx_continuous_measurement,
+        hex_value,
+        expected,
     )
 
 
 def test_continuous_reserved_bits_are_ignored() -> None:
-    plain = decode_plx_continuous_measurement(bytes.fromhex("0c" + NORMAL + STATUS + DEVICE))
-    noisy = decode_plx_continuous_measurement(
+    plain = plx.decode_plx_continuous_measurement(bytes.fromhex("0c" + NORMAL + STATUS + DEVICE))
+    noisy = plx.decode_plx_continuous_measurement(
         bytes.fromhex("ec" + NORMAL + "9f01" + "2180ff")  # flags 5-7, status 0-4, device 16-23
     )
     assert plain == noisy
@@ -275,7 +275,7 @@ def test_continuous_reserved_bits_are_ignored() -> None:
 )
 def test_continuous_malformed(hex_value: str, offset: int) -> None:
     assert_decode_error(
-        decode_plx_continuous_measurement, hex_value, "plx-continuous-measurement", offset
+        plx.decode_plx_continuous_measurement, hex_value, "plx-continuous-measurement", offset
     )
 
 
@@ -285,62 +285,64 @@ def test_continuous_malformed(hex_value: str, offset: int) -> None:
 @pytest.mark.parametrize(
     ("hex_value", "expected"),
     [
-        ("0000", PlxFeatures(PlxSupportedFeatures(0))),
+        ("0000", plx.PlxFeatures(plx.PlxSupportedFeatures(0))),
         (
             "fc00",
-            PlxFeatures(
-                PlxSupportedFeatures.SPOT_CHECK_MEASUREMENT_STORAGE
-                | PlxSupportedFeatures.SPOT_CHECK_TIMESTAMP
-                | PlxSupportedFeatures.SPO2PR_FAST
-                | PlxSupportedFeatures.SPO2PR_SLOW
-                | PlxSupportedFeatures.PULSE_AMPLITUDE_INDEX
-                | PlxSupportedFeatures.MULTIPLE_BONDS
+            plx.PlxFeatures(
+                plx.PlxSupportedFeatures.SPOT_CHECK_MEASUREMENT_STORAGE
+                | plx.PlxSupportedFeatures.SPOT_CHECK_TIMESTAMP
+                | plx.PlxSupportedFeatures.SPO2PR_FAST
+                | plx.PlxSupportedFeatures.SPO2PR_SLOW
+                | plx.PlxSupportedFeatures.PULSE_AMPLITUDE_INDEX
+                | plx.PlxSupportedFeatures.MULTIPLE_BONDS
             ),
         ),
         (
             "0100" + STATUS,
-            PlxFeatures(PlxSupportedFeatures.MEASUREMENT_STATUS_SUPPORT_PRESENT, STATUS_VALUE),
+            plx.PlxFeatures(
+                plx.PlxSupportedFeatures.MEASUREMENT_STATUS_SUPPORT_PRESENT, STATUS_VALUE
+            ),
         ),
         (
             "0200" + DEVICE,
-            PlxFeatures(
-                PlxSupportedFeatures.DEVICE_AND_SENSOR_STATUS_SUPPORT_PRESENT,
+            plx.PlxFeatures(
+                plx.PlxSupportedFeatures.DEVICE_AND_SENSOR_STATUS_SUPPORT_PRESENT,
                 device_and_sensor_status_support=DEVICE_VALUE,
             ),
         ),
         (
             "0b00" + STATUS + DEVICE,
-            PlxFeatures(
-                PlxSupportedFeatures.MEASUREMENT_STATUS_SUPPORT_PRESENT
-                | PlxSupportedFeatures.DEVICE_AND_SENSOR_STATUS_SUPPORT_PRESENT
-                | PlxSupportedFeatures.SPOT_CHECK_TIMESTAMP,
+            plx.PlxFeatures(
+                plx.PlxSupportedFeatures.MEASUREMENT_STATUS_SUPPORT_PRESENT
+                | plx.PlxSupportedFeatures.DEVICE_AND_SENSOR_STATUS_SUPPORT_PRESENT
+                | plx.PlxSupportedFeatures.SPOT_CHECK_TIMESTAMP,
                 STATUS_VALUE,
                 DEVICE_VALUE,
             ),
         ),
     ],
 )
-def test_features_layouts(hex_value: str, expected: PlxFeatures) -> None:
-    assert_vector(decode_plx_features, encode_plx_features, hex_value, expected)
+def test_features_layouts(hex_value: str, expected: plx.PlxFeatures) -> None:
+    assert_vector(plx.decode_plx_features, plx.encode_plx_features, hex_value, expected)
 
 
 # Bits 0-1 are presence bits, covered by the layouts above.
 @pytest.mark.parametrize(("bit", "name"), list(enumerate(FEATURE_BITS))[2:])
 def test_feature_bits(bit: int, name: str | None) -> None:
-    m = decode_plx_features((1 << bit).to_bytes(2, "little"))
-    expected = PlxSupportedFeatures(0) if name is None else PlxSupportedFeatures[name]
+    m = plx.decode_plx_features((1 << bit).to_bytes(2, "little"))
+    expected = plx.PlxSupportedFeatures(0) if name is None else plx.PlxSupportedFeatures[name]
     assert m.supported_features == expected
 
 
 def test_features_reserved_bits_are_ignored() -> None:
-    m = decode_plx_features(bytes.fromhex("03ffffffffffff"))
-    assert m == PlxFeatures(
-        PlxSupportedFeatures.MEASUREMENT_STATUS_SUPPORT_PRESENT
-        | PlxSupportedFeatures.DEVICE_AND_SENSOR_STATUS_SUPPORT_PRESENT,
-        PlxMeasurementStatus(0xFFE0),
-        PlxDeviceAndSensorStatus(0xFFFF),
+    m = plx.decode_plx_features(bytes.fromhex("03ffffffffffff"))
+    assert m == plx.PlxFeatures(
+        plx.PlxSupportedFeatures.MEASUREMENT_STATUS_SUPPORT_PRESENT
+        | plx.PlxSupportedFeatures.DEVICE_AND_SENSOR_STATUS_SUPPORT_PRESENT,
+        plx.PlxMeasurementStatus(0xFFE0),
+        plx.PlxDeviceAndSensorStatus(0xFFFF),
     )
-    assert encode_plx_features(m) == bytes.fromhex("0300e0ffffff00")
+    assert plx.encode_plx_features(m) == bytes.fromhex("0300e0ffffff00")
 
 
 @pytest.mark.parametrize(
@@ -358,24 +360,24 @@ def test_features_reserved_bits_are_ignored() -> None:
     ],
 )
 def test_features_malformed(hex_value: str, offset: int) -> None:
-    assert_decode_error(decode_plx_features, hex_value, "plx-features", offset)
+    assert_decode_error(plx.decode_plx_features, hex_value, "plx-features", offset)
 
 
 def test_features_presence_bits_must_match_the_fields() -> None:
     with pytest.raises(EncodeError):
-        PlxFeatures(PlxSupportedFeatures.MEASUREMENT_STATUS_SUPPORT_PRESENT)
+        plx.PlxFeatures(plx.PlxSupportedFeatures.MEASUREMENT_STATUS_SUPPORT_PRESENT)
     with pytest.raises(EncodeError):
-        PlxFeatures(PlxSupportedFeatures(0), PlxMeasurementStatus(0))
+        plx.PlxFeatures(plx.PlxSupportedFeatures(0), plx.PlxMeasurementStatus(0))
     with pytest.raises(EncodeError):
-        PlxFeatures(PlxSupportedFeatures.DEVICE_AND_SENSOR_STATUS_SUPPORT_PRESENT)
+        plx.PlxFeatures(plx.PlxSupportedFeatures.DEVICE_AND_SENSOR_STATUS_SUPPORT_PRESENT)
     with pytest.raises(EncodeError):
-        PlxFeatures(PlxSupportedFeatures(0), None, PlxDeviceAndSensorStatus(0))
+        plx.PlxFeatures(plx.PlxSupportedFeatures(0), None, plx.PlxDeviceAndSensorStatus(0))
 
 
 def test_encode_errors() -> None:
     with pytest.raises(EncodeError):
-        encode_plx_spot_check_measurement(PlxSpotCheckMeasurement(Decimal("98.123"), D72))
+        plx.encode_plx_spot_check_measurement(plx.PlxSpotCheckMeasurement(Decimal("98.123"), D72))
     with pytest.raises(EncodeError):
-        encode_plx_continuous_measurement(
-            PlxContinuousMeasurement(NORMAL_PAIR, pulse_amplitude_index=Decimal("1E+20"))
+        plx.encode_plx_continuous_measurement(
+            plx.PlxContinuousMeasurement(NORMAL_PAIR, pulse_amplitude_index=Decimal("1E+20"))
         )

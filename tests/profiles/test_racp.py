@@ -5,26 +5,16 @@ from __future__ import annotations
 
 import pytest
 
+from profiles import racp
 from profiles.date_time import DateTime
 from profiles.errors import DecodeError, EncodeError
-from profiles.racp import (
-    RacpFilterType,
-    RacpNumberOfRecordsResponse,
-    RacpOpCode,
-    RacpOperator,
-    RacpRequest,
-    RacpResponseCode,
-    RacpResponseCodeValue,
-    RecordAccessControlPoint,
-    decode_record_access_control_point,
-    encode_record_access_control_point,
-)
+from profiles.racp import RacpRequest, RacpResponseCode
 
-Op = RacpOpCode
-Operator = RacpOperator
-Code = RacpResponseCodeValue
-SEQ = RacpFilterType.SEQUENCE_NUMBER
-UFT = RacpFilterType.USER_FACING_TIME
+Op = racp.RacpOpCode
+Operator = racp.RacpOperator
+Code = racp.RacpResponseCodeValue
+SEQ = racp.RacpFilterType.SEQUENCE_NUMBER
+UFT = racp.RacpFilterType.USER_FACING_TIME
 TIME = "e807030f071e00"  # 2024-03-15 07:30:00
 WHEN = DateTime(2024, 3, 15, 7, 30, 0)
 
@@ -66,8 +56,8 @@ WHEN = DateTime(2024, 3, 15, 7, 30, 0)
                 DateTime(2024, 3, 31, 23, 30, 0),
             ),
         ),
-        ("05000a00", RacpNumberOfRecordsResponse(10)),
-        ("0500ffff", RacpNumberOfRecordsResponse(0xFFFF)),
+        ("05000a00", racp.RacpNumberOfRecordsResponse(10)),
+        ("0500ffff", racp.RacpNumberOfRecordsResponse(0xFFFF)),
         ("06000101", RacpResponseCode(Op.REPORT_STORED_RECORDS, Code.SUCCESS)),
         ("06000106", RacpResponseCode(Op.REPORT_STORED_RECORDS, Code.NO_RECORDS_FOUND)),
         ("06000307", RacpResponseCode(Op.ABORT_OPERATION, Code.ABORT_UNSUCCESSFUL)),
@@ -79,16 +69,16 @@ WHEN = DateTime(2024, 3, 15, 7, 30, 0)
         ("060001ff", RacpResponseCode(Op.REPORT_STORED_RECORDS, 0xFF)),  # reserved value kept
     ],
 )
-def test_vectors(hex_value: str, expected: RecordAccessControlPoint) -> None:
+def test_vectors(hex_value: str, expected: racp.RecordAccessControlPoint) -> None:
     data = bytes.fromhex(hex_value)
-    decoded = decode_record_access_control_point(data)
+    decoded = racp.decode_record_access_control_point(data)
     assert decoded == expected
     assert repr(decoded) == repr(expected)
-    assert encode_record_access_control_point(decoded) == data
+    assert racp.encode_record_access_control_point(decoded) == data
 
 
 def test_time_offset_is_filter_type_one() -> None:
-    assert RacpFilterType["TIME_OFFSET"] is RacpFilterType.SEQUENCE_NUMBER
+    assert racp.RacpFilterType["TIME_OFFSET"] is racp.RacpFilterType.SEQUENCE_NUMBER
 
 
 @pytest.mark.parametrize(
@@ -143,14 +133,14 @@ def test_time_offset_is_filter_type_one() -> None:
 )
 def test_server_side_validation(hex_value: str, expected: RacpRequest, error: int | None) -> None:
     data = bytes.fromhex(hex_value)
-    decoded = decode_record_access_control_point(data)
+    decoded = racp.decode_record_access_control_point(data)
     assert decoded == expected
-    assert encode_record_access_control_point(decoded) == data
+    assert racp.encode_record_access_control_point(decoded) == data
     assert isinstance(decoded, RacpRequest)
     assert decoded.validation_error() == error
     if error is not None:
         response = decoded.response(Code(error))
-        assert encode_record_access_control_point(response) == bytes((6, 0, data[0], error))
+        assert racp.encode_record_access_control_point(response) == bytes((6, 0, data[0], error))
 
 
 @pytest.mark.parametrize(
@@ -184,7 +174,7 @@ def test_server_side_validation(hex_value: str, expected: RacpRequest, error: in
 )
 def test_malformed(hex_value: str, offset: int) -> None:
     with pytest.raises(DecodeError) as caught:
-        decode_record_access_control_point(bytes.fromhex(hex_value))
+        racp.decode_record_access_control_point(bytes.fromhex(hex_value))
     assert caught.value.characteristic == "record-access-control-point"
     assert caught.value.offset == offset
 
@@ -208,8 +198,8 @@ def test_builders() -> None:
         (RacpRequest.abort_operation(), "0300"),
     ]
     for request, hex_value in cases:
-        assert encode_record_access_control_point(request) == bytes.fromhex(hex_value)
-        assert decode_record_access_control_point(bytes.fromhex(hex_value)) == request
+        assert racp.encode_record_access_control_point(request) == bytes.fromhex(hex_value)
+        assert racp.decode_record_access_control_point(bytes.fromhex(hex_value)) == request
     assert RacpRequest.report_all_records().response(Code.SUCCESS) == RacpResponseCode(
         Op.REPORT_STORED_RECORDS, Code.SUCCESS
     )
@@ -258,11 +248,11 @@ def test_builders_refuse_invalid_requests(build: object) -> None:
         RacpRequest(Op.REPORT_STORED_RECORDS, Operator.GREATER_THAN_OR_EQUAL_TO, 3, 1),
         RacpRequest(Op.REPORT_STORED_RECORDS, Operator.GREATER_THAN_OR_EQUAL_TO, 256),
         RacpRequest(7, Operator.GREATER_THAN_OR_EQUAL_TO, SEQ, 1),
-        RacpNumberOfRecordsResponse(0x10000),
+        racp.RacpNumberOfRecordsResponse(0x10000),
         RacpResponseCode(Op.REPORT_STORED_RECORDS, 256),
-        RecordAccessControlPoint(),
+        racp.RecordAccessControlPoint(),
     ],
 )
-def test_encoder_refuses(value: RecordAccessControlPoint) -> None:
+def test_encoder_refuses(value: racp.RecordAccessControlPoint) -> None:
     with pytest.raises(EncodeError):
-        encode_record_access_control_point(value)
+        racp.encode_record_access_control_point(value)

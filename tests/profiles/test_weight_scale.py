@@ -6,20 +6,10 @@ from decimal import Decimal
 
 import pytest
 
+from profiles import weight_scale as ws
 from profiles.date_time import DateTime
 from profiles.errors import EncodeError
 from profiles.units import LengthUnit, MassUnit
-from profiles.weight_scale import (
-    HeightResolution,
-    MassResolution,
-    WeightMeasurement,
-    WeightScaleFeature,
-    WeightScaleFeatureFlag,
-    decode_weight_measurement,
-    decode_weight_scale_feature,
-    encode_weight_measurement,
-    encode_weight_scale_feature,
-)
 from tests.profiles.assertions import assert_decode_error, assert_vector
 
 TS_HEX = "ea070b16081e2d"  # 2026-11-22 08:30:45
@@ -35,8 +25,8 @@ FULL_SI = bytes.fromhex(
 
 
 def test_all_fields_si() -> None:
-    m = decode_weight_measurement(FULL_SI)
-    assert m == WeightMeasurement(
+    m = ws.decode_weight_measurement(FULL_SI)
+    assert m == ws.WeightMeasurement(
         weight=Decimal("70.000"),
         mass_unit=MassUnit.KILOGRAM,
         timestamp=TS,
@@ -48,51 +38,53 @@ def test_all_fields_si() -> None:
     assert repr(m.height) == "Decimal('1.750')"
     assert m.length_unit is LengthUnit.METRE
     assert not m.measurement_unsuccessful
-    assert encode_weight_measurement(m) == FULL_SI
+    assert ws.encode_weight_measurement(m) == FULL_SI
 
 
 def test_imperial_with_bmi_and_height() -> None:
     # flags 0x09: imperial, BMI and height; 15432 x 0.01 lb, 689 x 0.1 in.
     data = bytes.fromhex("09483ce500b102")
-    m = decode_weight_measurement(data)
+    m = ws.decode_weight_measurement(data)
     assert m.mass_unit is MassUnit.POUND
     assert m.length_unit is LengthUnit.INCH
     assert repr(m.weight) == "Decimal('154.32')"
     assert repr(m.height) == "Decimal('68.9')"
     assert m.bmi == Decimal("22.9")
-    assert encode_weight_measurement(m) == data
+    assert ws.encode_weight_measurement(m) == data
 
 
 @pytest.mark.parametrize(
     ("hex_value", "expected"),
     [
-        ("00b036", WeightMeasurement(Decimal("70.000"))),
-        ("01483c", WeightMeasurement(Decimal("154.32"), MassUnit.POUND)),
-        ("02b036" + TS_HEX, WeightMeasurement(Decimal("70.000"), timestamp=TS)),
-        ("04b036ff", WeightMeasurement(Decimal("70.000"), user_id=0xFF)),
+        ("00b036", ws.WeightMeasurement(Decimal("70.000"))),
+        ("01483c", ws.WeightMeasurement(Decimal("154.32"), MassUnit.POUND)),
+        ("02b036" + TS_HEX, ws.WeightMeasurement(Decimal("70.000"), timestamp=TS)),
+        ("04b036ff", ws.WeightMeasurement(Decimal("70.000"), user_id=0xFF)),
         (
             "08b036e500d606",
-            WeightMeasurement(Decimal("70.000"), bmi=Decimal("22.9"), height=Decimal("1.750")),
+            ws.WeightMeasurement(Decimal("70.000"), bmi=Decimal("22.9"), height=Decimal("1.750")),
         ),
-        ("000000", WeightMeasurement(Decimal("0.000"))),
-        ("00feff", WeightMeasurement(Decimal("327.670"))),
+        ("000000", ws.WeightMeasurement(Decimal("0.000"))),
+        ("00feff", ws.WeightMeasurement(Decimal("327.670"))),
     ],
 )
-def test_each_layout(hex_value: str, expected: WeightMeasurement) -> None:
-    assert_vector(decode_weight_measurement, encode_weight_measurement, hex_value, expected)
+def test_each_layout(hex_value: str, expected: ws.WeightMeasurement) -> None:
+    assert_vector(ws.decode_weight_measurement, ws.encode_weight_measurement, hex_value, expected)
 
 
 def test_measurement_unsuccessful_keeps_other_fields() -> None:
-    m = decode_weight_measurement(bytes.fromhex("0effff" + TS_HEX + "02e500d606"))
+    m = ws.decode_weight_measurement(bytes.fromhex("0effff" + TS_HEX + "02e500d606"))
     assert m.weight is None
     assert m.measurement_unsuccessful
     assert (m.timestamp, m.user_id, m.bmi) == (TS, 2, Decimal("22.9"))
-    assert encode_weight_measurement(m).hex() == "0effff" + TS_HEX + "02e500d606"
-    assert encode_weight_measurement(WeightMeasurement(None, MassUnit.POUND)) == b"\x01\xff\xff"
+    assert ws.encode_weight_measurement(m).hex() == "0effff" + TS_HEX + "02e500d606"
+    assert (
+        ws.encode_weight_measurement(ws.WeightMeasurement(None, MassUnit.POUND)) == b"\x01\xff\xff"
+    )
 
 
 def test_reserved_flag_bits_are_ignored() -> None:
-    assert decode_weight_measurement(bytes.fromhex("f0b036")) == decode_weight_measurement(
+    assert ws.decode_weight_measurement(bytes.fromhex("f0b036")) == ws.decode_weight_measurement(
         bytes.fromhex("00b036")
     )
 
@@ -117,41 +109,43 @@ def test_reserved_flag_bits_are_ignored() -> None:
     ],
 )
 def test_malformed(hex_value: str, offset: int) -> None:
-    assert_decode_error(decode_weight_measurement, hex_value, "weight-measurement", offset)
+    assert_decode_error(ws.decode_weight_measurement, hex_value, "weight-measurement", offset)
 
 
 @pytest.mark.parametrize(
     "m",
     [
-        WeightMeasurement(Decimal("70.001")),  # not a multiple of 0.005 kg
-        WeightMeasurement(Decimal("70.005"), MassUnit.POUND),  # not a multiple of 0.01 lb
-        WeightMeasurement(Decimal("327.675")),  # raw 0xFFFF is "unsuccessful"
-        WeightMeasurement(Decimal("-0.005")),
-        WeightMeasurement(Decimal("Infinity")),
-        WeightMeasurement(Decimal("70"), bmi=Decimal("6553.6"), height=Decimal("1")),
-        WeightMeasurement(Decimal("70"), bmi=Decimal("22.95"), height=Decimal("1")),
-        WeightMeasurement(Decimal("70"), bmi=Decimal("22.9"), height=Decimal("1.7505")),
-        WeightMeasurement(Decimal("70"), MassUnit.POUND, bmi=Decimal("1"), height=Decimal("1.75")),
-        WeightMeasurement(Decimal("70"), user_id=256),
+        ws.WeightMeasurement(Decimal("70.001")),  # not a multiple of 0.005 kg
+        ws.WeightMeasurement(Decimal("70.005"), MassUnit.POUND),  # not a multiple of 0.01 lb
+        ws.WeightMeasurement(Decimal("327.675")),  # raw 0xFFFF is "unsuccessful"
+        ws.WeightMeasurement(Decimal("-0.005")),
+        ws.WeightMeasurement(Decimal("Infinity")),
+        ws.WeightMeasurement(Decimal("70"), bmi=Decimal("6553.6"), height=Decimal("1")),
+        ws.WeightMeasurement(Decimal("70"), bmi=Decimal("22.95"), height=Decimal("1")),
+        ws.WeightMeasurement(Decimal("70"), bmi=Decimal("22.9"), height=Decimal("1.7505")),
+        ws.WeightMeasurement(
+            Decimal("70"), MassUnit.POUND, bmi=Decimal("1"), height=Decimal("1.75")
+        ),
+        ws.WeightMeasurement(Decimal("70"), user_id=256),
     ],
 )
-def test_unencodable(m: WeightMeasurement) -> None:
+def test_unencodable(m: ws.WeightMeasurement) -> None:
     with pytest.raises(EncodeError):
-        encode_weight_measurement(m)
+        ws.encode_weight_measurement(m)
 
 
 def test_bmi_and_height_go_together() -> None:
     with pytest.raises(EncodeError):
-        WeightMeasurement(Decimal("70"), bmi=Decimal("22.9"))
+        ws.WeightMeasurement(Decimal("70"), bmi=Decimal("22.9"))
     with pytest.raises(EncodeError):
-        WeightMeasurement(Decimal("70"), height=Decimal("1.75"))
+        ws.WeightMeasurement(Decimal("70"), height=Decimal("1.75"))
 
 
 # Resolution from the Weight Scale Feature.
 
-TENTH_KG = WeightScaleFeature(
-    weight_resolution=MassResolution.KG_0_1_OR_LB_0_2,
-    height_resolution=HeightResolution.M_0_01_OR_IN_1,
+TENTH_KG = ws.WeightScaleFeature(
+    weight_resolution=ws.MassResolution.KG_0_1_OR_LB_0_2,
+    height_resolution=ws.HeightResolution.M_0_01_OR_IN_1,
 )
 
 
@@ -162,47 +156,47 @@ TENTH_KG = WeightScaleFeature(
         ("08b136e500d706", TENTH_KG, "70.005", "1.751"),  # not multiples: full precision kept
         ("09483ce500b102", TENTH_KG, "154.32", "68.9"),  # 0.2 lb / 1 in: not multiples
         ("09503ce500a802", TENTH_KG, "154.4", "68"),  # 15440 x 0.01 = 154.4, 680 x 0.1 = 68
-        ("08b036e500d606", WeightScaleFeature(), "70.000", "1.750"),  # not specified
+        ("08b036e500d606", ws.WeightScaleFeature(), "70.000", "1.750"),  # not specified
         (
             "08b036e500d606",
-            WeightScaleFeature(weight_resolution=MassResolution.KG_0_5_OR_LB_1),
+            ws.WeightScaleFeature(weight_resolution=ws.MassResolution.KG_0_5_OR_LB_1),
             "70.0",
             "1.750",
         ),
         (
             "09581be500a802",  # 7000 x 0.01 lb = 70 lb at 1 lb resolution
-            WeightScaleFeature(
-                weight_resolution=MassResolution.KG_0_5_OR_LB_1,
-                height_resolution=HeightResolution.M_0_005_OR_IN_0_5,
+            ws.WeightScaleFeature(
+                weight_resolution=ws.MassResolution.KG_0_5_OR_LB_1,
+                height_resolution=ws.HeightResolution.M_0_005_OR_IN_0_5,
             ),
             "70",
             "68.0",
         ),
         (
             "08b036e500d606",
-            WeightScaleFeature(weight_resolution=12, height_resolution=6),  # reserved codes
+            ws.WeightScaleFeature(weight_resolution=12, height_resolution=6),  # reserved codes
             "70.000",
             "1.750",
         ),
     ],
 )
 def test_resolution_from_feature(
-    hex_value: str, feature: WeightScaleFeature, weight: str, height: str
+    hex_value: str, feature: ws.WeightScaleFeature, weight: str, height: str
 ) -> None:
     data = bytes.fromhex(hex_value)
-    m = decode_weight_measurement(data, feature=feature)
+    m = ws.decode_weight_measurement(data, feature=feature)
     assert repr(m.weight) == f"Decimal('{weight}')"
     assert repr(m.height) == f"Decimal('{height}')"
     assert m.bmi == Decimal("22.9")
-    assert encode_weight_measurement(m) == data  # both forms encode
-    again = decode_weight_measurement(encode_weight_measurement(m), feature=feature)
+    assert ws.encode_weight_measurement(m) == data  # both forms encode
+    again = ws.decode_weight_measurement(ws.encode_weight_measurement(m), feature=feature)
     assert repr(again) == repr(m)
     # Without the feature the field's own precision comes back.
-    assert decode_weight_measurement(data) == m
+    assert ws.decode_weight_measurement(data) == m
 
 
 def test_resolution_leaves_unsuccessful_alone() -> None:
-    assert decode_weight_measurement(bytes.fromhex("00ffff"), feature=TENTH_KG).weight is None
+    assert ws.decode_weight_measurement(bytes.fromhex("00ffff"), feature=TENTH_KG).weight is None
 
 
 # Weight Scale Feature.
@@ -211,38 +205,38 @@ def test_resolution_leaves_unsuccessful_alone() -> None:
 def test_feature() -> None:
     # time stamp + multiple users + BMI (0x07), weight code 4 (<< 3), height code 3 (<< 7).
     data = bytes.fromhex("a7010000")
-    feature = decode_weight_scale_feature(data)
-    assert feature == WeightScaleFeature(
-        WeightScaleFeatureFlag.TIME_STAMP
-        | WeightScaleFeatureFlag.MULTIPLE_USERS
-        | WeightScaleFeatureFlag.BMI,
-        MassResolution.KG_0_05_OR_LB_0_1,
-        HeightResolution.M_0_001_OR_IN_0_1,
+    feature = ws.decode_weight_scale_feature(data)
+    assert feature == ws.WeightScaleFeature(
+        ws.WeightScaleFeatureFlag.TIME_STAMP
+        | ws.WeightScaleFeatureFlag.MULTIPLE_USERS
+        | ws.WeightScaleFeatureFlag.BMI,
+        ws.MassResolution.KG_0_05_OR_LB_0_1,
+        ws.HeightResolution.M_0_001_OR_IN_0_1,
     )
-    assert encode_weight_scale_feature(feature) == data
+    assert ws.encode_weight_scale_feature(feature) == data
 
 
 def test_feature_reserved_bits_ignored_and_reserved_codes_kept() -> None:
-    feature = decode_weight_scale_feature(bytes.fromhex("42fcffff"))
+    feature = ws.decode_weight_scale_feature(bytes.fromhex("42fcffff"))
     # bits 10-31 ignored; weight code 8 and height code 7 are reserved: kept as ints.
-    assert feature.supported == WeightScaleFeatureFlag.MULTIPLE_USERS
+    assert feature.supported == ws.WeightScaleFeatureFlag.MULTIPLE_USERS
     assert feature.weight_resolution == 8
     assert type(feature.weight_resolution) is int
     assert feature.height_resolution == 0
-    assert decode_weight_scale_feature(bytes.fromhex("80030000")).height_resolution == 7
-    assert encode_weight_scale_feature(feature) == bytes.fromhex("42000000")
+    assert ws.decode_weight_scale_feature(bytes.fromhex("80030000")).height_resolution == 7
+    assert ws.encode_weight_scale_feature(feature) == bytes.fromhex("42000000")
 
 
 def test_feature_normalises_known_codes() -> None:
-    assert repr(WeightScaleFeature(weight_resolution=3)) == repr(
-        WeightScaleFeature(weight_resolution=MassResolution.KG_0_1_OR_LB_0_2)
+    assert repr(ws.WeightScaleFeature(weight_resolution=3)) == repr(
+        ws.WeightScaleFeature(weight_resolution=ws.MassResolution.KG_0_1_OR_LB_0_2)
     )
     with pytest.raises(EncodeError):
-        WeightScaleFeature(weight_resolution=16)
+        ws.WeightScaleFeature(weight_resolution=16)
     with pytest.raises(EncodeError):
-        WeightScaleFeature(height_resolution=8)
+        ws.WeightScaleFeature(height_resolution=8)
 
 
 @pytest.mark.parametrize(("hex_value", "offset"), [("", 0), ("a70100", 0), ("a701000000", 4)])
 def test_feature_malformed(hex_value: str, offset: int) -> None:
-    assert_decode_error(decode_weight_scale_feature, hex_value, "weight-scale-feature", offset)
+    assert_decode_error(ws.decode_weight_scale_feature, hex_value, "weight-scale-feature", offset)

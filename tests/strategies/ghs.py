@@ -4,60 +4,32 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from profiles.ghs.health_observations import (
-    LiveHealthObservationSegment,
-    StoredHealthObservationSegment,
-    StoredObservation,
-)
-from profiles.ghs.observations import (
-    MEASUREMENT_STATUS_MASK,
-    BundleValue,
-    CompoundComponent,
-    CompoundDiscreteEventValue,
-    CompoundStateEventValue,
-    CompoundValue,
-    MeasurementStatus,
-    NumericValue,
-    Observation,
-    ObservationValue,
-    SampleArrayValue,
-    SimpleDiscreteValue,
-    StringValue,
-    Tlv,
-    TlvValue,
-    UnknownValue,
-)
-from profiles.ghs.service import (
-    DeviceSpecialization,
-    GhsControlPoint,
-    GhsControlPointOpCode,
-    HealthSensorFeatures,
-    ObservationSchedule,
-    ValidRangeAndAccuracy,
-)
+from profiles.ghs import health_observations as gho
+from profiles.ghs import observations as obs
+from profiles.ghs import service as ghs_service
 from tests.strategies.common import floats, optional, uint
 from tests.strategies.elapsed_time import elapsed_times
 
 codes = uint(32)
 code_lists = st.lists(codes, max_size=4).map(tuple)
-tlvs = st.builds(Tlv, codes, uint(8), st.binary(max_size=8))
+tlvs = st.builds(obs.Tlv, codes, uint(8), st.binary(max_size=8))
 tlv_lists = st.lists(tlvs, max_size=3).map(tuple)
 
 
 @st.composite
-def sample_arrays(draw: st.DrawFn) -> SampleArrayValue:
+def sample_arrays(draw: st.DrawFn) -> obs.SampleArrayValue:
     width = draw(st.integers(0, 4))
     samples = () if width == 0 else tuple(draw(st.lists(uint(8 * width), max_size=12)))
-    return SampleArrayValue(
+    return obs.SampleArrayValue(
         draw(uint(16)), draw(floats), draw(floats), draw(floats), draw(uint(8)), width, samples
     )
 
 
 @st.composite
-def state_events(draw: st.DrawFn) -> CompoundStateEventValue:
+def state_events(draw: st.DrawFn) -> obs.CompoundStateEventValue:
     size = draw(st.integers(0, 4))
     masks = [draw(st.binary(min_size=size, max_size=size)) for _ in range(3)]
-    return CompoundStateEventValue(*masks)
+    return obs.CompoundStateEventValue(*masks)
 
 
 COMMON_UNITS = (0x0220, 0x0AA0, 0x0F20, 0x17A0, 0x10B2)
@@ -66,32 +38,36 @@ generated numerics are also ones a mapping knows."""
 units = st.one_of(st.sampled_from(COMMON_UNITS), uint(16))
 
 component_values = st.one_of(
-    st.builds(NumericValue, floats, units),
-    st.builds(SimpleDiscreteValue, codes),
-    st.builds(StringValue, st.text(max_size=10)),
+    st.builds(obs.NumericValue, floats, units),
+    st.builds(obs.SimpleDiscreteValue, codes),
+    st.builds(obs.StringValue, st.text(max_size=10)),
     sample_arrays(),
-    st.builds(CompoundDiscreteEventValue, code_lists),
+    st.builds(obs.CompoundDiscreteEventValue, code_lists),
     state_events(),
 )
-single_values: st.SearchStrategy[ObservationValue] = st.one_of(
+single_values: st.SearchStrategy[obs.ObservationValue] = st.one_of(
     component_values,
     st.builds(
-        CompoundValue,
-        st.lists(st.builds(CompoundComponent, codes, component_values), max_size=3).map(tuple),
+        obs.CompoundValue,
+        st.lists(st.builds(obs.CompoundComponent, codes, component_values), max_size=3).map(tuple),
     ),
-    st.builds(TlvValue, tlv_lists),
-    st.builds(UnknownValue, st.sampled_from([0x00, *range(0x09, 0xFF)]), st.binary(max_size=8)),
+    st.builds(obs.TlvValue, tlv_lists),
+    st.builds(obs.UnknownValue, st.sampled_from([0x00, *range(0x09, 0xFF)]), st.binary(max_size=8)),
 )
 
 
-def observations(values: st.SearchStrategy[ObservationValue]) -> st.SearchStrategy[Observation]:
+def observations(
+    values: st.SearchStrategy[obs.ObservationValue],
+) -> st.SearchStrategy[obs.Observation]:
     return st.builds(
-        Observation,
+        obs.Observation,
         values,
         optional(codes),
         optional(elapsed_times),
         optional(floats),
-        optional(uint(16).map(lambda raw: MeasurementStatus(raw & MEASUREMENT_STATUS_MASK))),
+        optional(
+            uint(16).map(lambda raw: obs.MeasurementStatus(raw & obs.MEASUREMENT_STATUS_MASK))
+        ),
         optional(codes),
         optional(uint(8)),
         optional(code_lists),
@@ -104,7 +80,7 @@ def observations(values: st.SearchStrategy[ObservationValue]) -> st.SearchStrate
 single_observations = observations(single_values)
 any_observations = st.one_of(
     single_observations,
-    observations(st.builds(BundleValue, st.lists(single_observations, max_size=3).map(tuple))),
+    observations(st.builds(obs.BundleValue, st.lists(single_observations, max_size=3).map(tuple))),
 )
 
 
@@ -117,8 +93,8 @@ def segment_parts(draw: st.DrawFn) -> tuple[bool, bool, int]:
 
 
 everyday_observations = st.builds(
-    Observation,
-    st.builds(NumericValue, floats, st.sampled_from(COMMON_UNITS)),
+    obs.Observation,
+    st.builds(obs.NumericValue, floats, st.sampled_from(COMMON_UNITS)),
     st.sampled_from((150456, 149546, 147842, 150364)),  # SpO2, pulse, heart rate, body temp.
     optional(elapsed_times),
 )
@@ -127,39 +103,43 @@ whole_observations = st.one_of(everyday_observations, any_observations)
 
 
 @st.composite
-def live_segments(draw: st.DrawFn) -> LiveHealthObservationSegment:
+def live_segments(draw: st.DrawFn) -> gho.LiveHealthObservationSegment:
     first, last, counter = draw(segment_parts())
     content = draw(whole_observations) if first and last else draw(st.binary(max_size=20))
-    return LiveHealthObservationSegment(first, last, counter, content)
+    return gho.LiveHealthObservationSegment(first, last, counter, content)
 
 
-stored_observations = st.builds(StoredObservation, uint(32), whole_observations)
+stored_observations = st.builds(gho.StoredObservation, uint(32), whole_observations)
 
 
 @st.composite
-def stored_segments(draw: st.DrawFn) -> StoredHealthObservationSegment:
+def stored_segments(draw: st.DrawFn) -> gho.StoredHealthObservationSegment:
     first, last, counter = draw(segment_parts())
     content = draw(stored_observations) if first and last else draw(st.binary(max_size=20))
-    return StoredHealthObservationSegment(first, last, counter, content)
+    return gho.StoredHealthObservationSegment(first, last, counter, content)
 
 
-schedules = st.builds(ObservationSchedule, codes, floats, floats)
-_KNOWN_OPS = {int(op) for op in GhsControlPointOpCode}
+schedules = st.builds(ghs_service.ObservationSchedule, codes, floats, floats)
+_KNOWN_OPS = {int(op) for op in ghs_service.GhsControlPointOpCode}
 
 STRATEGIES: dict[str, st.SearchStrategy[object]] = {
     "live-health-observations": live_segments(),
     "stored-health-observations": stored_segments(),
     "health-sensor-features": st.builds(
-        HealthSensorFeatures,
+        ghs_service.HealthSensorFeatures,
         code_lists,
         optional(
-            st.lists(st.builds(DeviceSpecialization, uint(16), uint(8)), max_size=3).map(tuple)
+            st.lists(
+                st.builds(ghs_service.DeviceSpecialization, uint(16), uint(8)), max_size=3
+            ).map(tuple)
         ),
     ),
     "ghs-control-point": st.one_of(
-        st.builds(GhsControlPoint, st.sampled_from(list(GhsControlPointOpCode))),
         st.builds(
-            GhsControlPoint,
+            ghs_service.GhsControlPoint, st.sampled_from(list(ghs_service.GhsControlPointOpCode))
+        ),
+        st.builds(
+            ghs_service.GhsControlPoint,
             st.integers(0, 255).filter(lambda op: op not in _KNOWN_OPS),
             st.binary(max_size=6),
         ),
@@ -167,6 +147,6 @@ STRATEGIES: dict[str, st.SearchStrategy[object]] = {
     "observation-schedule-changed": schedules,
     "observation-schedule": schedules,
     "valid-range-and-accuracy": st.builds(
-        ValidRangeAndAccuracy, codes, uint(16), floats, floats, floats
+        ghs_service.ValidRangeAndAccuracy, codes, uint(16), floats, floats, floats
     ),
 }

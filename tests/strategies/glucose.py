@@ -5,26 +5,7 @@ from typing import TypeVar
 
 from hypothesis import strategies as st
 
-from profiles.glucose import (
-    Carbohydrate,
-    CarbohydrateId,
-    Exercise,
-    GlucoseConcentration,
-    GlucoseConcentrationUnit,
-    GlucoseFeature,
-    GlucoseMeasurement,
-    GlucoseMeasurementContext,
-    GlucoseType,
-    Health,
-    Meal,
-    Medication,
-    MedicationId,
-    MedicationUnit,
-    SampleLocation,
-    SensorStatusAnnunciation,
-    Tester,
-    TesterHealth,
-)
+from profiles import glucose
 from tests.strategies.common import date_times, optional, sfloats, uint
 
 E = TypeVar("E", bound=enum.IntEnum)
@@ -39,37 +20,41 @@ def enum_or_int(enum_type: type[E], bits: int) -> st.SearchStrategy[E | int]:
 
 
 concentrations = st.builds(
-    GlucoseConcentration,
+    glucose.GlucoseConcentration,
     sfloats,
-    st.sampled_from(list(GlucoseConcentrationUnit)),
-    enum_or_int(GlucoseType, 4),
-    enum_or_int(SampleLocation, 4),
+    st.sampled_from(list(glucose.GlucoseConcentrationUnit)),
+    enum_or_int(glucose.GlucoseType, 4),
+    enum_or_int(glucose.SampleLocation, 4),
 )
 
 measurements = st.builds(
-    GlucoseMeasurement,
+    glucose.GlucoseMeasurement,
     uint(16),
     date_times(),
     optional(st.integers(-0x8000, 0x7FFF)),
     optional(concentrations),
-    optional(st.integers(0, 0x0FFF).map(SensorStatusAnnunciation)),
+    optional(st.integers(0, 0x0FFF).map(glucose.SensorStatusAnnunciation)),
     st.booleans(),
 )
 
 contexts = st.builds(
-    GlucoseMeasurementContext,
+    glucose.GlucoseMeasurementContext,
     uint(16),
     optional(uint(8)),
-    optional(st.builds(Carbohydrate, enum_or_int(CarbohydrateId, 8), sfloats)),
-    optional(enum_or_int(Meal, 8)),
-    optional(st.builds(TesterHealth, enum_or_int(Tester, 4), enum_or_int(Health, 4))),
-    optional(st.builds(Exercise, uint(16), uint(8))),
+    optional(st.builds(glucose.Carbohydrate, enum_or_int(glucose.CarbohydrateId, 8), sfloats)),
+    optional(enum_or_int(glucose.Meal, 8)),
     optional(
         st.builds(
-            Medication,
-            enum_or_int(MedicationId, 8),
+            glucose.TesterHealth, enum_or_int(glucose.Tester, 4), enum_or_int(glucose.Health, 4)
+        )
+    ),
+    optional(st.builds(glucose.Exercise, uint(16), uint(8))),
+    optional(
+        st.builds(
+            glucose.Medication,
+            enum_or_int(glucose.MedicationId, 8),
             sfloats,
-            st.sampled_from(list(MedicationUnit)),
+            st.sampled_from(list(glucose.MedicationUnit)),
         )
     ),
     optional(sfloats),
@@ -78,5 +63,5 @@ contexts = st.builds(
 STRATEGIES: dict[str, st.SearchStrategy[object]] = {
     "glucose-measurement": measurements,
     "glucose-measurement-context": contexts,
-    "glucose-feature": st.integers(0, 0x07FF).map(GlucoseFeature),
+    "glucose-feature": st.integers(0, 0x07FF).map(glucose.GlucoseFeature),
 }

@@ -2,46 +2,35 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from profiles.pulse_oximeter import (
-    DEVICE_AND_SENSOR_STATUS_MASK,
-    MEASUREMENT_STATUS_MASK,
-    SUPPORTED_FEATURES_MASK,
-    PlxContinuousMeasurement,
-    PlxDeviceAndSensorStatus,
-    PlxFeatures,
-    PlxMeasurementStatus,
-    PlxSpotCheckMeasurement,
-    PlxSupportedFeatures,
-    SpO2PR,
-)
+from profiles import pulse_oximeter as plx
 from tests.strategies.common import date_times, optional, sfloats
 
 measurement_statuses = st.integers(0, 0xFFFF).map(
-    lambda bits: PlxMeasurementStatus(bits & MEASUREMENT_STATUS_MASK)
+    lambda bits: plx.PlxMeasurementStatus(bits & plx.MEASUREMENT_STATUS_MASK)
 )
 device_statuses = st.integers(0, 0xFFFFFF).map(
-    lambda bits: PlxDeviceAndSensorStatus(bits & DEVICE_AND_SENSOR_STATUS_MASK)
+    lambda bits: plx.PlxDeviceAndSensorStatus(bits & plx.DEVICE_AND_SENSOR_STATUS_MASK)
 )
-pairs = st.builds(SpO2PR, sfloats, sfloats)
+pairs = st.builds(plx.SpO2PR, sfloats, sfloats)
 
 
 @st.composite
-def plx_features(draw: st.DrawFn) -> PlxFeatures:
-    features = PlxSupportedFeatures(draw(st.integers(0, 0xFFFF)) & SUPPORTED_FEATURES_MASK)
-    return PlxFeatures(
+def plx_features(draw: st.DrawFn) -> plx.PlxFeatures:
+    features = plx.PlxSupportedFeatures(draw(st.integers(0, 0xFFFF)) & plx.SUPPORTED_FEATURES_MASK)
+    return plx.PlxFeatures(
         features,
         draw(measurement_statuses)
-        if features & PlxSupportedFeatures.MEASUREMENT_STATUS_SUPPORT_PRESENT
+        if features & plx.PlxSupportedFeatures.MEASUREMENT_STATUS_SUPPORT_PRESENT
         else None,
         draw(device_statuses)
-        if features & PlxSupportedFeatures.DEVICE_AND_SENSOR_STATUS_SUPPORT_PRESENT
+        if features & plx.PlxSupportedFeatures.DEVICE_AND_SENSOR_STATUS_SUPPORT_PRESENT
         else None,
     )
 
 
 STRATEGIES: dict[str, st.SearchStrategy[object]] = {
     "plx-spot-check-measurement": st.builds(
-        PlxSpotCheckMeasurement,
+        plx.PlxSpotCheckMeasurement,
         sfloats,
         sfloats,
         optional(date_times()),
@@ -51,7 +40,7 @@ STRATEGIES: dict[str, st.SearchStrategy[object]] = {
         st.booleans(),
     ),
     "plx-continuous-measurement": st.builds(
-        PlxContinuousMeasurement,
+        plx.PlxContinuousMeasurement,
         pairs,
         optional(pairs),
         optional(pairs),

@@ -2,24 +2,17 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from profiles import racp
 from profiles.date_time import DateTime
-from profiles.racp import (
-    RacpFilterType,
-    RacpNumberOfRecordsResponse,
-    RacpOpCode,
-    RacpOperator,
-    RacpRequest,
-    RacpResponseCode,
-    RacpResponseCodeValue,
-)
+from profiles.racp import RacpOperator, RacpRequest
 from tests.strategies.common import date_times, uint
 from tests.strategies.glucose import enum_or_int
 
 _REQUEST_OPS = [
-    RacpOpCode.REPORT_STORED_RECORDS,
-    RacpOpCode.DELETE_STORED_RECORDS,
-    RacpOpCode.ABORT_OPERATION,
-    RacpOpCode.REPORT_NUMBER_OF_STORED_RECORDS,
+    racp.RacpOpCode.REPORT_STORED_RECORDS,
+    racp.RacpOpCode.DELETE_STORED_RECORDS,
+    racp.RacpOpCode.ABORT_OPERATION,
+    racp.RacpOpCode.REPORT_NUMBER_OF_STORED_RECORDS,
 ]
 _FILTERED = [
     RacpOperator.LESS_THAN_OR_EQUAL_TO,
@@ -35,11 +28,11 @@ operands = st.binary(max_size=20)
 def filtered_requests(draw: st.DrawFn) -> RacpRequest:
     op = draw(request_ops)
     operator = draw(st.sampled_from(_FILTERED))
-    filter_type = draw(enum_or_int(RacpFilterType, 8))
+    filter_type = draw(enum_or_int(racp.RacpFilterType, 8))
     if filter_type not in (1, 2):
         return RacpRequest(op, operator, filter_type, unparsed_operand=draw(operands))
     values: st.SearchStrategy[int | DateTime] = (
-        uint(16) if filter_type == RacpFilterType.SEQUENCE_NUMBER else date_times()
+        uint(16) if filter_type == racp.RacpFilterType.SEQUENCE_NUMBER else date_times()
     )
     low = draw(values) if operator != RacpOperator.LESS_THAN_OR_EQUAL_TO else None
     high = draw(values) if operator != RacpOperator.GREATER_THAN_OR_EQUAL_TO else None
@@ -57,8 +50,12 @@ unknown_op_code_requests = st.builds(
     unparsed_operand=operands,
 )
 responses = st.one_of(
-    st.builds(RacpNumberOfRecordsResponse, uint(16)),
-    st.builds(RacpResponseCode, enum_or_int(RacpOpCode, 8), enum_or_int(RacpResponseCodeValue, 8)),
+    st.builds(racp.RacpNumberOfRecordsResponse, uint(16)),
+    st.builds(
+        racp.RacpResponseCode,
+        enum_or_int(racp.RacpOpCode, 8),
+        enum_or_int(racp.RacpResponseCodeValue, 8),
+    ),
 )
 
 STRATEGIES: dict[str, st.SearchStrategy[object]] = {
