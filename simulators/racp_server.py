@@ -44,26 +44,16 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final, Generic, TypeVar
 
+from profiles import racp
 from profiles.date_time import DateTime
 from profiles.errors import DecodeError
 from profiles.ghs.racp import GhsRacpRequest
-from profiles.racp import (
-    RacpFilterType,
-    RacpNumberOfRecordsResponse,
-    RacpOpCode,
-    RacpOperator,
-    RacpRequest,
-    RacpResponseCode,
-    RacpResponseCodeValue,
-    RecordAccessControlPoint,
-    decode_record_access_control_point,
-    encode_record_access_control_point,
-)
+from profiles.racp import RacpOpCode, RacpOperator, RacpRequest
 from simulators import bluez
 from simulators.background import BackgroundTasks
 from simulators.peripheral import GattError
 
-Code = RacpResponseCodeValue
+Code = racp.RacpResponseCodeValue
 
 ATT_PROCEDURE_ALREADY_IN_PROGRESS: Final = 0x80
 ATT_CCCD_IMPROPERLY_CONFIGURED: Final = 0x81
@@ -108,7 +98,7 @@ class RacpSupport:
 
     op_codes: frozenset[RacpOpCode] = ALL_OP_CODES
     operators: frozenset[RacpOperator] = ALL_OPERATORS
-    filter_types: frozenset[int] = frozenset((int(RacpFilterType.SEQUENCE_NUMBER),))
+    filter_types: frozenset[int] = frozenset((int(racp.RacpFilterType.SEQUENCE_NUMBER),))
     abortable: bool = True
 
 
@@ -178,11 +168,11 @@ def _within(record: StoredRecord, low: int | DateTime | None, high: int | DateTi
     return high is None or key <= _order(high)
 
 
-GlucoseReply = Reply[RacpRequest, RecordAccessControlPoint]
+GlucoseReply = Reply[RacpRequest, racp.RecordAccessControlPoint]
 
 
 def _answer(op_code: int, code: Code, request: RacpRequest | None = None) -> GlucoseReply:
-    return Reply(request, RacpResponseCode(_op(op_code), code))
+    return Reply(request, racp.RacpResponseCode(_op(op_code), code))
 
 
 def _op(op_code: int) -> RacpOpCode | int:
@@ -194,7 +184,7 @@ def decide(data: bytes, store: RecordStore, support: RacpSupport = RacpSupport()
     if not data or data[0] not in _REQUEST_OP_CODES:
         return _answer(data[0] if data else 0, Code.OP_CODE_NOT_SUPPORTED)
     try:
-        decoded = decode_record_access_control_point(data)
+        decoded = racp.decode_record_access_control_point(data)
     except DecodeError:
         return _answer(data[0], Code.INVALID_OPERAND)
     assert isinstance(decoded, RacpRequest)  # responses have op codes 5 and 6
@@ -214,7 +204,7 @@ def decide(data: bytes, store: RecordStore, support: RacpSupport = RacpSupport()
         return Reply(request, request.response(Code.OPERAND_NOT_SUPPORTED))
     selected = tuple(store.select(request))
     if op == RacpOpCode.REPORT_NUMBER_OF_STORED_RECORDS:
-        return Reply(request, RacpNumberOfRecordsResponse(len(selected)))
+        return Reply(request, racp.RacpNumberOfRecordsResponse(len(selected)))
     if not selected:
         return Reply(request, request.response(Code.NO_RECORDS_FOUND))
     if op == RacpOpCode.DELETE_STORED_RECORDS:
@@ -237,11 +227,11 @@ class RacpDialect(Generic[Response]):
     succeeded: Callable[[Response], bool]
 
 
-def _succeeded(response: RecordAccessControlPoint) -> bool:
-    return isinstance(response, RacpResponseCode) and response.success
+def _succeeded(response: racp.RecordAccessControlPoint) -> bool:
+    return isinstance(response, racp.RacpResponseCode) and response.success
 
 
-RACP: Final = RacpDialect(decide, encode_record_access_control_point, _succeeded)
+RACP: Final = RacpDialect(decide, racp.encode_record_access_control_point, _succeeded)
 """RACP as the Glucose, CGM and Pulse Oximeter Services use it (:mod:`profiles.racp`)."""
 
 

@@ -53,24 +53,13 @@ from gateway.fhir.status import MeasurementStatus as PhdStatus
 from gateway.fhir.status import apply_measurement_status
 from gateway.fhir.timeline import Stamp
 from profiles.elapsed_time import ElapsedTime
+from profiles.ghs import observations as obs
 from profiles.ghs.health_observations import (
     LiveHealthObservationSegment,
     StoredHealthObservationSegment,
     StoredObservation,
 )
-from profiles.ghs.observations import (
-    BundleValue,
-    CompoundComponent,
-    CompoundDiscreteEventValue,
-    CompoundStateEventValue,
-    CompoundValue,
-    MeasurementStatus,
-    NumericValue,
-    Observation,
-    SampleArrayValue,
-    SimpleDiscreteValue,
-    StringValue,
-)
+from profiles.ghs.observations import MeasurementStatus, Observation
 
 __all__ = ["MAPPERS", "GhsMappingError", "map_ghs_observation"]
 
@@ -100,7 +89,7 @@ STATUS: Final = {
 def members(o: Observation) -> Iterator[Observation]:
     """The single observations of ``o`` (itself, or a bundle's members with the bundle's
     header fields they lack)."""
-    if not isinstance(o.value, BundleValue):
+    if not isinstance(o.value, obs.BundleValue):
         yield o
         return
     for member in o.value.observations:
@@ -124,16 +113,16 @@ def _stamp(o: Observation) -> Stamp | None:
         raise GhsMappingError(str(e)) from e
 
 
-def _component(c: CompoundComponent) -> JsonDict:
+def _component(c: obs.CompoundComponent) -> JsonDict:
     result: JsonDict = {"code": coded(c.type)}
     v = c.value
-    if isinstance(v, NumericValue):
+    if isinstance(v, obs.NumericValue):
         return numeric(result, v)
-    if isinstance(v, SimpleDiscreteValue):
+    if isinstance(v, obs.SimpleDiscreteValue):
         result["valueCodeableConcept"] = coded(v.code)
-    elif isinstance(v, StringValue):
+    elif isinstance(v, obs.StringValue):
         result["valueString"] = text(v.text)
-    elif isinstance(v, SampleArrayValue):
+    elif isinstance(v, obs.SampleArrayValue):
         result["valueSampledData"] = sampled_data(v, None, limits=True)
     else:
         raise GhsMappingError(f"a {type(v).__name__} cannot be a compound component")
@@ -143,23 +132,23 @@ def _component(c: CompoundComponent) -> JsonDict:
 def _value(m: Observation, code: str) -> tuple[tuple[str, ...], JsonDict]:
     """The profiles and value elements of one single observation."""
     v = m.value
-    if isinstance(v, NumericValue):
+    if isinstance(v, obs.NumericValue):
         return (codes.PROFILE_NUMERIC,), numeric({}, v)
-    if isinstance(v, SimpleDiscreteValue):
+    if isinstance(v, obs.SimpleDiscreteValue):
         return (codes.PROFILE_CODED,), {"valueCodeableConcept": coded(v.code)}
-    if isinstance(v, StringValue):
+    if isinstance(v, obs.StringValue):
         return (codes.PROFILE_STRING,), {"valueString": text(v.text)}
-    if isinstance(v, SampleArrayValue):
+    if isinstance(v, obs.SampleArrayValue):
         return (codes.PROFILE_RTSA,), {"valueSampledData": sampled_data(v, m.measurement_duration)}
-    if isinstance(v, CompoundValue):
+    if isinstance(v, obs.CompoundValue):
         profiles: tuple[str, ...] = (codes.PROFILE_COMPOUND,)
-        if v.components and all(isinstance(c.value, NumericValue) for c in v.components):
+        if v.components and all(isinstance(c.value, obs.NumericValue) for c in v.components):
             profiles = (codes.PROFILE_COMPOUND_NUMERIC, codes.PROFILE_COMPOUND)
         return profiles, {"component": [_component(c) for c in v.components]}
-    if isinstance(v, CompoundDiscreteEventValue):
+    if isinstance(v, obs.CompoundDiscreteEventValue):
         events = [{"code": coded(int(code)), "valueCodeableConcept": coded(e)} for e in v.codes]
         return (codes.PROFILE_COMPOUND,), {"component": events}
-    if isinstance(v, CompoundStateEventValue):
+    if isinstance(v, obs.CompoundStateEventValue):
         return (codes.PROFILE_BITS,), {"component": state_event_bits(code, v)}
     raise GhsMappingError(f"the PHD IG has no Observation for ACOM class {m.class_type!r}")
 
@@ -210,8 +199,8 @@ def map_ghs_observation(o: Observation, ctx: ObservationContext) -> list[BundleE
     built = [_observation(m, ctx, seen) for m in members(o)]
     if not built:
         raise GhsMappingError("a bundle without observations")
-    if isinstance(o.value, BundleValue) and o.type is not None:
-        group = dataclasses.replace(o, value=CompoundValue(()))
+    if isinstance(o.value, obs.BundleValue) and o.type is not None:
+        group = dataclasses.replace(o, value=obs.CompoundValue(()))
         _, entry = _observation(group, ctx, seen)
         entry.resource["hasMember"] = [reference(e.full_url) for _, e in built]
         built.insert(0, (group, entry))
