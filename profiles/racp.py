@@ -32,6 +32,7 @@ from typing import Final
 
 from profiles import _bytes
 from profiles._bytes import ByteString, Reader
+from profiles._fields import is_known, member_or_int
 from profiles.date_time import DateTime, date_time_bytes, read_date_time
 from profiles.errors import EncodeError
 from profiles.registry_types import Characteristic
@@ -84,14 +85,9 @@ class RacpResponseCodeValue(enum.IntEnum):
     OPERAND_NOT_SUPPORTED = 9
 
 
-_OP_CODES: Final[dict[int, RacpOpCode]] = {m.value: m for m in RacpOpCode}
-_OPERATORS: Final[dict[int, RacpOperator]] = {m.value: m for m in RacpOperator}
 _FILTER_TYPES: Final[dict[int, RacpFilterType]] = {
     1: RacpFilterType.SEQUENCE_NUMBER,
     2: RacpFilterType.USER_FACING_TIME,
-}
-_RESPONSE_CODES: Final[dict[int, RacpResponseCodeValue]] = {
-    m.value: m for m in RacpResponseCodeValue
 }
 
 _REQUEST_OP_CODES: Final = frozenset((1, 2, 3, 4))
@@ -247,7 +243,7 @@ class RacpRequest(RecordAccessControlPoint):
         if self.op_code not in _REQUEST_OP_CODES:
             return RacpResponseCodeValue.OP_CODE_NOT_SUPPORTED
         operator = self.operator
-        if operator not in _OPERATORS:
+        if not is_known(RacpOperator, operator):
             return RacpResponseCodeValue.INVALID_OPERATOR
         if (self.op_code == RacpOpCode.ABORT_OPERATION) != (operator == RacpOperator.NULL):
             return RacpResponseCodeValue.INVALID_OPERATOR
@@ -288,7 +284,7 @@ def _request_problem(m: RacpRequest) -> str | None:
         return f"op code {op} is not a request op code"
     if not 0 <= operator <= 0xFF:
         return f"operator {operator} is out of range 0..255"
-    parsed = op in _REQUEST_OP_CODES and operator in _OPERATORS
+    parsed = op in _REQUEST_OP_CODES and is_known(RacpOperator, operator)
     if not parsed or operator not in (_LESS_OR_EQUAL, _GREATER_OR_EQUAL, _WITHIN_RANGE):
         if filter_type is not None or m.minimum is not None or m.maximum is not None:
             return "this op code and operator take no filter type or values"
@@ -340,13 +336,13 @@ def decode_record_access_control_point(
             request_op = r.u8("request op code")
             value = r.u8("response code value")
             response = RacpResponseCode(
-                _OP_CODES.get(request_op, request_op), _RESPONSE_CODES.get(value, value)
+                member_or_int(RacpOpCode, request_op), member_or_int(RacpResponseCodeValue, value)
             )
         r.end()
         return response
-    op = _OP_CODES.get(op_raw, op_raw)
-    operator = _OPERATORS.get(operator_raw, operator_raw)
-    if op_raw not in _REQUEST_OP_CODES or operator_raw not in _OPERATORS:
+    op = member_or_int(RacpOpCode, op_raw)
+    operator = member_or_int(RacpOperator, operator_raw)
+    if op_raw not in _REQUEST_OP_CODES or not isinstance(operator, RacpOperator):
         return RacpRequest(op, operator, unparsed_operand=r.rest())
     if operator_raw not in (_LESS_OR_EQUAL, _GREATER_OR_EQUAL, _WITHIN_RANGE):
         r.end()

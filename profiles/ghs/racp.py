@@ -25,6 +25,7 @@ from typing import Final
 
 from profiles import _bytes
 from profiles._bytes import ByteString, Reader
+from profiles._fields import is_known, member_or_int
 from profiles.errors import EncodeError
 from profiles.racp import (
     RacpLayout,
@@ -64,11 +65,6 @@ class GhsRacpResponseCodeValue(enum.IntEnum):
 
 RECORD_NUMBER_FILTER: Final = 1
 
-_OP_CODES: Final[dict[int, GhsRacpOpCode]] = {m.value: m for m in GhsRacpOpCode}
-_OPERATORS: Final[dict[int, RacpOperator]] = {m.value: m for m in RacpOperator}
-_RESPONSE_CODES: Final[dict[int, GhsRacpResponseCodeValue]] = {
-    m.value: m for m in GhsRacpResponseCodeValue
-}
 _REQUESTS: Final = frozenset((1, 2, 3, 4, 7))
 _COUNT_RESPONSES: Final = frozenset((5, 8))
 _FILTERED: Final = frozenset((2, 3, 4))
@@ -125,7 +121,8 @@ def decode_ghs_racp(data: ByteString) -> GhsRacpValue:
             request = r.u8("request op code")
             value = r.u8("response code value")
             response = GhsRacpResponseCode(
-                _OP_CODES.get(request, request), _RESPONSE_CODES.get(value, value)
+                member_or_int(GhsRacpOpCode, request),
+                member_or_int(GhsRacpResponseCodeValue, value),
             )
         else:
             response = GhsRacpNumberOfRecords(
@@ -133,9 +130,9 @@ def decode_ghs_racp(data: ByteString) -> GhsRacpValue:
             )
         r.end()
         return response
-    op_code = _OP_CODES.get(op, op)
-    known_operator = _OPERATORS.get(operator, operator)
-    if op not in _REQUESTS or operator not in _OPERATORS:
+    op_code = member_or_int(GhsRacpOpCode, op)
+    known_operator = member_or_int(RacpOperator, operator)
+    if op not in _REQUESTS or not isinstance(known_operator, RacpOperator):
         return GhsRacpRequest(op_code, known_operator, unparsed_operand=r.rest())
     if operator not in _FILTERED:
         r.end()
@@ -155,7 +152,7 @@ def _request_problem(m: GhsRacpRequest) -> str | None:
         return f"op code {op} is not a request op code"
     if not 0 <= operator <= 0xFF:
         return f"operator {operator} is out of range 0..255"
-    parsed = op in _REQUESTS and operator in _OPERATORS
+    parsed = op in _REQUESTS and is_known(RacpOperator, operator)
     if not parsed or operator not in _FILTERED:
         if m.filter_type is not None or m.minimum is not None or m.maximum is not None:
             return "this op code and operator take no filter type or record numbers"
