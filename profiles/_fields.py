@@ -1,4 +1,4 @@
-"""Field helpers the codecs share: coded values that may be reserved.
+"""Field helpers the codecs share: coded values that may be reserved, Feature flags.
 
 A profile's enum names the codes its specification defines; a reserved code (one the enum does
 not name) is kept as a plain int, so a decoder never fails on it and a simulator can answer it.
@@ -9,9 +9,11 @@ from __future__ import annotations
 import enum
 from typing import TypeVar
 
+from profiles import _bytes
 from profiles._bytes import ByteString, read_whole
 
 Code = TypeVar("Code", bound=enum.IntEnum)
+Flags = TypeVar("Flags", bound=enum.IntFlag)
 
 
 def member_or_int(kind: type[Code], raw: int) -> Code | int:
@@ -39,3 +41,16 @@ def read_code(data: ByteString, characteristic: str, what: str, kind: type[Code]
     """A characteristic value that is one uint8 code: its member of ``kind``, or the int for a
     reserved code; a DecodeError for any length but one byte."""
     return member_or_int(kind, read_whole(data, characteristic, lambda r: r.u8(what)))
+
+
+def read_feature_flags(
+    data: ByteString, characteristic: str, kind: type[Flags], mask: int
+) -> Flags:
+    """A Feature value that is one uint16 of flags; the reserved bits (outside ``mask``) are
+    ignored."""
+    return read_whole(data, characteristic, lambda r: kind(r.u16("features") & mask))
+
+
+def feature_flags_bytes(value: int, mask: int) -> bytes:
+    """The wire form of a uint16 Feature value; reserved bits are sent as 0."""
+    return _bytes.u16(value & mask, "features")

@@ -409,12 +409,13 @@ REGULATORY_CERTIFICATION_DATA_LIST = Characteristic(
     encode_regulatory_certification_data_list,
 )
 PNP_ID = Characteristic(0x2A50, "pnp-id", PnpId, decode_pnp_id, encode_pnp_id)
-decode_model_number: Final = MODEL_NUMBER.decode
-decode_serial_number: Final = SERIAL_NUMBER.decode
-decode_firmware_revision: Final = FIRMWARE_REVISION.decode
-decode_hardware_revision: Final = HARDWARE_REVISION.decode
-decode_software_revision: Final = SOFTWARE_REVISION.decode
-decode_manufacturer_name: Final = MANUFACTURER_NAME.decode
+# The string decoders under the names they had as functions.
+decode_model_number = MODEL_NUMBER.decode
+decode_serial_number = SERIAL_NUMBER.decode
+decode_firmware_revision = FIRMWARE_REVISION.decode
+decode_hardware_revision = HARDWARE_REVISION.decode
+decode_software_revision = SOFTWARE_REVISION.decode
+decode_manufacturer_name = MANUFACTURER_NAME.decode
 CHARACTERISTICS: Final = (
     SYSTEM_ID,
     MODEL_NUMBER,

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from profiles import _bytes
-from profiles._bytes import ByteString, Reader, read_whole
-from profiles._fields import member_or_int
+from profiles._bytes import ByteString, Reader
+from profiles._fields import feature_flags_bytes, member_or_int, read_feature_flags
 from profiles.date_time import DateTime, date_time_bytes, read_date_time
 from profiles.ieee11073 import MderNumber, sfloat_bytes
 from profiles.registry_types import Characteristic, DeviceType, StoredRecords
@@ -423,13 +423,11 @@ _FEATURE_MASK: Final = 0x07FF
 
 
 def decode_glucose_feature(data: ByteString) -> GlucoseFeature:
-    return read_whole(
-        data, GLUCOSE_FEATURE.name, lambda r: GlucoseFeature(r.u16("features") & _FEATURE_MASK)
-    )
+    return read_feature_flags(data, GLUCOSE_FEATURE.name, GlucoseFeature, _FEATURE_MASK)
 
 
 def encode_glucose_feature(value: GlucoseFeature) -> bytes:
-    return _bytes.u16(value & _FEATURE_MASK, "features")
+    return feature_flags_bytes(value, _FEATURE_MASK)
 
 
 GLUCOSE_MEASUREMENT = Characteristic(

@@ -314,6 +314,20 @@ def _request_problem(m: RacpRequest) -> str | None:
     )
 
 
+def check_response_operator(r: Reader, operator: int) -> None:
+    """The operator (byte 1) of a response must be 0 (null); DecodeError otherwise."""
+    if operator != 0:
+        raise r.error(f"operator of a response must be 0 (null), not {operator}", 1)
+
+
+def response_code_bytes(request_op_code: int, value: int) -> bytes:
+    """A response code (op code 6, operator null): the request's op code and the outcome, the
+    same in every RACP layout."""
+    return bytes((_RESPONSE_CODE, 0)) + (
+        _bytes.u8(request_op_code, "request op code") + _bytes.u8(value, "response code value")
+    )
+
+
 def _read_value(r: Reader, filter_type: int, what: str) -> RacpValue:
     if filter_type == _UINT16_FILTER:
         return r.u16(what)
@@ -327,8 +341,7 @@ def decode_record_access_control_point(
     op_raw = r.u8("op code")
     operator_raw = r.u8("operator")
     if op_raw in (_NUMBER_RESPONSE, _RESPONSE_CODE):
-        if operator_raw != 0:
-            raise r.error(f"operator of a response must be 0 (null), not {operator_raw}", 1)
+        check_response_operator(r, operator_raw)
         response: RacpNumberOfRecordsResponse | RacpResponseCode
         if op_raw == _NUMBER_RESPONSE:
             response = RacpNumberOfRecordsResponse(r.u16("number of records"))
@@ -380,10 +393,7 @@ def encode_record_access_control_point(value: RecordAccessControlPoint) -> bytes
     if isinstance(value, RacpNumberOfRecordsResponse):
         return bytes((_NUMBER_RESPONSE, 0)) + _bytes.u16(value.count, "number of records")
     if isinstance(value, RacpResponseCode):
-        return bytes((_RESPONSE_CODE, 0)) + (
-            _bytes.u8(int(value.request_op_code), "request op code")
-            + _bytes.u8(int(value.value), "response code value")
-        )
+        return response_code_bytes(int(value.request_op_code), int(value.value))
     raise EncodeError(f"{type(value).__name__} is not a Record Access Control Point value")
 
 

@@ -34,6 +34,8 @@ from profiles.racp import (
     RacpRequest,
     RacpResponseCode,
     RecordAccessControlPoint,
+    check_response_operator,
+    response_code_bytes,
 )
 
 NAME: Final = "record-access-control-point"
@@ -114,8 +116,7 @@ def decode_ghs_racp(data: ByteString) -> GhsRacpValue:
     op = r.u8("op code")
     operator = r.u8("operator")
     if op in _COUNT_RESPONSES or op == GhsRacpOpCode.RESPONSE_CODE:
-        if operator != 0:
-            raise r.error(f"operator of a response must be 0 (null), not {operator}", 1)
+        check_response_operator(r, operator)
         response: GhsRacpValue
         if op == GhsRacpOpCode.RESPONSE_CODE:
             request = r.u8("request op code")
@@ -182,10 +183,7 @@ def encode_ghs_racp(value: GhsRacpValue) -> bytes:
         op = 8 if value.combined_report else 5
         return bytes((op, 0)) + _bytes.u32(value.count, "number of records")
     if isinstance(value, GhsRacpResponseCode):
-        return bytes((6, 0)) + (
-            _bytes.u8(int(value.request_op_code), "request op code")
-            + _bytes.u8(int(value.value), "response code value")
-        )
+        return response_code_bytes(int(value.request_op_code), int(value.value))
     if not isinstance(value, GhsRacpRequest):
         raise EncodeError(f"{type(value).__name__} is not a GHS RACP value")
     problem = _request_problem(value)
