@@ -10,7 +10,7 @@ import enum
 from typing import TypeVar
 
 from profiles import _bytes
-from profiles._bytes import ByteString, read_whole
+from profiles._bytes import ByteString, Reader, read_whole
 
 Code = TypeVar("Code", bound=enum.IntEnum)
 Flags = TypeVar("Flags", bound=enum.IntFlag)
@@ -27,6 +27,17 @@ def member_or_int(kind: type[Code], raw: int) -> Code | int:
 def is_known(kind: type[enum.IntEnum], raw: int) -> bool:
     """Whether ``raw`` is the value of a member of ``kind``."""
     return isinstance(member_or_int(kind, raw), kind)
+
+
+def read_member(r: Reader, kind: type[Code], what: str, refusal: str) -> Code:
+    """A uint8 code that must be one of ``kind``'s members (no value is reserved); otherwise a
+    DecodeError at its byte: "``what`` <code> ``refusal``"."""
+    start = r.offset
+    raw = r.u8(what)
+    code = member_or_int(kind, raw)
+    if not isinstance(code, kind):
+        raise r.error(f"{what} {raw} {refusal}", start)
+    return code
 
 
 def normalise_code(instance: object, field: str, kind: type[enum.IntEnum]) -> None:
