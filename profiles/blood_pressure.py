@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from profiles import _bytes
-from profiles._bytes import ByteString, Reader, read_whole
+from profiles._bytes import ByteString, Reader
+from profiles._fields import feature_flags_bytes, read_feature_flags
 from profiles.date_time import DateTime, date_time_bytes, read_date_time
 from profiles.ieee11073 import MderNumber, SpecialValue, sfloat_bytes
 from profiles.registry_types import Characteristic, DeviceType
@@ -219,15 +220,13 @@ _FEATURE_MASK: Final = 0x01FF
 
 
 def decode_blood_pressure_feature(data: ByteString) -> BloodPressureFeature:
-    return read_whole(
-        data,
-        BLOOD_PRESSURE_FEATURE.name,
-        lambda r: BloodPressureFeature(r.u16("features") & _FEATURE_MASK),
+    return read_feature_flags(
+        data, BLOOD_PRESSURE_FEATURE.name, BloodPressureFeature, _FEATURE_MASK
     )
 
 
 def encode_blood_pressure_feature(value: BloodPressureFeature) -> bytes:
-    return _bytes.u16(value & _FEATURE_MASK, "features")
+    return feature_flags_bytes(value, _FEATURE_MASK)
 
 
 BLOOD_PRESSURE_MEASUREMENT = Characteristic(

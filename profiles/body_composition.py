@@ -46,13 +46,12 @@ from profiles.weight_scale import (
     KILOGRAM_STEP,
     METRE_STEP,
     POUND_STEP,
+    FeatureBits,
     HeightResolution,
     MassResolution,
     apply_resolution,
-    height_resolution,
     height_resolution_step,
     length_unit_for,
-    mass_resolution,
     mass_resolution_step,
     raw_count,
 )
@@ -148,6 +147,7 @@ class BodyCompositionFeatureFlag(enum.IntFlag):
 
 
 _NO_FEATURES: Final = BodyCompositionFeatureFlag(0)
+_FEATURE_BITS: Final = FeatureBits(supported_mask=0x07FF, mass_shift=11)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,29 +159,25 @@ class BodyCompositionFeature:
     height_resolution: HeightResolution | int = HeightResolution.NOT_SPECIFIED
 
     def __post_init__(self) -> None:
-        _bytes.check_range(int(self.supported), 0, 0x07FF, "supported features")
-        _bytes.check_range(int(self.mass_resolution), 0, 15, "mass resolution")
-        _bytes.check_range(int(self.height_resolution), 0, 7, "height resolution")
-        object.__setattr__(self, "mass_resolution", mass_resolution(self.mass_resolution))
-        object.__setattr__(self, "height_resolution", height_resolution(self.height_resolution))
+        mass, height = _FEATURE_BITS.check(
+            int(self.supported),
+            int(self.mass_resolution),
+            int(self.height_resolution),
+            "mass resolution",
+        )
+        object.__setattr__(self, "mass_resolution", mass)
+        object.__setattr__(self, "height_resolution", height)
 
 
 def decode_body_composition_feature(data: ByteString) -> BodyCompositionFeature:
-    r = Reader(data, BODY_COMPOSITION_FEATURE.name)
-    bits = r.u32("features")
-    r.end()
-    return BodyCompositionFeature(
-        BodyCompositionFeatureFlag(bits & 0x07FF),
-        mass_resolution((bits >> 11) & 0x0F),
-        height_resolution((bits >> 15) & 0x07),
-    )
+    supported, mass, height = _FEATURE_BITS.decode(data, BODY_COMPOSITION_FEATURE.name)
+    return BodyCompositionFeature(BodyCompositionFeatureFlag(supported), mass, height)
 
 
 def encode_body_composition_feature(value: BodyCompositionFeature) -> bytes:
-    bits = (
-        int(value.supported) | int(value.mass_resolution) << 11 | int(value.height_resolution) << 15
+    return _FEATURE_BITS.encode(
+        int(value.supported), int(value.mass_resolution), int(value.height_resolution)
     )
-    return _bytes.u32(bits, "features")
 
 
 def decode_body_composition_measurement(

@@ -43,6 +43,7 @@ from typing import Final
 
 from profiles import _bytes
 from profiles._bytes import ByteString, Reader
+from profiles._fields import normalise_code
 from profiles.date_time import (
     DateTime,
     DstOffset,
@@ -336,10 +337,6 @@ class CgmSampleLocation(enum.IntEnum):
     NOT_AVAILABLE = 15
 
 
-_TYPES: Final[dict[int, CgmType]] = {m.value: m for m in CgmType}
-_LOCATIONS: Final[dict[int, CgmSampleLocation]] = {m.value: m for m in CgmSampleLocation}
-
-
 @dataclass(frozen=True, slots=True)
 class CgmFeature:
     """CGM Feature (0x2AA8). Reserved type/location values are kept as plain ints."""
@@ -349,11 +346,8 @@ class CgmFeature:
     sample_location: CgmSampleLocation | int
 
     def __post_init__(self) -> None:
-        if type(self.type) is int:
-            object.__setattr__(self, "type", _TYPES.get(self.type, self.type))
-        if type(self.sample_location) is int:
-            location = self.sample_location
-            object.__setattr__(self, "sample_location", _LOCATIONS.get(location, location))
+        normalise_code(self, "type", CgmType)
+        normalise_code(self, "sample_location", CgmSampleLocation)
 
 
 def decode_cgm_feature(data: ByteString) -> CgmFeature:

@@ -14,6 +14,7 @@ from typing import Final
 
 from profiles import _bytes
 from profiles._bytes import ByteString, Reader, read_whole
+from profiles._fields import read_member
 from profiles.errors import EncodeError
 from profiles.registry_types import Characteristic
 
@@ -119,10 +120,7 @@ class DayDateTime:
 
 
 def _read_day_of_week(r: Reader) -> DayOfWeek:
-    raw = r.u8("day of week")
-    if raw > 7:
-        raise r.error(f"day of week {raw} is out of range 1..7 (0 = unknown)", r.offset - 1)
-    return DayOfWeek(raw)
+    return read_member(r, DayOfWeek, "day of week", "is out of range 1..7 (0 = unknown)")
 
 
 def decode_day_date_time(data: ByteString) -> DayDateTime:
@@ -222,12 +220,7 @@ def read_time_zone(r: Reader) -> int:
 
 
 def read_dst_offset(r: Reader) -> DstOffset:
-    start = r.offset
-    raw = r.u8("DST offset")
-    try:
-        return DstOffset(raw)
-    except ValueError:
-        raise r.error(f"DST offset {raw} is not one of 0, 2, 4, 8, 255", start) from None
+    return read_member(r, DstOffset, "DST offset", "is not one of 0, 2, 4, 8, 255")
 
 
 def decode_local_time_information(data: ByteString) -> LocalTimeInformation:

@@ -40,6 +40,7 @@ from typing import Final, TypeVar
 
 from profiles import _bytes
 from profiles._bytes import ByteString, Reader
+from profiles._fields import normalise_code
 from profiles.errors import DecodeError, EncodeError
 from profiles.registry_types import AnyCharacteristic, Characteristic
 
@@ -139,10 +140,6 @@ class ManufacturerName(DeviceString):
 S = TypeVar("S", bound=DeviceString)
 
 
-def _decode_string(data: ByteString, characteristic: Characteristic[S]) -> S:
-    return characteristic.measurement_type(_decode_utf8(data, characteristic.name))
-
-
 def _decode_utf8(data: ByteString, name: str) -> str:
     r = Reader(data, name)
     raw = r.rest().rstrip(b"\x00")
@@ -166,33 +163,18 @@ def _encode_utf8(text: str) -> bytes:
     return raw
 
 
-def decode_model_number(data: ByteString) -> ModelNumber:
-    return _decode_string(data, MODEL_NUMBER)
-
-
-def decode_serial_number(data: ByteString) -> SerialNumber:
-    return _decode_string(data, SERIAL_NUMBER)
-
-
-def decode_firmware_revision(data: ByteString) -> FirmwareRevision:
-    return _decode_string(data, FIRMWARE_REVISION)
-
-
-def decode_hardware_revision(data: ByteString) -> HardwareRevision:
-    return _decode_string(data, HARDWARE_REVISION)
-
-
-def decode_software_revision(data: ByteString) -> SoftwareRevision:
-    return _decode_string(data, SOFTWARE_REVISION)
-
-
-def decode_manufacturer_name(data: ByteString) -> ManufacturerName:
-    return _decode_string(data, MANUFACTURER_NAME)
-
-
 def encode_device_string(value: DeviceString) -> bytes:
     """Encode any of the six strings (the characteristic is implied by the type)."""
     return _encode_utf8(value.value)
+
+
+def _string_characteristic(uuid16: int, name: str, kind: type[S]) -> Characteristic[S]:
+    """One of the six string characteristics, its value a ``kind``."""
+
+    def decode(data: ByteString) -> S:
+        return kind(_decode_utf8(data, name))
+
+    return Characteristic(uuid16, name, kind, decode, encode_device_string)
 
 
 # --- IEEE 11073-20601 Regulatory Certification Data List ----------------------------------------
@@ -213,9 +195,6 @@ class ContinuaStrucType(enum.IntEnum):
 
     CONTINUA_VERSION_STRUCT = 1
     CONTINUA_REG_STRUCT = 2
-
-
-_AUTH_BODIES: Final[dict[int, AuthBody]] = {m.value: m for m in AuthBody}
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,8 +235,7 @@ class RegCertData:
     auth_body_data: ContinuaBodyStruct | ContinuaRegStruct | bytes
 
     def __post_init__(self) -> None:
-        if type(self.auth_body) is int:
-            object.__setattr__(self, "auth_body", _AUTH_BODIES.get(self.auth_body, self.auth_body))
+        normalise_code(self, "auth_body", AuthBody)
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,9 +358,6 @@ class VendorIdSource(enum.IntEnum):
     USB_IMPLEMENTERS_FORUM = 2
 
 
-_SOURCES: Final[dict[int, VendorIdSource]] = {m.value: m for m in VendorIdSource}
-
-
 @dataclass(frozen=True, slots=True)
 class PnpId:
     """PnP ID (0x2A50). ``product_version`` is 0xJJMN (major JJ, minor M, sub-minor N)."""
@@ -393,9 +368,7 @@ class PnpId:
     product_version: int
 
     def __post_init__(self) -> None:
-        if type(self.vendor_id_source) is int:
-            source = self.vendor_id_source
-            object.__setattr__(self, "vendor_id_source", _SOURCES.get(source, source))
+        normalise_code(self, "vendor_id_source", VendorIdSource)
 
     @property
     def version_text(self) -> str:
@@ -422,40 +395,12 @@ def encode_pnp_id(value: PnpId) -> bytes:
 
 
 SYSTEM_ID = Characteristic(0x2A23, "system-id", SystemId, decode_system_id, encode_system_id)
-MODEL_NUMBER = Characteristic(
-    0x2A24, "model-number-string", ModelNumber, decode_model_number, encode_device_string
-)
-SERIAL_NUMBER = Characteristic(
-    0x2A25, "serial-number-string", SerialNumber, decode_serial_number, encode_device_string
-)
-FIRMWARE_REVISION = Characteristic(
-    0x2A26,
-    "firmware-revision-string",
-    FirmwareRevision,
-    decode_firmware_revision,
-    encode_device_string,
-)
-HARDWARE_REVISION = Characteristic(
-    0x2A27,
-    "hardware-revision-string",
-    HardwareRevision,
-    decode_hardware_revision,
-    encode_device_string,
-)
-SOFTWARE_REVISION = Characteristic(
-    0x2A28,
-    "software-revision-string",
-    SoftwareRevision,
-    decode_software_revision,
-    encode_device_string,
-)
-MANUFACTURER_NAME = Characteristic(
-    0x2A29,
-    "manufacturer-name-string",
-    ManufacturerName,
-    decode_manufacturer_name,
-    encode_device_string,
-)
+MODEL_NUMBER = _string_characteristic(0x2A24, "model-number-string", ModelNumber)
+SERIAL_NUMBER = _string_characteristic(0x2A25, "serial-number-string", SerialNumber)
+FIRMWARE_REVISION = _string_characteristic(0x2A26, "firmware-revision-string", FirmwareRevision)
+HARDWARE_REVISION = _string_characteristic(0x2A27, "hardware-revision-string", HardwareRevision)
+SOFTWARE_REVISION = _string_characteristic(0x2A28, "software-revision-string", SoftwareRevision)
+MANUFACTURER_NAME = _string_characteristic(0x2A29, "manufacturer-name-string", ManufacturerName)
 REGULATORY_CERTIFICATION_DATA_LIST = Characteristic(
     0x2A2A,
     "ieee-11073-20601-regulatory-certification-data-list",
@@ -464,6 +409,13 @@ REGULATORY_CERTIFICATION_DATA_LIST = Characteristic(
     encode_regulatory_certification_data_list,
 )
 PNP_ID = Characteristic(0x2A50, "pnp-id", PnpId, decode_pnp_id, encode_pnp_id)
+# The string decoders under the names they had as functions.
+decode_model_number = MODEL_NUMBER.decode
+decode_serial_number = SERIAL_NUMBER.decode
+decode_firmware_revision = FIRMWARE_REVISION.decode
+decode_hardware_revision = HARDWARE_REVISION.decode
+decode_software_revision = SOFTWARE_REVISION.decode
+decode_manufacturer_name = MANUFACTURER_NAME.decode
 CHARACTERISTICS: Final = (
     SYSTEM_ID,
     MODEL_NUMBER,

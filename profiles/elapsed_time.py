@@ -34,6 +34,7 @@ from typing import Final
 
 from profiles import _bytes
 from profiles._bytes import ByteString, Reader
+from profiles._fields import member_or_int
 from profiles.errors import EncodeError
 from profiles.registry_types import Characteristic
 
@@ -91,9 +92,6 @@ class TimeSyncSource(enum.IntEnum):
     ATOMIC_CLOCK = 5
     CELLULAR_NETWORK = 6
     NOT_SYNCHRONIZED = 7
-
-
-_SYNC_SOURCES: Final[dict[int, TimeSyncSource]] = {m.value: m for m in TimeSyncSource}
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +184,7 @@ def read_elapsed_time(r: Reader, what: str = "time stamp") -> ElapsedTime:
         bool(flags & _UTC),
         bool(flags & _TZ_DST_USED),
         bool(flags & _CURRENT_TIMELINE),
-        _SYNC_SOURCES.get(sync, sync),
+        member_or_int(TimeSyncSource, sync),
         offset,
     )
 

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from profiles import _bytes
-from profiles._bytes import ByteString, Reader, read_whole
+from profiles._bytes import ByteString, Reader
+from profiles._fields import feature_flags_bytes, member_or_int, read_feature_flags
 from profiles.date_time import DateTime, date_time_bytes, read_date_time
 from profiles.ieee11073 import MderNumber, sfloat_bytes
 from profiles.registry_types import Characteristic, DeviceType, StoredRecords
@@ -110,10 +111,6 @@ class SensorStatusAnnunciation(enum.IntFlag):
 
 _STATUS_MASK: Final = 0x0FFF
 
-# Lookup tables built once: raw value -> enum member (reserved values are absent).
-_TYPES: Final[dict[int, GlucoseType]] = {m.value: m for m in GlucoseType}
-_LOCATIONS: Final[dict[int, SampleLocation]] = {m.value: m for m in SampleLocation}
-
 
 def _nibble(value: int, what: str) -> int:
     return _bytes.check_range(int(value), 0, 15, what)
@@ -176,8 +173,8 @@ def decode_glucose_measurement(data: ByteString) -> GlucoseMeasurement:
             GlucoseConcentrationUnit.MOLE_PER_LITRE
             if flags & _MOL_PER_L
             else GlucoseConcentrationUnit.KILOGRAM_PER_LITRE,
-            _TYPES.get(type_raw, type_raw),
-            _LOCATIONS.get(location_raw, location_raw),
+            member_or_int(GlucoseType, type_raw),
+            member_or_int(SampleLocation, location_raw),
         )
     status = (
         SensorStatusAnnunciation(r.u16("sensor status annunciation") & _STATUS_MASK)
@@ -276,13 +273,6 @@ class MedicationUnit(enum.Enum):
     LITRE = "L"
 
 
-_CARBOHYDRATE_IDS: Final[dict[int, CarbohydrateId]] = {m.value: m for m in CarbohydrateId}
-_MEALS: Final[dict[int, Meal]] = {m.value: m for m in Meal}
-_TESTERS: Final[dict[int, Tester]] = {m.value: m for m in Tester}
-_HEALTHS: Final[dict[int, Health]] = {m.value: m for m in Health}
-_MEDICATION_IDS: Final[dict[int, MedicationId]] = {m.value: m for m in MedicationId}
-
-
 @dataclass(frozen=True, slots=True)
 class Carbohydrate:
     """Carbohydrate intake: which meal it was and how much, in kilograms."""
@@ -342,18 +332,17 @@ def decode_glucose_measurement_context(data: ByteString) -> GlucoseMeasurementCo
     carbohydrate = None
     if flags & _CARBOHYDRATE:
         raw = r.u8("carbohydrate id")
-        carbohydrate = Carbohydrate(_CARBOHYDRATE_IDS.get(raw, raw), r.sfloat("carbohydrate"))
+        carbohydrate = Carbohydrate(member_or_int(CarbohydrateId, raw), r.sfloat("carbohydrate"))
     meal: Meal | int | None = None
     if flags & _MEAL:
-        raw = r.u8("meal")
-        meal = _MEALS.get(raw, raw)
+        meal = member_or_int(Meal, r.u8("meal"))
     tester_health = None
     if flags & _TESTER_HEALTH:
         raw = r.u8("tester-health")
         tester_raw = raw & 0x0F
         health_raw = raw >> 4
         tester_health = TesterHealth(
-            _TESTERS.get(tester_raw, tester_raw), _HEALTHS.get(health_raw, health_raw)
+            member_or_int(Tester, tester_raw), member_or_int(Health, health_raw)
         )
     exercise = (
         Exercise(r.u16("exercise duration"), r.u8("exercise intensity"))
@@ -364,7 +353,7 @@ def decode_glucose_measurement_context(data: ByteString) -> GlucoseMeasurementCo
     if flags & _MEDICATION:
         raw = r.u8("medication id")
         medication = Medication(
-            _MEDICATION_IDS.get(raw, raw),
+            member_or_int(MedicationId, raw),
             r.sfloat("medication"),
             MedicationUnit.LITRE if flags & _MEDICATION_LITRES else MedicationUnit.KILOGRAM,
         )
@@ -434,13 +423,11 @@ _FEATURE_MASK: Final = 0x07FF
 
 
 def decode_glucose_feature(data: ByteString) -> GlucoseFeature:
-    return read_whole(
-        data, GLUCOSE_FEATURE.name, lambda r: GlucoseFeature(r.u16("features") & _FEATURE_MASK)
-    )
+    return read_feature_flags(data, GLUCOSE_FEATURE.name, GlucoseFeature, _FEATURE_MASK)
 
 
 def encode_glucose_feature(value: GlucoseFeature) -> bytes:
-    return _bytes.u16(value & _FEATURE_MASK, "features")
+    return feature_flags_bytes(value, _FEATURE_MASK)
 
 
 GLUCOSE_MEASUREMENT = Characteristic(

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Final, TypeVar
 
 from profiles import _bytes
-from profiles._bytes import ByteString, Reader, read_whole
+from profiles._bytes import ByteString, Reader
+from profiles._fields import member_or_int, normalise_code, read_code
 from profiles.date_time import DateTime, date_time_bytes, read_date_time
 from profiles.ieee11073 import MderNumber, float_bytes
 from profiles.registry_types import Characteristic, DeviceType
@@ -46,16 +47,6 @@ class TemperatureType(enum.IntEnum):
     TYMPANUM = 9
 
 
-_TYPES: Final[dict[int, TemperatureType]] = {member.value: member for member in TemperatureType}
-
-
-def _known_type(value: TemperatureType | int) -> TemperatureType | int:
-    """A known value as its enum member (so equal values have equal reprs), else the int."""
-    if type(value) is int:
-        return _TYPES.get(value, value)
-    return value
-
-
 @dataclass(frozen=True, slots=True)
 class TemperatureFields:
     """The fields (and wire layout) a Temperature Measurement and an Intermediate Temperature
@@ -71,8 +62,7 @@ class TemperatureFields:
     temperature_type: TemperatureType | int | None = None
 
     def __post_init__(self) -> None:
-        if type(self.temperature_type) is int:
-            object.__setattr__(self, "temperature_type", _known_type(self.temperature_type))
+        normalise_code(self, "temperature_type", TemperatureType)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +85,7 @@ def _decode(data: ByteString, characteristic: Characteristic[Reading]) -> Readin
     timestamp = read_date_time(r, "time stamp") if flags & _TIME_STAMP else None
     kind: TemperatureType | int | None = None
     if flags & _TEMPERATURE_TYPE:
-        raw = r.u8("temperature type")
-        kind = _TYPES.get(raw, raw)
+        kind = member_or_int(TemperatureType, r.u8("temperature type"))
     r.end()
     unit = TemperatureUnit.FAHRENHEIT if flags & _FAHRENHEIT else TemperatureUnit.CELSIUS
     return characteristic.measurement_type(temperature, unit, timestamp, kind)
@@ -143,13 +132,13 @@ class TemperatureTypeValue:
     temperature_type: TemperatureType | int
 
     def __post_init__(self) -> None:
-        if type(self.temperature_type) is int:
-            object.__setattr__(self, "temperature_type", _known_type(self.temperature_type))
+        normalise_code(self, "temperature_type", TemperatureType)
 
 
 def decode_temperature_type(data: ByteString) -> TemperatureTypeValue:
-    raw = read_whole(data, TEMPERATURE_TYPE.name, lambda r: r.u8("temperature type"))
-    return TemperatureTypeValue(_TYPES.get(raw, raw))
+    return TemperatureTypeValue(
+        read_code(data, TEMPERATURE_TYPE.name, "temperature type", TemperatureType)
+    )
 
 
 def encode_temperature_type(value: TemperatureTypeValue) -> bytes:

@@ -23,7 +23,8 @@ from decimal import Decimal
 from typing import Final
 
 from profiles import _bytes
-from profiles._bytes import ByteString, Reader, read_whole
+from profiles._bytes import ByteString, Reader
+from profiles._fields import normalise_code, read_code
 from profiles.errors import EncodeError
 from profiles.registry_types import Characteristic, DeviceType
 
@@ -139,9 +140,6 @@ class BodySensorLocation(enum.IntEnum):
     FOOT = 6
 
 
-_LOCATIONS: Final[dict[int, BodySensorLocation]] = {m.value: m for m in BodySensorLocation}
-
-
 @dataclass(frozen=True, slots=True)
 class BodySensorLocationValue:
     """Body Sensor Location (0x2A38): a :class:`BodySensorLocation`, or a plain int for a
@@ -150,13 +148,13 @@ class BodySensorLocationValue:
     location: BodySensorLocation | int
 
     def __post_init__(self) -> None:
-        if type(self.location) is int:
-            object.__setattr__(self, "location", _LOCATIONS.get(self.location, self.location))
+        normalise_code(self, "location", BodySensorLocation)
 
 
 def decode_body_sensor_location(data: ByteString) -> BodySensorLocationValue:
-    raw = read_whole(data, BODY_SENSOR_LOCATION.name, lambda r: r.u8("body sensor location"))
-    return BodySensorLocationValue(_LOCATIONS.get(raw, raw))
+    return BodySensorLocationValue(
+        read_code(data, BODY_SENSOR_LOCATION.name, "body sensor location", BodySensorLocation)
+    )
 
 
 def encode_body_sensor_location(value: BodySensorLocationValue) -> bytes:

@@ -32,6 +32,7 @@ from typing import Final
 
 from profiles import _bytes
 from profiles._bytes import ByteString, Reader
+from profiles._fields import is_known, member_or_int
 from profiles.date_time import DateTime, date_time_bytes, read_date_time
 from profiles.errors import EncodeError
 from profiles.registry_types import Characteristic
@@ -84,14 +85,9 @@ class RacpResponseCodeValue(enum.IntEnum):
     OPERAND_NOT_SUPPORTED = 9
 
 
-_OP_CODES: Final[dict[int, RacpOpCode]] = {m.value: m for m in RacpOpCode}
-_OPERATORS: Final[dict[int, RacpOperator]] = {m.value: m for m in RacpOperator}
 _FILTER_TYPES: Final[dict[int, RacpFilterType]] = {
     1: RacpFilterType.SEQUENCE_NUMBER,
     2: RacpFilterType.USER_FACING_TIME,
-}
-_RESPONSE_CODES: Final[dict[int, RacpResponseCodeValue]] = {
-    m.value: m for m in RacpResponseCodeValue
 }
 
 _REQUEST_OP_CODES: Final = frozenset((1, 2, 3, 4))
@@ -247,7 +243,7 @@ class RacpRequest(RecordAccessControlPoint):
         if self.op_code not in _REQUEST_OP_CODES:
             return RacpResponseCodeValue.OP_CODE_NOT_SUPPORTED
         operator = self.operator
-        if operator not in _OPERATORS:
+        if not is_known(RacpOperator, operator):
             return RacpResponseCodeValue.INVALID_OPERATOR
         if (self.op_code == RacpOpCode.ABORT_OPERATION) != (operator == RacpOperator.NULL):
             return RacpResponseCodeValue.INVALID_OPERATOR
@@ -288,7 +284,7 @@ def _request_problem(m: RacpRequest) -> str | None:
         return f"op code {op} is not a request op code"
     if not 0 <= operator <= 0xFF:
         return f"operator {operator} is out of range 0..255"
-    parsed = op in _REQUEST_OP_CODES and operator in _OPERATORS
+    parsed = op in _REQUEST_OP_CODES and is_known(RacpOperator, operator)
     if not parsed or operator not in (_LESS_OR_EQUAL, _GREATER_OR_EQUAL, _WITHIN_RANGE):
         if filter_type is not None or m.minimum is not None or m.maximum is not None:
             return "this op code and operator take no filter type or values"
@@ -318,6 +314,20 @@ def _request_problem(m: RacpRequest) -> str | None:
     )
 
 
+def check_response_operator(r: Reader, operator: int) -> None:
+    """The operator (byte 1) of a response must be 0 (null); DecodeError otherwise."""
+    if operator != 0:
+        raise r.error(f"operator of a response must be 0 (null), not {operator}", 1)
+
+
+def response_code_bytes(request_op_code: int, value: int) -> bytes:
+    """A response code (op code 6, operator null): the request's op code and the outcome, the
+    same in every RACP layout."""
+    return bytes((_RESPONSE_CODE, 0)) + (
+        _bytes.u8(request_op_code, "request op code") + _bytes.u8(value, "response code value")
+    )
+
+
 def _read_value(r: Reader, filter_type: int, what: str) -> RacpValue:
     if filter_type == _UINT16_FILTER:
         return r.u16(what)
@@ -331,8 +341,7 @@ def decode_record_access_control_point(
     op_raw = r.u8("op code")
     operator_raw = r.u8("operator")
     if op_raw in (_NUMBER_RESPONSE, _RESPONSE_CODE):
-        if operator_raw != 0:
-            raise r.error(f"operator of a response must be 0 (null), not {operator_raw}", 1)
+        check_response_operator(r, operator_raw)
         response: RacpNumberOfRecordsResponse | RacpResponseCode
         if op_raw == _NUMBER_RESPONSE:
             response = RacpNumberOfRecordsResponse(r.u16("number of records"))
@@ -340,13 +349,13 @@ def decode_record_access_control_point(
             request_op = r.u8("request op code")
             value = r.u8("response code value")
             response = RacpResponseCode(
-                _OP_CODES.get(request_op, request_op), _RESPONSE_CODES.get(value, value)
+                member_or_int(RacpOpCode, request_op), member_or_int(RacpResponseCodeValue, value)
             )
         r.end()
         return response
-    op = _OP_CODES.get(op_raw, op_raw)
-    operator = _OPERATORS.get(operator_raw, operator_raw)
-    if op_raw not in _REQUEST_OP_CODES or operator_raw not in _OPERATORS:
+    op = member_or_int(RacpOpCode, op_raw)
+    operator = member_or_int(RacpOperator, operator_raw)
+    if op_raw not in _REQUEST_OP_CODES or not isinstance(operator, RacpOperator):
         return RacpRequest(op, operator, unparsed_operand=r.rest())
     if operator_raw not in (_LESS_OR_EQUAL, _GREATER_OR_EQUAL, _WITHIN_RANGE):
         r.end()
@@ -384,10 +393,7 @@ def encode_record_access_control_point(value: RecordAccessControlPoint) -> bytes
     if isinstance(value, RacpNumberOfRecordsResponse):
         return bytes((_NUMBER_RESPONSE, 0)) + _bytes.u16(value.count, "number of records")
     if isinstance(value, RacpResponseCode):
-        return bytes((_RESPONSE_CODE, 0)) + (
-            _bytes.u8(int(value.request_op_code), "request op code")
-            + _bytes.u8(int(value.value), "response code value")
-        )
+        return response_code_bytes(int(value.request_op_code), int(value.value))
     raise EncodeError(f"{type(value).__name__} is not a Record Access Control Point value")
 
 

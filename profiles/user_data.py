@@ -29,6 +29,7 @@ from typing import Final
 
 from profiles import _bytes
 from profiles._bytes import ByteString, Reader
+from profiles._fields import is_known, member_or_int
 from profiles.errors import DecodeError, EncodeError
 from profiles.registry_types import Characteristic
 
@@ -78,18 +79,6 @@ class UserControlPointResponseValue(enum.IntEnum):
     INVALID_PARAMETER = 0x03
     OPERATION_FAILED = 0x04
     USER_NOT_AUTHORIZED = 0x05
-
-
-_OP_CODES: Final = {int(op): op for op in UserControlPointOpCode}
-_RESPONSE_VALUES: Final = {int(v): v for v in UserControlPointResponseValue}
-
-
-def _op_code(raw: int) -> UserControlPointOpCode | int:
-    return _OP_CODES.get(raw, raw)
-
-
-def _response_value(raw: int) -> UserControlPointResponseValue | int:
-    return _RESPONSE_VALUES.get(raw, raw)
 
 
 def _check_consent(code: int) -> None:
@@ -153,7 +142,7 @@ class UnknownRequest(UserControlPointRequest):
 
     def __post_init__(self) -> None:
         _bytes.check_range(self.op_code, 0, 0xFF, "op code")
-        if self.op_code in _OP_CODES:
+        if is_known(UserControlPointOpCode, self.op_code):
             raise EncodeError(f"op code {self.op_code:#04x} is a known op code")
         object.__setattr__(self, "parameter", bytes(self.parameter))
 
@@ -180,8 +169,16 @@ class UserControlPointResponse(UserControlPointValue):
     def __post_init__(self) -> None:
         _bytes.check_range(int(self.request_op_code), 0, 0xFF, "request op code")
         _bytes.check_range(int(self.response_value), 0, 0xFF, "response value")
-        object.__setattr__(self, "request_op_code", _op_code(int(self.request_op_code)))
-        object.__setattr__(self, "response_value", _response_value(int(self.response_value)))
+        object.__setattr__(
+            self,
+            "request_op_code",
+            member_or_int(UserControlPointOpCode, int(self.request_op_code)),
+        )
+        object.__setattr__(
+            self,
+            "response_value",
+            member_or_int(UserControlPointResponseValue, int(self.response_value)),
+        )
         wants = _parameter_kind(int(self.request_op_code), int(self.response_value))
         if (self.user_index is not None) != (wants == "user index"):
             raise EncodeError(f"user index must {'' if wants == 'user index' else 'not '}be set")
@@ -235,7 +232,12 @@ def decode_user_control_point(data: ByteString) -> UserControlPointValue:
         kind = _parameter_kind(request, result)
         user = r.u8("user index") if kind == "user index" else None
         count = r.u8("number of users") if kind == "number of users" else None
-        value = UserControlPointResponse(_op_code(request), _response_value(result), user, count)
+        value = UserControlPointResponse(
+            member_or_int(UserControlPointOpCode, request),
+            member_or_int(UserControlPointResponseValue, result),
+            user,
+            count,
+        )
     else:
         value = UnknownRequest(op, r.rest())
     r.end()

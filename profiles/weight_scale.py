@@ -31,7 +31,8 @@ from decimal import Decimal
 from typing import Final
 
 from profiles import _bytes
-from profiles._bytes import ByteString, Reader
+from profiles._bytes import ByteString, Reader, read_whole
+from profiles._fields import member_or_int
 from profiles.date_time import DateTime, date_time_bytes, read_date_time
 from profiles.errors import EncodeError
 from profiles.registry_types import (
@@ -80,8 +81,6 @@ class HeightResolution(enum.IntEnum):
     M_0_001_OR_IN_0_1 = 3
 
 
-_MASS_RESOLUTIONS: Final = tuple(MassResolution)
-_HEIGHT_RESOLUTIONS: Final = tuple(HeightResolution)
 _MASS_STEPS: Final[dict[int, tuple[Decimal, Decimal]]] = {
     1: (Decimal("0.5"), Decimal("1")),
     2: (Decimal("0.2"), Decimal("0.5")),
@@ -100,12 +99,12 @@ _HEIGHT_STEPS: Final[dict[int, tuple[Decimal, Decimal]]] = {
 
 def mass_resolution(code: int) -> MassResolution | int:
     """The enum member for a known code; reserved codes (8-15) stay plain ints."""
-    return _MASS_RESOLUTIONS[code] if 0 <= code < len(_MASS_RESOLUTIONS) else code
+    return member_or_int(MassResolution, code)
 
 
 def height_resolution(code: int) -> HeightResolution | int:
     """The enum member for a known code; reserved codes (4-7) stay plain ints."""
-    return _HEIGHT_RESOLUTIONS[code] if 0 <= code < len(_HEIGHT_RESOLUTIONS) else code
+    return member_or_int(HeightResolution, code)
 
 
 def mass_resolution_step(resolution: int, unit: MassUnit) -> Decimal | None:
@@ -144,6 +143,46 @@ def length_unit_for(unit: MassUnit) -> LengthUnit:
     return LengthUnit.INCH if unit is MassUnit.POUND else LengthUnit.METRE
 
 
+@dataclass(frozen=True, slots=True)
+class FeatureBits:
+    """Where a Weight Scale or Body Composition Feature value (uint32) keeps its parts: the
+    supported-feature flags under ``supported_mask``, the 4-bit mass resolution code at
+    ``mass_shift`` and the 3-bit height resolution code right after it; the bits above are
+    reserved and ignored."""
+
+    supported_mask: int
+    mass_shift: int
+
+    @property
+    def height_shift(self) -> int:
+        return self.mass_shift + 4
+
+    def check(
+        self, supported: int, mass: int, height: int, mass_what: str
+    ) -> tuple[MassResolution | int, HeightResolution | int]:
+        """The resolution codes (known ones as members, so equal values have equal reprs);
+        EncodeError for a part that does not fit its bits."""
+        _bytes.check_range(supported, 0, self.supported_mask, "supported features")
+        _bytes.check_range(mass, 0, 15, mass_what)
+        _bytes.check_range(height, 0, 7, "height resolution")
+        return mass_resolution(mass), height_resolution(height)
+
+    def decode(
+        self, data: ByteString, characteristic: str
+    ) -> tuple[int, MassResolution | int, HeightResolution | int]:
+        """The supported-feature bits and the two resolution codes of a feature value."""
+        bits = read_whole(data, characteristic, lambda r: r.u32("features"))
+        return (
+            bits & self.supported_mask,
+            mass_resolution((bits >> self.mass_shift) & 0x0F),
+            height_resolution((bits >> self.height_shift) & 0x07),
+        )
+
+    def encode(self, supported: int, mass: int, height: int) -> bytes:
+        bits = supported | mass << self.mass_shift | height << self.height_shift
+        return _bytes.u32(bits, "features")
+
+
 class WeightScaleFeatureFlag(enum.IntFlag):
     """Weight Scale Feature bits 0-2."""
 
@@ -153,6 +192,7 @@ class WeightScaleFeatureFlag(enum.IntFlag):
 
 
 _NO_FEATURES: Final = WeightScaleFeatureFlag(0)
+_FEATURE_BITS: Final = FeatureBits(supported_mask=0x07, mass_shift=3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,30 +204,25 @@ class WeightScaleFeature:
     height_resolution: HeightResolution | int = HeightResolution.NOT_SPECIFIED
 
     def __post_init__(self) -> None:
-        _bytes.check_range(int(self.supported), 0, 0x07, "supported features")
-        _bytes.check_range(int(self.weight_resolution), 0, 15, "weight resolution")
-        _bytes.check_range(int(self.height_resolution), 0, 7, "height resolution")
-        # Normalise known codes given as ints, so equal values have equal reprs.
-        object.__setattr__(self, "weight_resolution", mass_resolution(self.weight_resolution))
-        object.__setattr__(self, "height_resolution", height_resolution(self.height_resolution))
+        weight, height = _FEATURE_BITS.check(
+            int(self.supported),
+            int(self.weight_resolution),
+            int(self.height_resolution),
+            "weight resolution",
+        )
+        object.__setattr__(self, "weight_resolution", weight)
+        object.__setattr__(self, "height_resolution", height)
 
 
 def decode_weight_scale_feature(data: ByteString) -> WeightScaleFeature:
-    r = Reader(data, WEIGHT_SCALE_FEATURE.name)
-    bits = r.u32("features")
-    r.end()
-    return WeightScaleFeature(
-        WeightScaleFeatureFlag(bits & 0x07),
-        mass_resolution((bits >> 3) & 0x0F),
-        height_resolution((bits >> 7) & 0x07),
-    )
+    supported, weight, height = _FEATURE_BITS.decode(data, WEIGHT_SCALE_FEATURE.name)
+    return WeightScaleFeature(WeightScaleFeatureFlag(supported), weight, height)
 
 
 def encode_weight_scale_feature(value: WeightScaleFeature) -> bytes:
-    bits = (
-        int(value.supported) | int(value.weight_resolution) << 3 | int(value.height_resolution) << 7
+    return _FEATURE_BITS.encode(
+        int(value.supported), int(value.weight_resolution), int(value.height_resolution)
     )
-    return _bytes.u32(bits, "features")
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,8 +22,9 @@ STM32WBA-BLE-GenericHealthSensor (``ghs.h`` GHS_SHOSegment_t, ``ghs_app.c``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Generic, TypeVar
 
 from profiles import _bytes
 from profiles._bytes import ByteString, Reader
@@ -51,15 +52,24 @@ class StoredObservation:
     observation: Observation
 
 
+Content = TypeVar("Content", Observation, StoredObservation)
+
+
 @dataclass(frozen=True, slots=True)
-class LiveHealthObservationSegment:
-    """One Live Health Observations value. ``content`` is the observation when the segment is
-    both first and last, else the raw bytes of this part of the observation."""
+class HealthObservationSegment(Generic[Content]):
+    """One Live or Stored Health Observations value. ``content`` is the whole observation (or
+    stored observation) when the segment is both first and last, else the raw bytes of this
+    part of it."""
 
     first_segment: bool
     last_segment: bool
     segment_counter: int
-    content: Observation | bytes
+    content: Content | bytes
+
+
+@dataclass(frozen=True, slots=True)
+class LiveHealthObservationSegment(HealthObservationSegment[Observation]):
+    """One Live Health Observations value."""
 
     @property
     def observation(self) -> Observation | None:
@@ -67,14 +77,8 @@ class LiveHealthObservationSegment:
 
 
 @dataclass(frozen=True, slots=True)
-class StoredHealthObservationSegment:
-    """One Stored Health Observations value; ``content`` as for live segments, with the record
-    number in front of the observation."""
-
-    first_segment: bool
-    last_segment: bool
-    segment_counter: int
-    content: StoredObservation | bytes
+class StoredHealthObservationSegment(HealthObservationSegment[StoredObservation]):
+    """One Stored Health Observations value: the record number in front of the observation."""
 
     @property
     def stored_observation(self) -> StoredObservation | None:
@@ -99,18 +103,23 @@ def _read_stored(r: Reader, counts_header: bool = False) -> StoredObservation:
     return StoredObservation(record, observation)
 
 
-def decode_live_health_observations(data: ByteString) -> LiveHealthObservationSegment:
-    r = Reader(data, LIVE_HEALTH_OBSERVATIONS.name)
+def _read_segment(
+    data: ByteString, characteristic: str, read: Callable[[Reader], Content]
+) -> tuple[bool, bool, int, Content | bytes]:
+    """The header fields and the content of one segment (``read`` for a whole observation)."""
+    r = Reader(data, characteristic)
     first, last, counter = _header(r)
-    content = _read_live(r) if first and last else r.rest()
-    return LiveHealthObservationSegment(first, last, counter, content)
+    return first, last, counter, read(r) if first and last else r.rest()
+
+
+def decode_live_health_observations(data: ByteString) -> LiveHealthObservationSegment:
+    parts = _read_segment(data, LIVE_HEALTH_OBSERVATIONS.name, _read_live)
+    return LiveHealthObservationSegment(*parts)
 
 
 def decode_stored_health_observations(data: ByteString) -> StoredHealthObservationSegment:
-    r = Reader(data, STORED_HEALTH_OBSERVATIONS.name)
-    first, last, counter = _header(r)
-    content = _read_stored(r) if first and last else r.rest()
-    return StoredHealthObservationSegment(first, last, counter, content)
+    parts = _read_segment(data, STORED_HEALTH_OBSERVATIONS.name, _read_stored)
+    return StoredHealthObservationSegment(*parts)
 
 
 def _header_byte(first: bool, last: bool, counter: int) -> int:
@@ -124,7 +133,8 @@ def _stored_payload(s: StoredObservation, counts_header: bool = False) -> bytes:
     )
 
 
-def _segment_bytes(first: bool, last: bool, counter: int, content: object, kind: type) -> bytes:
+def _segment_bytes(s: HealthObservationSegment[Content], kind: type[Content]) -> bytes:
+    first, last, counter, content = s.first_segment, s.last_segment, s.segment_counter, s.content
     whole = first and last
     if whole != isinstance(content, kind):
         raise EncodeError(
@@ -142,15 +152,11 @@ def _segment_bytes(first: bool, last: bool, counter: int, content: object, kind:
 
 
 def encode_live_health_observations(s: LiveHealthObservationSegment) -> bytes:
-    return _segment_bytes(
-        s.first_segment, s.last_segment, s.segment_counter, s.content, Observation
-    )
+    return _segment_bytes(s, Observation)
 
 
 def encode_stored_health_observations(s: StoredHealthObservationSegment) -> bytes:
-    return _segment_bytes(
-        s.first_segment, s.last_segment, s.segment_counter, s.content, StoredObservation
-    )
+    return _segment_bytes(s, StoredObservation)
 
 
 # --- Splitting and reassembly ---------------------------------------------------------------------

@@ -25,6 +25,7 @@ from typing import Final
 
 from profiles import _bytes
 from profiles._bytes import ByteString, Reader
+from profiles._fields import is_known, member_or_int
 from profiles.errors import EncodeError
 from profiles.racp import (
     RacpLayout,
@@ -33,6 +34,8 @@ from profiles.racp import (
     RacpRequest,
     RacpResponseCode,
     RecordAccessControlPoint,
+    check_response_operator,
+    response_code_bytes,
 )
 
 NAME: Final = "record-access-control-point"
@@ -64,11 +67,6 @@ class GhsRacpResponseCodeValue(enum.IntEnum):
 
 RECORD_NUMBER_FILTER: Final = 1
 
-_OP_CODES: Final[dict[int, GhsRacpOpCode]] = {m.value: m for m in GhsRacpOpCode}
-_OPERATORS: Final[dict[int, RacpOperator]] = {m.value: m for m in RacpOperator}
-_RESPONSE_CODES: Final[dict[int, GhsRacpResponseCodeValue]] = {
-    m.value: m for m in GhsRacpResponseCodeValue
-}
 _REQUESTS: Final = frozenset((1, 2, 3, 4, 7))
 _COUNT_RESPONSES: Final = frozenset((5, 8))
 _FILTERED: Final = frozenset((2, 3, 4))
@@ -118,14 +116,14 @@ def decode_ghs_racp(data: ByteString) -> GhsRacpValue:
     op = r.u8("op code")
     operator = r.u8("operator")
     if op in _COUNT_RESPONSES or op == GhsRacpOpCode.RESPONSE_CODE:
-        if operator != 0:
-            raise r.error(f"operator of a response must be 0 (null), not {operator}", 1)
+        check_response_operator(r, operator)
         response: GhsRacpValue
         if op == GhsRacpOpCode.RESPONSE_CODE:
             request = r.u8("request op code")
             value = r.u8("response code value")
             response = GhsRacpResponseCode(
-                _OP_CODES.get(request, request), _RESPONSE_CODES.get(value, value)
+                member_or_int(GhsRacpOpCode, request),
+                member_or_int(GhsRacpResponseCodeValue, value),
             )
         else:
             response = GhsRacpNumberOfRecords(
@@ -133,9 +131,9 @@ def decode_ghs_racp(data: ByteString) -> GhsRacpValue:
             )
         r.end()
         return response
-    op_code = _OP_CODES.get(op, op)
-    known_operator = _OPERATORS.get(operator, operator)
-    if op not in _REQUESTS or operator not in _OPERATORS:
+    op_code = member_or_int(GhsRacpOpCode, op)
+    known_operator = member_or_int(RacpOperator, operator)
+    if op not in _REQUESTS or not isinstance(known_operator, RacpOperator):
         return GhsRacpRequest(op_code, known_operator, unparsed_operand=r.rest())
     if operator not in _FILTERED:
         r.end()
@@ -155,7 +153,7 @@ def _request_problem(m: GhsRacpRequest) -> str | None:
         return f"op code {op} is not a request op code"
     if not 0 <= operator <= 0xFF:
         return f"operator {operator} is out of range 0..255"
-    parsed = op in _REQUESTS and operator in _OPERATORS
+    parsed = op in _REQUESTS and is_known(RacpOperator, operator)
     if not parsed or operator not in _FILTERED:
         if m.filter_type is not None or m.minimum is not None or m.maximum is not None:
             return "this op code and operator take no filter type or record numbers"
@@ -185,10 +183,7 @@ def encode_ghs_racp(value: GhsRacpValue) -> bytes:
         op = 8 if value.combined_report else 5
         return bytes((op, 0)) + _bytes.u32(value.count, "number of records")
     if isinstance(value, GhsRacpResponseCode):
-        return bytes((6, 0)) + (
-            _bytes.u8(int(value.request_op_code), "request op code")
-            + _bytes.u8(int(value.value), "response code value")
-        )
+        return response_code_bytes(int(value.request_op_code), int(value.value))
     if not isinstance(value, GhsRacpRequest):
         raise EncodeError(f"{type(value).__name__} is not a GHS RACP value")
     problem = _request_problem(value)

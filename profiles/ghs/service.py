@@ -30,6 +30,7 @@ from typing import Final
 
 from profiles import _bytes
 from profiles._bytes import ByteString, Reader
+from profiles._fields import is_known, member_or_int
 from profiles.errors import EncodeError
 from profiles.ghs import racp
 from profiles.ghs.health_observations import (
@@ -110,9 +111,6 @@ class GhsControlPointOpCode(enum.IntEnum):
     ERROR_IN_LIVE_OBSERVATIONS = 0x82
 
 
-_OP_CODES: Final[dict[int, GhsControlPointOpCode]] = {m.value: m for m in GhsControlPointOpCode}
-
-
 @dataclass(frozen=True, slots=True)
 class GhsControlPoint:
     """GHS Control Point (0x2BF4) value: a request from the client or the server's answer.
@@ -133,8 +131,8 @@ class GhsControlPoint:
 def decode_ghs_control_point(data: ByteString) -> GhsControlPoint:
     r = Reader(data, GHS_CONTROL_POINT.name)
     raw = r.u8("op code")
-    op = _OP_CODES.get(raw)
-    if op is None:
+    op = member_or_int(GhsControlPointOpCode, raw)
+    if not isinstance(op, GhsControlPointOpCode):
         return GhsControlPoint(raw, r.rest())
     r.end()
     return GhsControlPoint(op)
@@ -142,7 +140,7 @@ def decode_ghs_control_point(data: ByteString) -> GhsControlPoint:
 
 def encode_ghs_control_point(value: GhsControlPoint) -> bytes:
     op = _bytes.check_range(int(value.op_code), 0, 0xFF, "op code")
-    if op in _OP_CODES and value.parameter:
+    if is_known(GhsControlPointOpCode, op) and value.parameter:
         raise EncodeError(f"op code 0x{op:02X} takes no parameter")
     return bytes((op,)) + value.parameter
 
