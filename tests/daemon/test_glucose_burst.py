@@ -7,6 +7,7 @@ gateway restart, much further apart than the mapper's join memory (REMEMBERED = 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import random
 import sqlite3
@@ -35,6 +36,7 @@ from profiles.device_information import DeviceInformation
 from profiles.registry_types import AnyCharacteristic
 from simulators.glucose import CONTEXT, MEASUREMENT, generate_records
 from simulators.racp_server import StoredRecord
+from tests.daemon import fakes
 from tests.daemon.fakes import PHG
 from tests.daemon.fhir_search import MDC, search, total
 from tests.fhirserver.plugin import StartFhirServer
@@ -50,21 +52,23 @@ RECORDS = 400
 SPLIT = 300
 
 
+GLUCOSE_METER = DeviceInformation(
+    manufacturer="PHG Simulators",
+    model="GL-SIM-1",
+    firmware_revision="1.0.0",
+    system_id=bytes.fromhex("1122334455485002"),
+)
+
+
 def connection(number: int) -> ConnectionFacts:
     at = CONNECTED + dt.timedelta(minutes=number)
-    return ConnectionFacts(
-        address=ADDRESS,
-        adapter="hci0",
+    clock = ClockReading(at, at.replace(tzinfo=None), dt.timedelta(0))
+    return dataclasses.replace(
+        fakes.facts(ADDRESS, number, clock),
         name="PHG-GLUCOSE",
-        connection_number=number,
         connected_at=at,
-        device_information=DeviceInformation(
-            manufacturer="PHG Simulators",
-            model="GL-SIM-1",
-            firmware_revision="1.0.0",
-            system_id=bytes.fromhex("1122334455485002"),
-        ),
-        clock=ClockReading(at, at.replace(tzinfo=None), dt.timedelta(0)),
+        device_information=GLUCOSE_METER,
+        battery_percent=None,
     )
 
 
