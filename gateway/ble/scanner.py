@@ -17,6 +17,12 @@ when BlueZ adds its object or changes one of its properties, so a device BlueZ k
 unchanged advertising data (a restarted gateway, a second ``phg scan``, a bonded device that
 bluetoothd reconnected by itself) would otherwise never be reported (docs/real-bluez.md,
 finding 10).
+
+For the same reason discovery runs with BlueZ's ``DuplicateData`` filter on
+(:data:`REPORT_EVERY_ADVERTISEMENT`): a device that disconnected and advertises again with the
+same data and a steady RSSI (a meter next to the gateway) changed no property, so without it
+bluez reported nothing and the session waited for a new sighting that never came
+(docs/real-bluez.md, finding 14). The cost is one D-Bus signal per advertisement heard.
 """
 
 from __future__ import annotations
@@ -26,10 +32,11 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, Final
 
 import structlog
 from bleak import BleakScanner
+from bleak.args.bluez import BlueZDiscoveryFilters
 from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData
 
@@ -40,6 +47,10 @@ from gateway.ble.events import DeviceSeenEvent
 from gateway.ble.link import Sighting
 
 _log = structlog.get_logger("gateway.ble.scanner")
+
+REPORT_EVERY_ADVERTISEMENT: Final[BlueZDiscoveryFilters] = {"DuplicateData": True}
+"""BlueZ discovery filter: a PropertiesChanged signal for every advertisement heard, not only
+for changed data (see the module's doc)."""
 
 DeviceCallback = Callable[[DeviceSeenEvent], None]
 ObjectReader = Callable[[], Awaitable[Mapping[str, Mapping[str, Any]]]]
@@ -79,7 +90,9 @@ class HealthScanner:
         def callback(device: BLEDevice, adv: AdvertisementData) -> None:
             self._on_advertisement(adapter, device, adv)
 
-        return BleakScanner(callback, bluez={"adapter": adapter})
+        return BleakScanner(
+            callback, bluez={"adapter": adapter, "filters": REPORT_EVERY_ADVERTISEMENT}
+        )
 
     # --- lifecycle --------------------------------------------------------------------------
 
