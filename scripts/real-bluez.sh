@@ -100,8 +100,8 @@ if [ ! -f "$work/results/rc" ]; then
     exit 1
 fi
 logs=${PHG_VM_LOGS:-/tmp/phg-realbluez-logs}
-rm -rf "$logs" && mkdir -p "$logs" && cp "$work/results/"*.log "$logs/" 2>/dev/null || true
-log "logs of the VM run (pytest, bluetoothd, btvirt) in $logs"
+rm -rf "$logs" && mkdir -p "$logs" && cp "$work/results/"*.log "$work/results/"*.btsnoop "$logs/" 2>/dev/null || true
+log "logs of the VM run (pytest, bluetoothd, btvirt, dmesg, HCI trace) in $logs"
 rc=$(cat "$work/results/rc")
 summary=$(grep -E '^=+ .*(passed|failed|error|skipped|no tests ran).* =+$' \
     "$work/results/pytest.log" | tail -n1 || true)

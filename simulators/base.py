@@ -82,8 +82,19 @@ class SimulatorOptions:
     """Quirk: the device drops the link as soon as it is bonded (the central reconnects)."""
     clock_write_once: bool = False
     """Quirk: Current Time accepts a write only during the first connection."""
+    readvertise: float | None = None
+    """Register the advertisement again every this many seconds while no central is connected
+    (BlueZ switches advertising off and on). For emulated controllers (BlueZ's ``btvirt``),
+    which report an advertiser to a scanner only when advertising or scanning is switched on;
+    a real controller advertises by itself every interval. None: never."""
     device: object = None
     """The simulator's own options (its :attr:`DeviceSimulator.options_type`; None: defaults)."""
+
+    def __post_init__(self) -> None:
+        if self.readvertise is not None and not self.readvertise > 0:
+            raise ValueError(
+                f"readvertise must be a positive number of seconds, not {self.readvertise!r}"
+            )
 
 
 class DeviceSimulator(abc.ABC):
@@ -329,6 +340,8 @@ class DeviceSimulator(abc.ABC):
             agent = DeviceAgent(self.options.pairing, self.options.passkey, self.emit)
             await agent.start(self.peripheral.bus)
         self.spawn(self._watch_centrals())
+        if self.options.readvertise is not None:
+            self.spawn(self._readvertise(self.options.readvertise))
         try:
             self.emit(
                 {
@@ -388,6 +401,15 @@ class DeviceSimulator(abc.ABC):
                     self.emit({"event": "device-disconnect", "reason": "bonded"})
             self._connected = now
             await changes.wait()
+
+    async def _readvertise(self, every: float) -> None:
+        """:attr:`SimulatorOptions.readvertise`: advertising switched off and on every
+        ``every`` seconds while no central is connected."""
+        assert self.peripheral is not None
+        while True:
+            await asyncio.sleep(every)
+            if not self._connected:
+                await self.peripheral.advertise_again()
 
 
 def _true(properties: dict[str, Any], name: str) -> bool:

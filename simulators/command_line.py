@@ -5,6 +5,7 @@ the device's own (:mod:`simulators.options`)."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 from typing import Any, Final
 
@@ -56,13 +57,21 @@ def argument_parser(cls: type[DeviceSimulator]) -> argparse.ArgumentParser:
         help="send the stored records on every connection (default: once)",
     )
     _defaulted(parser, "--battery", defaults.battery_percent, "battery level, percent", type=int)
+    parser.add_argument(
+        "--readvertise",
+        type=float,
+        metavar="SECONDS",
+        help="switch advertising off and on this often while no central is connected, for "
+        "emulated controllers (btvirt) that report an advertiser only then (default: off)",
+    )
     parser.add_argument("--serial", help="serial number (default: from the seed)")
     security = parser.add_argument_group("security (real BlueZ; BlueZoo cannot pair)")
-    security.add_argument(
+    _defaulted(
+        security,
         "--security",
+        defaults.security,
+        "measurements, RACP and Current Time need an encrypted (and authenticated) link",
         choices=SECURITY_LEVELS,
-        default=defaults.security,
-        help="measurements, RACP and Current Time need an encrypted (and authenticated) link",
     )
     security.add_argument(
         "--pairing", choices=MODES, help="register the device's pairing agent with this method"
@@ -90,12 +99,13 @@ def add_fault_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"device clock never set: it started at {UNSET_CLOCK_START.isoformat()} when "
         "the simulator started (overrides --clock-offset)",
     )
-    parser.add_argument(
+    _defaulted(
+        parser,
         "--malformed",
+        COMMON_DEFAULTS.malformed,
+        "send N undecodable (truncated) measurement values before the records",
         type=int,
-        default=COMMON_DEFAULTS.malformed,
         metavar="N",
-        help="send N undecodable (truncated) measurement values before the records",
     )
 
 
@@ -106,23 +116,23 @@ def options_from_args(args: argparse.Namespace) -> SimulatorOptions:
     malformed = getattr(args, "malformed", COMMON_DEFAULTS.malformed)  # with the fault flags
     if args.records < 0 or malformed < 0:
         raise SystemExit("--records and --malformed must not be negative")
+    if args.readvertise is not None and not args.readvertise > 0:
+        raise SystemExit("--readvertise must be a positive number of seconds")
+    given = vars(args)
+    named = {f: given[f] for f in _FLAG_NAMED}  # flag --x-y sets field x_y
     return SimulatorOptions(
-        adapter=args.adapter,
-        name=args.name,
-        seed=args.seed,
-        records=args.records,
-        clock_offset=offset,
-        disconnect_after=args.disconnect_after,
-        keep_records=args.keep_records,
-        battery_percent=args.battery,
-        serial=args.serial,
-        malformed=malformed,
-        security=args.security,
-        pairing=args.pairing,
-        passkey=args.passkey,
-        disconnect_after_bonding=args.disconnect_after_bonding,
-        clock_write_once=args.clock_write_once,
+        **named, clock_offset=offset, battery_percent=args.battery, malformed=malformed
     )
+
+
+_FLAG_NAMED: Final = tuple(
+    f.name
+    for f in dataclasses.fields(SimulatorOptions)
+    if f.name not in ("clock_offset", "battery_percent", "malformed", "device")
+)
+"""The common options a flag of the same name sets as given; the others are converted
+(``--clock-offset`` seconds, ``--clock-unset``), renamed (``--battery``), optional
+(``--malformed``, a fault flag) or the device's own (``device``)."""
 
 
 def command_parser(cls: type[DeviceSimulator]) -> argparse.ArgumentParser:

@@ -338,6 +338,24 @@ class Peripheral:
         self._registered_adv = True
         self.address = await bluez.adapter_address(bus, self.adapter_path)
 
+    async def advertise_again(self) -> None:
+        """Unregister the advertisement and register it again: BlueZ switches advertising off
+        and on (see :attr:`~simulators.base.SimulatorOptions.readvertise`). A refusal (the
+        adapter just got a connection) is left for the next time."""
+        path = f"{self.base_path}/advertisement"
+        manager = bluez.ADVERTISING_MANAGER
+        bus = self._bus()
+        with contextlib.suppress(DBusError):
+            await bluez.call(
+                bus, self.adapter_path, manager, "UnregisterAdvertisement", "o", [path]
+            )
+        self._registered_adv = False
+        with contextlib.suppress(DBusError):
+            await bluez.call(
+                bus, self.adapter_path, manager, "RegisterAdvertisement", "oa{sv}", [path, {}]
+            )
+            self._registered_adv = True
+
     async def stop(self) -> None:
         """Unregister and unexport everything (errors from a vanished BlueZ are ignored)."""
         bus = self.bus

@@ -178,14 +178,7 @@ class ValueWorker:
         ctx.log.warning(
             "decode_failed", characteristic=characteristic.name, error=str(exc), raw=raw.hex()
         )
-        event = DecodeFailureEvent(
-            characteristic.name,
-            characteristic.uuid16,
-            raw,
-            str(exc),
-            received_at or ctx.now(),
-            conn.facts,
-        )
+        event = self._failure_event(conn, characteristic, raw, str(exc), received_at)
         route = conn.routes.get(characteristic.uuid16)
         records = route.records if route is not None else None
         fetch = conn.fetch if records is not None else None
@@ -200,6 +193,26 @@ class ValueWorker:
         elif fetch.on_record(sequence) and kept:
             # Its bytes are kept: a stored record whose key is readable counts as acknowledged.
             conn.ledger.acknowledge(sequence, stored=True)
+
+    def _failure_event(
+        self,
+        conn: Connection,
+        characteristic: AnyCharacteristic,
+        raw: bytes,
+        error: str,
+        received_at: dt.datetime | None,
+        incomplete: Incomplete | None = None,
+    ) -> DecodeFailureEvent:
+        return DecodeFailureEvent(
+            characteristic.name,
+            characteristic.uuid16,
+            raw,
+            error,
+            received_at or self.context.now(),
+            conn.facts,
+            incomplete.packets if incomplete is not None else (),
+            incomplete.partial if incomplete is not None else None,
+        )
 
     async def _hand_over_failure(self, conn: Connection, event: DecodeFailureEvent) -> bool:
         """Hand an undecodable value to the consumer; False (and no more mark advances on this
@@ -230,15 +243,8 @@ class ValueWorker:
         )
         await self._hand_over_failure(
             conn,
-            DecodeFailureEvent(
-                characteristic.name,
-                characteristic.uuid16,
-                raw,
-                incomplete.reason,
-                received_at or ctx.now(),
-                conn.facts,
-                incomplete.packets,
-                incomplete.partial,
+            self._failure_event(
+                conn, characteristic, raw, incomplete.reason, received_at, incomplete
             ),
         )
 

@@ -9,7 +9,7 @@ export HOME=/root LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 PHG_REAL_BLUEZ=1
 out=/phg-results
 mark() { echo "phg-vm: $* (+$(cut -d' ' -f1 /proc/uptime)s)"; }
 save_logs() {
-    cp /tmp/bluetoothd.log /tmp/btvirt.log /tmp/btmgmt-info.log "$out/" 2>/dev/null
+    cp /tmp/bluetoothd.log /tmp/btvirt.log /tmp/btmgmt-info.log /tmp/hci.btsnoop "$out/" 2>/dev/null
     dmesg >"$out/dmesg.log" 2>/dev/null
 }
 fail() { mark "$*"; save_logs; echo 1 >"$out/rc"; exit 1; }
@@ -44,6 +44,9 @@ ready_or_failed() { all_adapters || [ "$(hci_timeouts)" -gt "$timeouts_before" ]
 # Under software emulation on a loaded host the kernel's 2 s HCI command timeout can expire
 # while btvirt answers the first HCI Reset ("hci0: Opcode 0x0c03 failed: -110"): that
 # controller never becomes usable. Then start btvirt and bluetoothd again (3 attempts).
+# Every controller's HCI traffic (read it with `btmon -r hci.btsnoop`): what the kernel asked of
+# btvirt and what it answered, below bluetoothd's log.
+btmon -w /tmp/hci.btsnoop >/dev/null 2>&1 &
 for attempt in 1 2 3 4; do
     timeouts_before=$(hci_timeouts)
     btvirt -L -l3 >>/tmp/btvirt.log 2>&1 &

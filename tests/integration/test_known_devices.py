@@ -56,3 +56,19 @@ def test_a_gateway_started_after_a_scan_serves_the_known_device(
     assert "PHG-BP-LATER" in _scan(capsys)
     sink, _session = serve("PHG-BP-LATER", lambda s: len(s.measurements(MEASUREMENT)) >= 2)
     assert [m.raw for m in sink.measurements(MEASUREMENT)] == expected
+
+
+def test_a_device_that_readvertises_is_found_and_served(
+    start_simulator: StartSimulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--readvertise`` (for btvirt, docs/real-bluez.md finding 16) re-registers the
+    advertisement through BlueZ's real D-Bus calls; the device stays discoverable and
+    connectable, and its re-registrations stop while the gateway is connected."""
+    sim = start_simulator(
+        MODULE, ["--records", "2", "--seed", "4", "--name", "PHG-BP-READV", "--readvertise", "0.2"]
+    )
+    expected = [bytes.fromhex(h) for h in sim.ready["records"]]
+    assert "PHG-BP-READV" in _scan(capsys)  # several re-registrations within the scan
+    sink, _session = serve("PHG-BP-READV", lambda s: len(s.measurements(MEASUREMENT)) >= 2)
+    assert [m.raw for m in sink.measurements(MEASUREMENT)] == expected
+    assert not [e for e in sim.events if e.get("event") == "error"]

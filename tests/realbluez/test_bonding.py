@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import functools
 from pathlib import Path
 
 from gateway.ble.events import SessionState
@@ -27,34 +26,32 @@ def test_bonded_only_never_connects_an_unbonded_device_then_connects_once_bonded
     tmp_path: Path,
 ) -> None:
     async def scenario() -> None:
-        async with stack.unbonded_meter(2) as meter:
-            async with stack.logged_gateway(
-                meter.address, tmp_path, pair=True, bonded_only=True
-            ) as (gw, logs):
-                detail = functools.partial(stack.dump, gw, meter, logs)
-
-                await stack.until(
-                    lambda: (
-                        sum(
-                            1
-                            for s in gw.states()
-                            if s.state is SessionState.FAILED and s.detail == "not bonded"
-                        )
-                        >= 2
-                    ),
-                    60,
-                    "two refusals",
-                    detail,
-                )
-                assert gw.state_count(SessionState.CONNECTING) == 0, detail()
-                assert not meter.of("connected"), detail()
-                assert not await stack.device_property(stack.GATEWAY, meter.address, "Bonded")
-                await pair_outside_the_gateway(meter.address)
-                assert await stack.device_property(stack.GATEWAY, meter.address, "Bonded")
-                await stack.until(
-                    lambda: len(gw.measurements(stack.GLUCOSE)) >= 2, 90, "records", detail
-                )
-            assert gw.glucose_sequences() == [1, 2]
+        async with stack.scene(
+            stack.unbonded_meter(2), tmp_path, pair=True, bonded_only=True
+        ) as scene:
+            gw, address = scene.gateway, scene.device.address
+            await stack.until(
+                lambda: (
+                    sum(
+                        1
+                        for s in gw.states()
+                        if s.state is SessionState.FAILED and s.detail == "not bonded"
+                    )
+                    >= 2
+                ),
+                60,
+                "two refusals",
+                scene.detail,
+            )
+            assert gw.state_count(SessionState.CONNECTING) == 0, scene.detail()
+            assert not scene.device.of("connected"), scene.detail()
+            assert not await stack.device_property(stack.GATEWAY, address, "Bonded")
+            await pair_outside_the_gateway(address)
+            assert await stack.device_property(stack.GATEWAY, address, "Bonded")
+            await stack.until(
+                lambda: len(gw.measurements(stack.GLUCOSE)) >= 2, 90, "records", scene.detail
+            )
+        assert gw.glucose_sequences() == [1, 2]
 
     asyncio.run(scenario())
 
@@ -68,19 +65,16 @@ def test_encrypted_device_without_pairing_is_reported_as_needing_pairing(tmp_pat
         # up to the kernel's 30 s SMP timeout: a shorter step timeout sees only a timeout
         # (docs/real-bluez.md, finding 2).
         session = dataclasses.replace(stack.SESSION, step_timeout=45.0)
-        async with stack.unbonded_meter(2) as meter:
-            async with stack.logged_gateway(
-                meter.address, tmp_path, pair=False, session=session
-            ) as (gw, logs):
-                detail = functools.partial(stack.dump, gw, meter, logs)
-
-                await stack.until(
-                    lambda: any("pairing" in s.detail for s in gw.states()),
-                    150,
-                    "a 'needs pairing' report",
-                    detail,
-                )
-            assert not gw.measurements(stack.GLUCOSE), detail()
-            assert not await stack.device_property(stack.GATEWAY, meter.address, "Paired")
+        meter = stack.unbonded_meter(2)
+        async with stack.scene(meter, tmp_path, pair=False, session=session) as scene:
+            await stack.until(
+                lambda: any("pairing" in s.detail for s in scene.gateway.states()),
+                150,
+                "a 'needs pairing' report",
+                scene.detail,
+            )
+            address = scene.device.address
+            assert not await stack.device_property(stack.GATEWAY, address, "Paired")
+        assert not scene.gateway.measurements(stack.GLUCOSE), scene.detail()
 
     asyncio.run(scenario())

@@ -15,38 +15,39 @@ def test_just_works_pairs_then_reuses_the_bond(tmp_path: Path) -> None:
     encrypted link. Second connection: the stored bond encrypts the link, no pairing."""
 
     async def scenario() -> None:
-        async with stack.unbonded_meter(3, disconnect_after=stack.LINGER) as meter:
-            async with stack.logged_gateway(meter.address, tmp_path, pair=True) as (gateway, logs):
-                started = time.monotonic()
-                await stack.until(
-                    lambda: len(gateway.measurements(stack.GLUCOSE)) >= 3,
-                    90,
-                    "3 records",
-                    lambda: stack.dump(gateway, meter, logs),
-                )
-                first_reading = time.monotonic() - started
-                first_calls = stack.agent_calls(logs)
-                assert first_calls, "the agent was never asked: no pairing happened"
-                assert await stack.device_property(stack.GATEWAY, meter.address, "Bonded")
-                await stack.until(
-                    lambda: gateway.state_count(SessionState.DISCONNECTED) >= 1,
-                    60,
-                    "drop",
-                    lambda: stack.dump(gateway, meter, logs),
-                )
-                before = len(stack.agent_calls(logs))
-                # Measurements taken while disconnected (the meter's RACP subscription
-                # is kept with the bond, so there is no new "subscribed" to hook on).
-                meter.simulator.add_records(2)  # type: ignore[attr-defined]
-                await stack.until(
-                    lambda: len(gateway.measurements(stack.GLUCOSE)) >= 5,
-                    90,
-                    "2 more",
-                    lambda: stack.dump(gateway, meter, logs),
-                )
-                assert len(stack.agent_calls(logs)) == before, stack.agent_calls(logs)[before:]
+        meter = stack.unbonded_meter(3, disconnect_after=stack.LINGER)
+        async with stack.scene(meter, tmp_path, pair=True) as scene:
+            gateway, logs, device = scene.gateway, scene.logs, scene.device
+            started = time.monotonic()
+            await stack.until(
+                lambda: len(gateway.measurements(stack.GLUCOSE)) >= 3,
+                90,
+                "3 records",
+                scene.detail,
+            )
+            first_reading = time.monotonic() - started
+            first_calls = stack.agent_calls(logs)
+            assert first_calls, "the agent was never asked: no pairing happened"
+            assert await stack.device_property(stack.GATEWAY, device.address, "Bonded")
+            await stack.until(
+                lambda: gateway.state_count(SessionState.DISCONNECTED) >= 1,
+                60,
+                "drop",
+                scene.detail,
+            )
+            before = len(stack.agent_calls(logs))
+            # Measurements taken while disconnected (the meter's RACP subscription
+            # is kept with the bond, so there is no new "subscribed" to hook on).
+            device.simulator.add_records(2)  # type: ignore[attr-defined]
+            await stack.until(
+                lambda: len(gateway.measurements(stack.GLUCOSE)) >= 5,
+                90,
+                "2 more",
+                scene.detail,
+            )
+            assert len(stack.agent_calls(logs)) == before, stack.agent_calls(logs)[before:]
             sequences = gateway.glucose_sequences()
-            assert sequences == [1, 2, 3, 4, 5], stack.dump(gateway, meter, logs)
+            assert sequences == [1, 2, 3, 4, 5], scene.detail()
             print(f"first reading {first_reading:.1f} s after start, agent: {first_calls}")
             stack.record_timing(
                 "connect to first reading, Just Works pairing", gateway.connect_to_first_reading()

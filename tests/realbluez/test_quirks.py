@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 from pathlib import Path
 
 from gateway.ble.events import SessionState
@@ -16,14 +15,12 @@ def test_device_that_disconnects_right_after_bonding(tmp_path: Path) -> None:
     gateway reconnects on the bond, without pairing again, and gets every record once."""
 
     async def scenario() -> None:
-        async with (
-            stack.unbonded_meter(3, disconnect_after_bonding=True) as meter,
-            stack.logged_gateway(meter.address, tmp_path, pair=True) as (gw, logs),
-        ):
-            detail = functools.partial(stack.dump, gw, meter, logs)
-
+        meter = stack.unbonded_meter(3, disconnect_after_bonding=True)
+        async with stack.scene(meter, tmp_path, pair=True) as scene:
+            gw, detail = scene.gateway, scene.detail
+            drops = scene.device.of
             await stack.until(
-                lambda: any(e.get("reason") == "bonded" for e in meter.of("device-disconnect")),
+                lambda: any(e.get("reason") == "bonded" for e in drops("device-disconnect")),
                 60,
                 "the device's drop after bonding",
                 detail,
@@ -32,7 +29,7 @@ def test_device_that_disconnects_right_after_bonding(tmp_path: Path) -> None:
             await stack.until(
                 lambda: gw.state_count(SessionState.CONNECTED) >= 2, 60, "reconnect", detail
             )
-            pairings = [c for c in stack.agent_calls(logs) if c != "agent_authorize_service"]
+            pairings = [c for c in stack.agent_calls(scene.logs) if c != "agent_authorize_service"]
             assert len(pairings) == 1, detail()
 
     asyncio.run(scenario())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import functools
 from pathlib import Path
 
 from gateway.ble.events import RecordTransferEvent
@@ -33,36 +32,30 @@ def test_racp_transfer_over_indications_survives_a_link_loss_exactly_once(
             records=RECORDS,
             device=GlucoseMeterOptions(indicate=True, pace=0.4),
         )
-        async with meter:
-            async with stack.logged_gateway(meter.address, tmp_path) as (gw, logs):
-                detail = functools.partial(stack.dump, gw, meter, logs)
-
-                await stack.until(lambda: len(gw.measurements(stack.GLUCOSE)) >= 4, 90, "4", detail)
-                await stack.set_powered(stack.DEVICE, False)
-                await asyncio.sleep(2)
-                await stack.set_powered(stack.DEVICE, True)
-                await stack.until(
-                    lambda: (
-                        len({m.sequence_number for m in gw.measurements(stack.GLUCOSE)}) >= RECORDS
-                    ),
-                    120,
-                    "all records",
-                    detail,
-                )
-                await stack.until(
-                    lambda: any(t.outcome == "complete" for t in transfers(gw)),
-                    60,
-                    "a complete transfer",
-                    detail,
-                )
-            counts = collections.Counter(m.sequence_number for m in gw.measurements(stack.GLUCOSE))
-            assert counts == dict.fromkeys(range(1, RECORDS + 1), 1), detail()
-            stack.record_timing(
-                "connect to first reading, no pairing", gw.connect_to_first_reading()
+        async with stack.scene(meter, tmp_path) as scene:
+            gw, detail = scene.gateway, scene.detail
+            await stack.until(lambda: len(gw.measurements(stack.GLUCOSE)) >= 4, 90, "4", detail)
+            await stack.set_powered(stack.DEVICE, False)
+            await asyncio.sleep(2)
+            await stack.set_powered(stack.DEVICE, True)
+            await stack.until(
+                lambda: len({m.sequence_number for m in gw.measurements(stack.GLUCOSE)}) >= RECORDS,
+                120,
+                "all records",
+                detail,
             )
-            done = transfers(gw)
-            assert done[0].outcome == "disconnected", detail()
-            assert done[-1].outcome == "complete", detail()
-            assert done[-1].requested_from not in (None, 1), detail()
+            await stack.until(
+                lambda: any(t.outcome == "complete" for t in transfers(gw)),
+                60,
+                "a complete transfer",
+                detail,
+            )
+        counts = collections.Counter(m.sequence_number for m in gw.measurements(stack.GLUCOSE))
+        assert counts == dict.fromkeys(range(1, RECORDS + 1), 1), detail()
+        stack.record_timing("connect to first reading, no pairing", gw.connect_to_first_reading())
+        done = transfers(gw)
+        assert done[0].outcome == "disconnected", detail()
+        assert done[-1].outcome == "complete", detail()
+        assert done[-1].requested_from not in (None, 1), detail()
 
     asyncio.run(scenario())

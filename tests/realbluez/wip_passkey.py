@@ -128,16 +128,14 @@ async def unpaired(gateway_passkey: int, device_passkey: int) -> tuple[SplitAgen
 def test_passkey_device_pairs_with_the_configured_passkey(tmp_path: Path) -> None:
     async def scenario() -> None:
         agent, meter = await unpaired(gateway_passkey=314159, device_passkey=314159)
-        async with meter:
-            async with stack.logged_gateway(
-                meter.address, tmp_path, passkey=314159, agent=agent
-            ) as (gw, logs):
-                await stack.until(
-                    lambda: len(gw.measurements(stack.GLUCOSE)) >= 2,
-                    120,
-                    "2 records",
-                    lambda: stack.dump(gw, meter, logs) + f"\nagent: {agent.interface.calls}",
-                )
+        async with stack.scene(meter, tmp_path, passkey=314159, agent=agent) as scene:
+            gw = scene.gateway
+            await stack.until(
+                lambda: len(gw.measurements(stack.GLUCOSE)) >= 2,
+                120,
+                "2 records",
+                lambda: scene.detail() + f"\nagent: {agent.interface.calls}",
+            )
             calls = agent.interface.calls
             assert ("gateway", "RequestPasskey") in calls, calls
             assert ("device", "RequestPasskey") in calls, calls
@@ -149,27 +147,25 @@ def test_passkey_device_pairs_with_the_configured_passkey(tmp_path: Path) -> Non
 def test_wrong_passkey_is_one_clear_error_without_a_retry_storm(tmp_path: Path) -> None:
     async def scenario() -> None:
         agent, meter = await unpaired(gateway_passkey=111111, device_passkey=222222)
-        async with meter:
-            async with stack.logged_gateway(
-                meter.address, tmp_path, passkey=111111, agent=agent
-            ) as (gw, logs):
+        async with stack.scene(meter, tmp_path, passkey=111111, agent=agent) as scene:
+            gw = scene.gateway
 
-                def detail() -> str:
-                    return stack.dump(gw, meter, logs) + f"\nagent: {agent.interface.calls}"
+            def detail() -> str:
+                return scene.detail() + f"\nagent: {agent.interface.calls}"
 
-                await stack.until(
-                    lambda: any("pairing failed" in s.detail for s in gw.states()),
-                    120,
-                    "a 'pairing failed' state",
-                    detail,
-                )
-                # The session now waits pairing_retry (600 s) before trying again.
-                await asyncio.sleep(20)
-                failed = [s for s in gw.states() if s.state is SessionState.FAILED]
-                assert len(failed) == 1, detail()
-                assert failed[0].detail.startswith("device needs pairing: pairing failed")
-                asked = [c for c in agent.interface.calls if c == ("gateway", "RequestPasskey")]
-                assert 1 <= len(asked) <= 3, detail()  # bleak-retry-connector's attempts
+            await stack.until(
+                lambda: any("pairing failed" in s.detail for s in gw.states()),
+                120,
+                "a 'pairing failed' state",
+                detail,
+            )
+            # The session now waits pairing_retry (600 s) before trying again.
+            await asyncio.sleep(20)
+            failed = [s for s in gw.states() if s.state is SessionState.FAILED]
+            assert len(failed) == 1, detail()
+            assert failed[0].detail.startswith("device needs pairing: pairing failed")
+            asked = [c for c in agent.interface.calls if c == ("gateway", "RequestPasskey")]
+            assert 1 <= len(asked) <= 3, detail()  # bleak-retry-connector's attempts
             assert not gw.measurements(stack.GLUCOSE)
             assert not await stack.device_property(stack.GATEWAY, meter.address, "Paired")
             # What the status page (and /api/status) shows for the device.

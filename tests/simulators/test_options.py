@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import importlib
 
 import pytest
@@ -83,3 +84,32 @@ def test_a_simulator_refuses_another_simulators_options() -> None:
 def test_no_common_flags_give_the_common_defaults(entry: registry.SimulatorEntry) -> None:
     args = command_parser(simulator_class(entry.module)).parse_args([])
     assert options_from_args(args) == SimulatorOptions()
+
+
+@pytest.mark.parametrize("entry", registry.SIMULATORS, ids=lambda e: e.name)
+def test_every_common_flag_sets_its_option(entry: registry.SimulatorEntry) -> None:
+    argv = [
+        *("--adapter", "hci7", "--name", "PHG-X", "--seed", "5", "--records", "2"),
+        *("--clock-offset", "-90", "--disconnect-after", "1.5", "--keep-records"),
+        *("--battery", "40", "--serial", "SN-1", "--security", "encrypt"),
+        *("--pairing", "passkey", "--passkey", "123456", "--disconnect-after-bonding"),
+        *("--clock-write-once", "--readvertise", "2.5"),
+    ]
+    args = command_parser(simulator_class(entry.module)).parse_args(argv)
+    assert options_from_args(args) == SimulatorOptions(
+        adapter="hci7",
+        name="PHG-X",
+        seed=5,
+        records=2,
+        clock_offset=dt.timedelta(seconds=-90),
+        disconnect_after=1.5,
+        keep_records=True,
+        battery_percent=40,
+        serial="SN-1",
+        security="encrypt",
+        pairing="passkey",
+        passkey=123456,
+        disconnect_after_bonding=True,
+        clock_write_once=True,
+        readvertise=2.5,
+    )
