@@ -1,8 +1,9 @@
 """Reading a connected device's facts: Device Information strings, System ID, IEEE 11073-20601
 Regulatory Certification Data List and PnP ID, Battery Level, and its Current Time against the
-gateway clock. Every read is optional (a device that lacks a characteristic or fails to answer
-simply leaves that fact unknown); a value that does not decode is logged, left unknown and
-reported to the caller (``failures``), never an error."""
+gateway clock. Every read is optional (a device that lacks a characteristic or refuses the read
+simply leaves that fact unknown; one that does not answer at all raises
+:class:`~gateway.ble.link.LinkStalledError`); a value that does not decode is logged, left
+unknown and reported to the caller (``failures``), never an error."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import structlog
 from gateway.ble import uuids
 from gateway.ble.clock import device_offset
 from gateway.ble.events import ClockReading
-from gateway.ble.link import GattLink, LinkError
+from gateway.ble.link import GattLink, LinkError, LinkStalledError
 from profiles import device_information
 from profiles.battery import decode_battery_level
 from profiles.date_time import CurrentTime, decode_current_time
@@ -47,12 +48,18 @@ class FactFailure:
 
 
 async def optional_read(link: GattLink, uuid16: int, timeout: float) -> bytes | None:
-    """Read if the device has the characteristic; None (logged) when absent or failing."""
+    """Read if the device has the characteristic; None (logged) when absent or refused.
+
+    Raises :class:`LinkStalledError` when the read gets no answer within ``timeout``: the
+    link is then unusable for further reads (finding 15 in docs/real-bluez.md: nine reads of
+    device facts, each waiting its full timeout, held a connection for minutes)."""
     if uuid16 not in link.characteristics:
         return None
     try:
         return await asyncio.wait_for(link.read(uuid16), timeout)
-    except (LinkError, TimeoutError) as exc:
+    except TimeoutError as exc:
+        raise LinkStalledError(f"read 0x{uuid16:04X}: no answer within {timeout:g} s") from exc
+    except LinkError as exc:
         _log.warning("read_failed", uuid=f"0x{uuid16:04X}", error=str(exc) or type(exc).__name__)
         return None
 

@@ -57,6 +57,14 @@ class LinkAbortedError(LinkError):
     the controller dropped it): transient."""
 
 
+class LinkStalledError(LinkError):
+    """A read got no answer within the step timeout while the link stayed up. Nothing more is
+    asked on that link: ATT has one request outstanding at a time, so every later request
+    would wait behind it, and after an ATT transaction timeout the Core specification (Vol 3,
+    Part F, 3.3.3) allows no further request on the bearer; BlueZ itself ends the bearer
+    after 30 s. The session ends the connection and connects again after its backoff."""
+
+
 # What BlueZ (and bleak-retry-connector's typed errors, which carry BlueZ's text) say, by kind;
 # matched, ignoring case, in the text of the error and of the errors it was raised from. The
 # connect error strings are BlueZ's (src/error.h: "le-connection-...", "br-connection-...").

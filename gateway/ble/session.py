@@ -66,6 +66,7 @@ from gateway.ble.link import (
     GattLink,
     LinkAuthError,
     LinkOutOfSlotsError,
+    LinkStalledError,
     Sighting,
     connect_security_failure,
 )
@@ -279,6 +280,9 @@ class DeviceSession:
         conn: Connection | None = None
         try:
             conn = await self._connected(link, sighting, disconnected, slot)
+        except LinkStalledError as exc:  # reading the device's facts: connect again
+            await self._stalled(exc, sighting.adapter)
+            self._ended_to_ask_again = True
         finally:
             # Also after the device dropped the link: on real BlueZ the client's D-Bus
             # connection (bleak opens one per client) keeps its notification sessions, which
@@ -403,7 +407,24 @@ class DeviceSession:
             await asyncio.wait((setup,), timeout=self.config.step_timeout)
         fetch.disconnected()
 
+    async def _stalled(self, exc: LinkStalledError, adapter: str) -> None:
+        """A read got no answer (:class:`LinkStalledError`): reported; the caller ends the
+        link, which is connected again after the backoff (the device is there: no new
+        advertisement is needed)."""
+        self.stats.step_failures += 1
+        self._log.warning("link_stalled", adapter=adapter, error=str(exc))
+        await self._context.emit(
+            SessionStateEvent(self.address, SessionState.FAILED, str(exc), adapter=adapter)
+        )
+
     async def _setup(self, conn: Connection) -> None:
+        try:
+            await self._set_up(conn)
+        except LinkStalledError as exc:  # the clock or a feature read: end it, connect again
+            await self._stalled(exc, conn.facts.adapter)
+            conn.retry_transfer = True
+
+    async def _set_up(self, conn: Connection) -> None:
         link = conn.link
         if not link.services:
             # Nothing resolved on this link: a device object a peripheral that died left

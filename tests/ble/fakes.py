@@ -51,11 +51,17 @@ class FakeLink:
         self.echoes = 1
         # Seconds each read, write and subscription takes (a busy adapter).
         self.step_delay = 0.0
+        # Characteristics whose reads never get an answer, and every read asked, in order.
+        self.unanswered: set[int] = set()
+        self.asked: list[int] = []
 
     extra_characteristics: tuple[int, ...] = ()
 
     async def read(self, uuid16: int) -> bytes:
+        self.asked.append(uuid16)
         await self._step()
+        if uuid16 in self.unanswered:
+            await asyncio.Event().wait()
         return self.reads[uuid16]
 
     async def write(self, uuid16: int, data: bytes, *, response: bool = True) -> None:

@@ -190,34 +190,14 @@ async def bluez_state() -> str:
     for path, props in sorted(devices.items()):
         shown = ", ".join(f"{k}={props[k]}" for k in SHOWN_DEVICE_PROPERTIES if k in props)
         lines.append(f"  {path}: {shown}")
-    lines.append("kernel (btmgmt):")
-    for index, command in KERNEL_STATE:
-        lines.append(f"  hci{index} {command}: {await btmgmt(index, command)}")
+    lines.append(f"kernel links: {', '.join(kernel_links()) or 'none'}")
     return "\n".join(lines)
 
 
-KERNEL_STATE = ((0, "con"), (1, "con"), (2, "con"), (1, "advinfo"))
-"""What the kernel holds below bluetoothd, for a timeout's message: each controller's links
-(one bluetoothd no longer shows would stop the device's advertising) and the device
-controller's advertising instances."""
-
-
-async def btmgmt(index: int, command: str) -> str:
-    """``btmgmt --index INDEX COMMAND``'s output on one line (or why there is none)."""
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            "btmgmt",
-            "--index",
-            str(index),
-            command,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        out, _ = await asyncio.wait_for(proc.communicate(), 10)
-    except (OSError, TimeoutError) as exc:
-        return f"unreadable ({exc!r})"
-    return " | ".join(line.strip() for line in out.decode(errors="replace").splitlines() if line)
+def kernel_links() -> list[str]:
+    """The kernel's connections (``hciN:HANDLE`` in sysfs), for a timeout's message: a link
+    bluetoothd no longer shows still holds the controller (no advertising while it lasts)."""
+    return sorted(p.name for p in Path("/sys/class/bluetooth").glob("hci*:*"))
 
 
 READVERTISE = 3.0
