@@ -35,7 +35,15 @@ OTHER_VARIABLES: Final = frozenset(
         "PHG_ROOT",
         "PHG_FUZZ_EXAMPLES",  # tests
         "PHG_ROUND_TRIP_EXAMPLES",
+        "PHG_MAPPING_EXAMPLES",
         "PHG_TEST_WORKERS",
+        "PHG_WITH_REAL_BLUEZ",  # scripts/test.sh, scripts/real-bluez.sh and its VM
+        "PHG_VM_KVM",
+        "PHG_VM_TIMEOUT",
+        "PHG_VM_LOGS",
+        "PHG_PYTEST_TIMEOUT",
+        "PHG_REAL_BLUEZ",
+        "PHG_BLUETOOTHD_LOG",
     }
 )
 
