@@ -15,7 +15,13 @@ save_logs() {
 fail() { mark "$*"; save_logs; echo 1 >"$out/rc"; exit 1; }
 mark "guest started"
 mount -t tmpfs tmpfs /run
-mount -t tmpfs tmpfs /tmp
+# A tmpfs /tmp for the guest's own files, unless the checkout is below the host's /tmp (a
+# clone in a mktemp directory, as CI makes): then /tmp stays the writable overlay of the
+# host's /tmp, which shows the checkout and its venv.
+case "$PHG_ROOT/" in
+    /tmp/*) rm -f /tmp/bluetoothd.log /tmp/btvirt.log /tmp/hci.btsnoop ;;
+    *) mount -t tmpfs tmpfs /tmp ;;
+esac
 mkdir -p /run/dbus /var/lib/bluetooth
 hostname phg-vm
 modprobe bluetooth || fail "modprobe bluetooth"
