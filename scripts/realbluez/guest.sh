@@ -29,6 +29,16 @@ modprobe hci_vhci || fail "modprobe hci_vhci"
 [ -e /var/lib/dbus/machine-id ] || dbus-uuidgen --ensure=/etc/machine-id
 dbus-daemon --system --fork --nopidfile || fail "dbus-daemon"
 export PHG_BLUETOOTHD_LOG=/tmp/bluetoothd.log
+# One ATT bearer per link, no EATT (BlueZ's "Channels = 1"): the health devices PHG meets are
+# Bluetooth 4.x and 5.x peripherals without EATT, and with EATT on, the guest kernel (Debian 6.1)
+# oopsed in hci_chan_del when bluetoothd closed its L2CAP sockets (docs/real-bluez.md, finding
+# 17). The file is the guest's own (the overlay's upper layer); the host's is not touched.
+conf=/etc/bluetooth/main.conf
+if grep -q '^\[GATT\]' "$conf" 2>/dev/null; then
+    sed -i 's/^\[GATT\]$/[GATT]\nChannels = 1/' "$conf"
+else
+    mkdir -p /etc/bluetooth && printf '\n[GATT]\nChannels = 1\n' >>"$conf"
+fi
 objects() {
     dbus-send --system --print-reply --dest=org.bluez / \
         org.freedesktop.DBus.ObjectManager.GetManagedObjects 2>/dev/null
