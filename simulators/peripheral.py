@@ -327,8 +327,20 @@ class Peripheral:
             [self.base_path, {}],
         )
         self._registered_app = True
+        await self._register_advertisement()
+        self.address = await bluez.adapter_address(bus, self.adapter_path)
+
+    async def advertise_again(self) -> None:
+        """Unregister the advertisement and register it again: BlueZ switches advertising off
+        and on (see :attr:`~simulators.base.SimulatorOptions.readvertise`). A refusal (the
+        adapter just got a connection) is left for the next time."""
+        await self._unregister_advertisement()
+        with contextlib.suppress(DBusError):
+            await self._register_advertisement()
+
+    async def _register_advertisement(self) -> None:
         await bluez.call(
-            bus,
+            self._bus(),
             self.adapter_path,
             bluez.ADVERTISING_MANAGER,
             "RegisterAdvertisement",
@@ -336,25 +348,19 @@ class Peripheral:
             [f"{self.base_path}/advertisement", {}],
         )
         self._registered_adv = True
-        self.address = await bluez.adapter_address(bus, self.adapter_path)
 
-    async def advertise_again(self) -> None:
-        """Unregister the advertisement and register it again: BlueZ switches advertising off
-        and on (see :attr:`~simulators.base.SimulatorOptions.readvertise`). A refusal (the
-        adapter just got a connection) is left for the next time."""
-        path = f"{self.base_path}/advertisement"
-        manager = bluez.ADVERTISING_MANAGER
-        bus = self._bus()
-        with contextlib.suppress(DBusError):
-            await bluez.call(
-                bus, self.adapter_path, manager, "UnregisterAdvertisement", "o", [path]
-            )
+    async def _unregister_advertisement(self) -> None:
+        """(A refusal, from a BlueZ that is gone or never had it, is ignored.)"""
         self._registered_adv = False
         with contextlib.suppress(DBusError):
             await bluez.call(
-                bus, self.adapter_path, manager, "RegisterAdvertisement", "oa{sv}", [path, {}]
+                self._bus(),
+                self.adapter_path,
+                bluez.ADVERTISING_MANAGER,
+                "UnregisterAdvertisement",
+                "o",
+                [f"{self.base_path}/advertisement"],
             )
-            self._registered_adv = True
 
     async def stop(self) -> None:
         """Unregister and unexport everything (errors from a vanished BlueZ are ignored)."""
@@ -363,15 +369,7 @@ class Peripheral:
             return
         if bus.connected:
             if self._registered_adv:
-                with contextlib.suppress(DBusError):
-                    await bluez.call(
-                        bus,
-                        self.adapter_path,
-                        bluez.ADVERTISING_MANAGER,
-                        "UnregisterAdvertisement",
-                        "o",
-                        [f"{self.base_path}/advertisement"],
-                    )
+                await self._unregister_advertisement()
             if self._registered_app:
                 with contextlib.suppress(DBusError):
                     await bluez.call(

@@ -419,12 +419,13 @@ class DeviceSession:
 
     async def _setup(self, conn: Connection) -> None:
         try:
-            await self._set_up(conn)
+            await self._set_up_link(conn)
         except LinkStalledError as exc:  # the clock or a feature read: end it, connect again
             await self._stalled(exc, conn.facts.adapter)
             conn.retry_transfer = True
 
-    async def _set_up(self, conn: Connection) -> None:
+    async def _set_up_link(self, conn: Connection) -> None:
+        """Clock, feature reads, subscriptions, live control and the stored-record transfer."""
         link = conn.link
         if not link.services:
             # Nothing resolved on this link: a device object a peripheral that died left
