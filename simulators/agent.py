@@ -5,7 +5,8 @@ on its label: it answers passkey requests with that number), or a passkey it dis
 Security Manager draws a random one, the agent "displays" it as a ``passkey`` event). On a
 machine whose bluetoothd serves only the simulator this agent is that bluetoothd's default
 agent. When one bluetoothd serves both the gateway and the simulator (two adapters, one
-daemon), there is only one default agent for both sides, see docs/real-bluez.md.
+daemon), this agent must be the default one, and the gateway pairs through its own agent
+(``Device1.Pair`` on that agent's connection): see docs/real-bluez.md.
 """
 
 # No ``from __future__ import annotations``: dbus-fast reads the D-Bus signatures from the

@@ -4,17 +4,28 @@ bleak has no agent API on BlueZ (bleak#1100, #1380, #1700, PR #2007), so devices
 pairing (Omron, Contour, A&D, ...) need one from the gateway. :class:`PairingAgent` answers
 BlueZ's requests headlessly: with ``passkey=None`` it registers as ``NoInputNoOutput`` (Just
 Works) and confirms; with a passkey from configuration it registers as ``KeyboardOnly`` and
-returns that passkey (or PIN code). Register it once per process before connecting with
-``BleakConnector(pair=True)``; :func:`is_bonded` is the session's ``bond_check`` for
-``SessionConfig(bonded_only=True)``.
+returns that passkey (or PIN code). Register it once per process; :meth:`PairingAgent.pair` is
+the ``pairer`` of ``BleakConnector(pair=True)``; :func:`is_bonded` is the session's
+``bond_check`` for ``SessionConfig(bonded_only=True)``.
 
-The hardware-free test bus cannot exercise any of this: BlueZoo has no pairing, bonding or
-encryption (shared/research/ble-test-harness.md §9). It needs a real adapter and device.
+The gateway pairs by calling ``Device1.Pair`` on the agent's own D-Bus connection, not through
+bleak (whose client calls it on a connection of its own): bluetoothd asks the agent of the
+connection that called ``Pair`` (BlueZ's ``src/device.c`` keeps it as the bonding's agent),
+and only otherwise its default agent. So the configured passkey is given even where another
+program's agent is the default one (a desktop's), and, when one bluetoothd serves the gateway
+and a simulated device on two adapters, each side's request goes to its own agent
+(docs/real-bluez.md, finding 18).
+
+The hardware-free test bus cannot exercise pairing: BlueZoo has no Security Manager. The real
+exchange runs in the VM of ``scripts/real-bluez.sh`` (``tests/realbluez/``): real bluetoothd,
+the kernel's Security Manager and BlueZ's virtual controllers.
 """
 
 # No ``from __future__ import annotations``: dbus-fast reads the D-Bus signatures from the
 # annotations of the decorated methods.
 
+import asyncio
+import contextlib
 from typing import Final
 
 import structlog
@@ -24,12 +35,15 @@ from dbus_fast.annotations import DBusObjectPath, DBusStr, DBusUInt16, DBusUInt3
 from dbus_fast.errors import DBusError
 from dbus_fast.service import ServiceInterface, method
 
-from gateway.ble.link import Sighting
+from gateway.ble.link import LinkError, Sighting, error_kind, sighted_path
 
 _log = structlog.get_logger("gateway.ble.agent")
 
 AGENT_PATH: Final = "/org/phg/agent"
 _REJECTED: Final = "org.bluez.Error.Rejected"
+_DEVICE: Final = "org.bluez.Device1"
+_PROPERTIES: Final = "org.freedesktop.DBus.Properties"
+_ALREADY_PAIRED: Final = "org.bluez.Error.AlreadyExists"
 
 
 class _Agent1(ServiceInterface):
@@ -98,7 +112,8 @@ async def _call(
     if reply is None:
         return []
     if reply.message_type == MessageType.ERROR:
-        raise DBusError(reply.error_name or "org.bluez.Error.Failed", str(reply.body))
+        text = reply.body[0] if reply.body and isinstance(reply.body[0], str) else str(reply.body)
+        raise DBusError(reply.error_name or "org.bluez.Error.Failed", text)
     return list(reply.body)
 
 
@@ -123,6 +138,36 @@ class PairingAgent:
         self._bus = bus
         _log.info("agent_registered", capability=self.capability)
 
+    async def pair(self, path: str) -> None:
+        """Pair with the device at BlueZ object ``path``, unless BlueZ already holds a pairing,
+        through this agent's connection (so bluetoothd asks this agent); BlueZ connects the
+        device for it and keeps the link. Raises the :class:`~gateway.ble.link.LinkError` of
+        the failure's kind: :class:`~gateway.ble.link.LinkAuthError` for a failed pairing
+        (a wrong passkey, rejected, timed out). Cancelled, it cancels the pairing in BlueZ."""
+        bus = self._bus
+        if bus is None:
+            raise LinkError("the pairing agent is not registered")
+        try:
+            if await _property(bus, path, "Paired"):
+                return
+            # As bleak does before pairing: a trusted device needs no authorization later.
+            await _call(
+                bus, path, _PROPERTIES, "Set", "ssv", [_DEVICE, "Trusted", Variant("b", True)]
+            )
+            _log.info("pairing", device=path)
+            try:
+                await _call(bus, path, _DEVICE, "Pair", "", [])
+            except asyncio.CancelledError:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(_call(bus, path, _DEVICE, "CancelPairing", "", []), 5)
+                raise
+        except DBusError as exc:
+            if exc.type == _ALREADY_PAIRED:
+                return
+            message = f"Pair {path}: {exc.type}: {exc.text}"
+            raise error_kind(LinkError(message))(message) from exc
+        _log.info("paired", device=path)
+
     async def stop(self) -> None:
         if self._bus is None:
             return
@@ -141,27 +186,25 @@ class PairingAgent:
         self._bus = None
 
 
+async def _property(bus: MessageBus, path: str, name: str) -> object:
+    body = await _call(bus, path, _PROPERTIES, "Get", "ss", [_DEVICE, name])
+    value = body[0] if body else None
+    return value.value if isinstance(value, Variant) else None
+
+
 async def is_bonded(sighting: Sighting) -> bool:
     """Whether BlueZ holds a bond (``Device1.Bonded``, else ``Paired``) for the device on the
     sighting's adapter."""
-    path = f"/org/bluez/{sighting.adapter}/dev_{sighting.address.replace(':', '_').upper()}"
+    path = sighted_path(sighting)
     bus = await MessageBus(bus_type=BusType.SYSTEM).connect()
     try:
         for prop in ("Bonded", "Paired"):
             try:
-                body = await _call(
-                    bus,
-                    path,
-                    "org.freedesktop.DBus.Properties",
-                    "Get",
-                    "ss",
-                    ["org.bluez.Device1", prop],
-                )
+                value = await _property(bus, path, prop)
             except DBusError:
                 continue
-            value = body[0] if body else None
-            if isinstance(value, Variant):
-                return bool(value.value)
+            if value is not None:
+                return bool(value)
         return False
     finally:
         bus.disconnect()

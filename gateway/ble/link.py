@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -314,9 +314,12 @@ class BleakLink:
 @dataclass(frozen=True, slots=True)
 class BleakConnector:
     """Connects with bleak-retry-connector's ``establish_connection`` on the sighting's
-    adapter. ``pair`` asks bleak to pair before connecting (needs a BlueZ agent, see
-    :mod:`gateway.ble.agent`); ``latest_device`` lets a retry pick up a fresher ``BLEDevice``
-    (for example from another adapter) between attempts.
+    adapter. ``pair`` pairs before connecting when BlueZ holds no pairing yet: with
+    ``pairer`` (given the device's BlueZ object path; the daemon's is
+    :meth:`gateway.ble.agent.PairingAgent.pair`, which pairs on its agent's own D-Bus
+    connection so that bluetoothd asks that agent), else through bleak (which pairs on its
+    client's connection, so bluetoothd asks its default agent). ``latest_device`` lets a retry
+    pick up a fresher ``BLEDevice`` (for example from another adapter) between attempts.
 
     Each of the ``max_attempts`` attempts uses a new bleak client: after an attempt that failed
     once BlueZ had connected (service discovery timed out, say), bleak's client can stay marked
@@ -331,6 +334,7 @@ class BleakConnector:
     max_attempts: int = 3
     pair: bool = False
     latest_device: Callable[[str], BLEDevice | None] | None = None
+    pairer: Callable[[str], Awaitable[None]] | None = None
 
     async def connect(self, sighting: Sighting, on_disconnect: Callable[[], None]) -> GattLink:
         device = sighting.device
@@ -384,6 +388,8 @@ class BleakConnector:
         attempt = 1
         while True:
             try:
+                if self.pair and self.pairer is not None:
+                    await self.pairer(bluez_path(device, sighting))
                 return await establish_connection(
                     BleakClientWithServiceCache,
                     device,
@@ -392,16 +398,29 @@ class BleakConnector:
                     max_attempts=1,
                     ble_device_callback=functools.partial(self._fresh_or, sighting.address, device),
                     use_services_cache=use_cache,
-                    pair=self.pair,
+                    pair=self.pair and self.pairer is None,
                     bluez={"adapter": sighting.adapter},
                 )
-            except BleakError as exc:
+            except (BleakError, LinkError) as exc:
                 kind = error_kind(exc)
                 if attempt >= self.max_attempts or kind in (LinkAuthError, LinkOutOfSlotsError):
                     raise kind(str(exc)) from exc
                 log.info("connect_attempt_failed", attempt=attempt, error=str(exc))
             attempt += 1
             device = self._fresh(sighting.address) or device
+
+
+def bluez_path(device: BLEDevice, sighting: Sighting) -> str:
+    """BlueZ's object path of ``device`` (bleak keeps it in the details of a BlueZ device),
+    else that of the sighted address on the sighting's adapter."""
+    details = device.details
+    path = details.get("path") if isinstance(details, dict) else None
+    return path if isinstance(path, str) else sighted_path(sighting)
+
+
+def sighted_path(sighting: Sighting) -> str:
+    """BlueZ's object path of the sighted address on the sighting's adapter."""
+    return f"/org/bluez/{sighting.adapter}/dev_{sighting.address.replace(':', '_').upper()}"
 
 
 def missing_health_services(sighting: Sighting, resolved: frozenset[int]) -> str | None:

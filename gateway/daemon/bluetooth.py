@@ -48,9 +48,15 @@ ConnectorFactory = Callable[[Scanner], Connector]
 
 
 class Agent(Protocol):
+    """BlueZ's pairing agent for the gateway (:class:`~gateway.ble.agent.PairingAgent`)."""
+
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+    async def pair(self, path: str) -> None:
+        """Pair with the device at BlueZ object ``path``, asking this agent."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +126,8 @@ class BleRuntime:
 
     def _bleak_connector(self, scanner: Scanner) -> Connector:
         latest = scanner.latest_device if isinstance(scanner, HealthScanner) else None
-        return BleakConnector(pair=self.settings.pair, latest_device=latest)
+        pairer = self._agent.pair if self._agent is not None else None
+        return BleakConnector(pair=self.settings.pair, latest_device=latest, pairer=pairer)
 
     # --- lifecycle --------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:

@@ -14,7 +14,7 @@ import pytest
 from bleak.backends.device import BLEDevice
 from bleak.exc import BleakError
 
-from gateway.ble.link import BleakConnector, LinkError, Sighting
+from gateway.ble.link import BleakConnector, LinkAbortedError, LinkAuthError, LinkError, Sighting
 from gateway.ble.uuids import full
 
 BPS = 0x1810
@@ -53,9 +53,11 @@ class FakeRetryConnector:
         self.services = services
         self.clients: list[FakeClient] = []
         self.caches: list[bool] = []
+        self.pairs: list[bool] = []
 
     async def __call__(self, client_class: type, device: BLEDevice, name: str, **kw: Any) -> Any:
         self.caches.append(kw["use_services_cache"])
+        self.pairs.append(kw["pair"])
         client = FakeClient(self.services, kw["disconnected_callback"])
         self.clients.append(client)
         if len(self.clients) <= self.failures:
@@ -136,3 +138,71 @@ def test_a_failure_not_worth_retrying_is_raised_at_once(monkeypatch: pytest.Monk
     with pytest.raises(LinkError, match="AuthenticationFailed"):
         asyncio.run(BleakConnector().connect(_sighting(BPS), lambda: None))
     assert calls == ["connect"]  # a failed pairing: the session waits long, not the connector
+
+
+class FakePairer:
+    """``PairingAgent.pair``: records the paths it is asked for, failing with ``failures``
+    in turn."""
+
+    def __init__(self, *failures: Exception) -> None:
+        self.failures = list(failures)
+        self.paths: list[str] = []
+
+    async def __call__(self, path: str) -> None:
+        self.paths.append(path)
+        if self.failures:
+            raise self.failures.pop(0)
+
+
+def _connecting(monkeypatch: pytest.MonkeyPatch) -> FakeRetryConnector:
+    fake = FakeRetryConnector(failures=0)
+    _install(monkeypatch, fake)
+    return fake
+
+
+def test_the_pairer_pairs_before_bleak_connects_and_bleak_does_not_pair(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = _connecting(monkeypatch)
+    pairer = FakePairer()
+    connector = BleakConnector(pair=True, pairer=pairer)
+    asyncio.run(connector.connect(_sighting(BPS), lambda: None))
+    assert pairer.paths == ["/org/bluez/hci0/dev_AA_BB_CC_DD_EE_01"]
+    assert fake.pairs == [False]
+
+
+def test_without_a_pairer_bleak_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = _connecting(monkeypatch)
+    asyncio.run(BleakConnector(pair=True).connect(_sighting(BPS), lambda: None))
+    assert fake.pairs == [True]
+
+
+def test_the_pairer_is_not_asked_when_pairing_is_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = _connecting(monkeypatch)
+    pairer = FakePairer()
+    asyncio.run(BleakConnector(pairer=pairer).connect(_sighting(BPS), lambda: None))
+    assert pairer.paths == []
+    assert fake.pairs == [False]
+
+
+def test_a_failed_pairing_is_raised_at_once_without_connecting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = _connecting(monkeypatch)
+    message = "Pair /org/bluez/hci0/dev_X: org.bluez.Error.AuthenticationFailed: failed"
+    pairer = FakePairer(LinkAuthError(message))
+    connector = BleakConnector(pair=True, pairer=pairer, max_attempts=3)
+    with pytest.raises(LinkAuthError, match="AuthenticationFailed"):
+        asyncio.run(connector.connect(_sighting(BPS), lambda: None))
+    assert len(pairer.paths) == 1
+    assert fake.clients == []
+
+
+def test_a_pairing_cut_short_is_tried_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = _connecting(monkeypatch)
+    aborted = LinkAbortedError("Pair: org.bluez.Error.Failed: le-connection-abort-by-local")
+    pairer = FakePairer(aborted)
+    connector = BleakConnector(pair=True, pairer=pairer, max_attempts=3)
+    asyncio.run(connector.connect(_sighting(BPS), lambda: None))
+    assert len(pairer.paths) == 2
+    assert len(fake.clients) == 1
