@@ -36,7 +36,7 @@ class FakeBus:
         self.paired = paired
         self.pair_error = pair_error
         self.pair_hangs = pair_hangs
-        self.calls: list[tuple[str, str, list[Any]]] = []
+        self.calls: list[tuple[str | None, str | None, list[Any]]] = []
 
     async def call(self, message: Message) -> Message:
         self.calls.append((message.member, message.path, list(message.body)))
