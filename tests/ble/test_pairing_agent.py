@@ -50,7 +50,7 @@ class FakeBus:
                 return Message.new_error(message, *self.pair_error)
         return Message.new_method_return(message)
 
-    def members(self) -> list[str]:
+    def members(self) -> list[str | None]:
         return [member for member, _, _ in self.calls]
 
 
