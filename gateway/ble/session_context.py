@@ -12,7 +12,7 @@ import structlog
 
 from gateway.ble.events import BleEvent, DecodeFailureEvent, EventConsumer, MeasurementEvent
 from gateway.ble.highwater import HighWaterStore
-from gateway.ble.link import LinkError
+from gateway.ble.link import LinkError, LinkStalledError
 from gateway.ble.session_config import SessionConfig, SessionStats
 
 Logger = structlog.typing.FilteringBoundLogger
@@ -32,10 +32,14 @@ class SessionContext:
 
     async def step(self, what: str, step: Awaitable[None]) -> bool:
         """Run one GATT write or subscription with the step timeout; False (logged, counted)
-        on failure."""
+        when it failed. Raises :class:`LinkStalledError` when it got no answer within the
+        step timeout: as for a read, nothing more can be asked on that link."""
+        timeout = self.config.step_timeout
         try:
-            await asyncio.wait_for(step, self.config.step_timeout)
-        except (LinkError, TimeoutError) as exc:
+            await asyncio.wait_for(step, timeout)
+        except TimeoutError as exc:
+            raise LinkStalledError(f"{what}: no answer within {timeout:g} s") from exc
+        except LinkError as exc:
             self.stats.step_failures += 1
             self.log.warning("step_failed", step=what, error=str(exc) or type(exc).__name__)
             return False

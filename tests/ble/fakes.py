@@ -51,7 +51,8 @@ class FakeLink:
         self.echoes = 1
         # Seconds each read, write and subscription takes (a busy adapter).
         self.step_delay = 0.0
-        # Characteristics whose reads never get an answer, and every read asked, in order.
+        # Characteristics whose reads, writes and subscriptions never get an answer, and
+        # every read asked, in order.
         self.unanswered: set[int] = set()
         self.asked: list[int] = []
 
@@ -66,12 +67,16 @@ class FakeLink:
 
     async def write(self, uuid16: int, data: bytes, *, response: bool = True) -> None:
         await self._step()
+        if uuid16 in self.unanswered:
+            await asyncio.Event().wait()
         self.writes.append((uuid16, data))
         if self.on_write is not None:
             self.on_write(self, uuid16, data)
 
     async def subscribe(self, uuid16: int, handler: NotificationHandler) -> None:
         await self._step()
+        if uuid16 in self.unanswered:
+            await asyncio.Event().wait()
         self.subscribers[uuid16] = handler
 
     async def disconnect(self) -> None:

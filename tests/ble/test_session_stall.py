@@ -15,6 +15,8 @@ from profiles.date_time import AdjustReason, CurrentTime, DateTime, DayOfWeek, e
 from tests.ble.fakes import FakeConnector, FakeGlucoseMeter, FakeLink
 from tests.ble.harness import CONFIG, Collector, run_transfers
 
+GLUCOSE_MEASUREMENT = 0x2A18
+
 
 def serve_stalling_first(
     meter: FakeGlucoseMeter, unanswered: int
@@ -58,5 +60,32 @@ def test_a_clock_read_without_an_answer_ends_the_connection_before_the_transfer(
     assert not first.writes  # no RACP request
     assert not first.connected
     assert len(failures(sink)) == 1
+    assert session.stats.connections == 2
+    assert [m.sequence_number for m in sink.measurements()] == [0, 1, 2]
+
+
+def test_a_subscription_without_an_answer_ends_the_connection() -> None:
+    """A subscription (the CCCD write) without an answer is a stalled link too: nothing more is
+    asked on it (no RACP request), and the next connection fetches the records."""
+    meter = FakeGlucoseMeter([0, 1])
+    first, session, sink, store = serve_stalling_first(meter, GLUCOSE_MEASUREMENT)
+    assert GLUCOSE_MEASUREMENT not in first.subscribers
+    assert uuids.RECORD_ACCESS_CONTROL_POINT not in first.subscribers
+    assert not first.writes  # no RACP request
+    assert not first.connected
+    assert failures(sink) == [
+        f"subscribe glucose-measurement: no answer within {CONFIG.step_timeout:g} s"
+    ]
+    assert session.stats.connections == 2
+    assert [m.sequence_number for m in sink.measurements()] == [0, 1]
+    assert store.marks == {"AA:BB:CC:DD:EE:01": 2}
+
+
+def test_a_racp_subscription_without_an_answer_ends_the_connection() -> None:
+    meter = FakeGlucoseMeter([0, 1, 2])
+    first, session, sink, _ = serve_stalling_first(meter, uuids.RECORD_ACCESS_CONTROL_POINT)
+    assert not first.writes
+    assert not first.connected
+    assert failures(sink) == [f"subscribe racp: no answer within {CONFIG.step_timeout:g} s"]
     assert session.stats.connections == 2
     assert [m.sequence_number for m in sink.measurements()] == [0, 1, 2]

@@ -38,7 +38,8 @@ class GatewayAgentThenDeviceDefault:
     async def start(self) -> None:
         await self.agent.start()
         peripheral = self.device.simulator.peripheral
-        assert peripheral is not None and peripheral.bus is not None
+        assert peripheral is not None
+        assert peripheral.bus is not None
         bus = peripheral.bus
         await bluez.call(
             bus,
