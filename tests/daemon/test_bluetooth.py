@@ -11,7 +11,7 @@ from gateway.backoff import Backoff
 from gateway.ble.allowlist import Advertisement, Allowlist, Decision
 from gateway.ble.events import BleEvent, DeviceSeenEvent
 from gateway.ble.highwater import MemoryHighWaterStore
-from gateway.ble.link import Sighting
+from gateway.ble.link import BleakConnector, Sighting
 from gateway.ble.session import SessionConfig
 from gateway.daemon.bluetooth import BleRuntime, BleSettings, Scanner
 from tests.ble.fakes import FakeConnector, FakeGlucoseMeter
@@ -122,3 +122,43 @@ def test_stop_while_bluez_is_down_returns() -> None:
         await asyncio.wait_for(task, 5)  # does not sit out the 60 s retry delay
 
     asyncio.run(scenario())
+
+
+class FakeAgent:
+    def __init__(self) -> None:
+        self.paired: list[str] = []
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    async def pair(self, path: str) -> None:
+        self.paired.append(path)
+
+
+def test_with_pairing_the_connector_pairs_through_the_agent() -> None:
+    """bluetoothd asks the agent of the connection that called Device1.Pair: the daemon's
+    connector pairs through its agent, not through bleak (docs/real-bluez.md, finding 18)."""
+    agent = FakeAgent()
+    runtime = BleRuntime(settings(pair=True), ignore, agent=agent)
+    connector = runtime._bleak_connector(FakeScanner(lambda _: None))
+    assert isinstance(connector, BleakConnector)
+    assert connector.pair
+    pairer = connector.pairer
+    assert pairer is not None
+
+    async def pair() -> None:
+        await pairer("/org/bluez/hci0/dev_AA_BB_CC_DD_EE_01")
+
+    asyncio.run(pair())
+    assert agent.paired == ["/org/bluez/hci0/dev_AA_BB_CC_DD_EE_01"]
+
+
+def test_without_pairing_there_is_no_agent_and_no_pairer() -> None:
+    runtime = BleRuntime(settings(pair=False), ignore)
+    connector = runtime._bleak_connector(FakeScanner(lambda _: None))
+    assert isinstance(connector, BleakConnector)
+    assert not connector.pair
+    assert connector.pairer is None
