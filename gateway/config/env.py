@@ -40,6 +40,7 @@ OTHER_VARIABLES: Final = frozenset(
         "PHG_WITH_REAL_BLUEZ",  # scripts/test.sh, scripts/real-bluez.sh and its VM
         "PHG_VM_KVM",
         "PHG_VM_TIMEOUT",
+        "PHG_VM_OOPS_RETRY",
         "PHG_VM_LOGS",
         "PHG_PYTEST_TIMEOUT",
         "PHG_REAL_BLUEZ",
