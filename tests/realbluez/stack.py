@@ -251,11 +251,12 @@ class Device:
             await asyncio.wait_for(self._task, 20)
 
 
-def encrypted_meter(records: int, **options: Any) -> Device:
+def encrypted_meter(records: int, security: str = "encrypt", **options: Any) -> Device:
     """A glucose meter with ``records`` stored records, indicated in order (:data:`IN_ORDER`),
-    whose characteristics need an encrypted link: the gateway has to pair or be bonded."""
+    whose characteristics need an encrypted link (``security="encrypt-authenticated"``: an
+    encrypted link from a passkey pairing): the gateway has to pair or be bonded."""
     return Device(
-        GlucoseMeterSimulator, device=IN_ORDER, records=records, security="encrypt", **options
+        GlucoseMeterSimulator, device=IN_ORDER, records=records, security=security, **options
     )
 
 

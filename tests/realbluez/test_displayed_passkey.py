@@ -17,7 +17,6 @@ from dbus_fast.service import ServiceInterface, method
 
 from gateway.ble.events import SessionState
 from simulators import bluez
-from simulators.glucose import GlucoseMeterSimulator
 from tests.realbluez import stack
 
 PERSON = "/org/phg/test/person"
@@ -70,13 +69,7 @@ def test_a_device_showing_its_passkey_is_paired_by_hand_then_served_bonded_only(
 ) -> None:
     async def scenario() -> None:
         await stack.forget_all()
-        meter = stack.Device(
-            GlucoseMeterSimulator,
-            device=stack.IN_ORDER,
-            records=2,
-            security="encrypt-authenticated",
-            pairing="display",
-        )
+        meter = stack.encrypted_meter(2, security="encrypt-authenticated", pairing="display")
         async with stack.scene(meter, tmp_path, bonded_only=True) as scene:
             gw, address = scene.gateway, scene.device.address
             await stack.until(

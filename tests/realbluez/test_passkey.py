@@ -22,7 +22,6 @@ from gateway.ble.events import SessionState
 from gateway.status.board import StatusBoard
 from simulators import agent as device_agent
 from simulators import bluez
-from simulators.glucose import GlucoseMeterSimulator
 from tests.realbluez import stack
 
 
@@ -65,13 +64,8 @@ async def passkey_scene(
     characteristics need an authenticated (passkey-paired) link and whose agent answers with
     its fixed ``device_passkey``; and the gateway configured with ``gateway_passkey``."""
     await stack.forget_all()
-    meter = stack.Device(
-        GlucoseMeterSimulator,
-        device=stack.IN_ORDER,
-        records=2,
-        security="encrypt-authenticated",
-        pairing="passkey",
-        passkey=device_passkey,
+    meter = stack.encrypted_meter(
+        2, security="encrypt-authenticated", pairing="passkey", passkey=device_passkey
     )
     agent = GatewayAgentThenDeviceDefault(gateway_passkey, meter)
     async with stack.scene(meter, tmp, passkey=gateway_passkey, agent=agent) as scene:
