@@ -401,6 +401,7 @@ class DeviceSimulator(abc.ABC):
                     self.emit({"event": "device-disconnect", "reason": "bonded"})
             self._connected = now
             await changes.wait()
+            self._connected -= changes.take_dropped()
 
     async def _readvertise(self, every: float) -> None:
         """:attr:`SimulatorOptions.readvertise`: advertising switched off and on every

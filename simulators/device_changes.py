@@ -42,6 +42,17 @@ def match_rules(adapter_path: str) -> list[str]:
     ]
 
 
+def dropped_device(message: Message) -> str | None:
+    """The device path ``message`` reports as disconnected (``Connected`` false) or gone, else
+    None (a device change, as :func:`is_device_change` tells)."""
+    if message.interface == _PROPERTIES and message.member == "PropertiesChanged":
+        connected = message.body[1].get("Connected") if len(message.body) > 1 else None
+        return message.path if connected is not None and not connected.value else None
+    if message.member == "InterfacesRemoved":
+        return str(message.body[0])
+    return None
+
+
 def is_device_change(message: Message, adapter_path: str) -> bool:
     """Whether ``message`` tells of a device of the adapter appearing, going or changing one
     of the watched properties (the match rules already select most of this; a bus connection
@@ -73,6 +84,7 @@ class DeviceChanges:
         self.adapter_path = adapter_path
         self._changed = asyncio.Event()
         self._rules: list[str] = []
+        self._dropped: set[str] = set()
 
     async def start(self) -> None:
         """Listen (before the first read of the tree, so no change falls in between)."""
@@ -95,8 +107,18 @@ class DeviceChanges:
             await asyncio.wait_for(self._changed.wait(), timeout)
         self._changed.clear()
 
+    def take_dropped(self) -> set[str]:
+        """The devices signalled as disconnected or gone since the last call: a central that
+        disconnected and connected again between two reads of the tree looks connected in
+        both, and only this tells that it was a new connection."""
+        dropped, self._dropped = self._dropped, set()
+        return dropped
+
     def _on_message(self, message: Message) -> None:
         if is_device_change(message, self.adapter_path):
+            dropped = dropped_device(message)
+            if dropped is not None:
+                self._dropped.add(dropped)
             self._changed.set()
 
     async def _match(self, member: str, rule: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dbus_fast import Message, MessageType
 from dbus_fast.signature import Variant
 
-from simulators.device_changes import is_device_change, match_rules
+from simulators.device_changes import DeviceChanges, is_device_change, match_rules
 
 ADAPTER = "/org/bluez/hci1"
 DEVICE_PATH = f"{ADAPTER}/dev_00_11_22_33_44_00"
@@ -63,3 +63,22 @@ def test_the_match_rules_select_the_adapters_devices_only() -> None:
     assert all("sender='org.bluez'" in rule for rule in rules)
     assert f"path_namespace='{ADAPTER}'" in rules[0]
     assert all(f"arg0path='{ADAPTER}/'" in rule for rule in rules[1:])
+
+
+def test_a_central_that_disconnected_between_two_reads_is_taken_as_dropped() -> None:
+    """Disconnected and connected again before the simulator read the tree: both reads show it
+    connected; the dropped set is what tells the second connection from the first."""
+    device = "org.bluez.Device1"
+    changes = DeviceChanges(None, ADAPTER)  # type: ignore[arg-type]  # no bus needed here
+    changes._on_message(properties_changed(DEVICE_PATH, device, {"Connected": True}))
+    assert changes.take_dropped() == set()
+    changes._on_message(properties_changed(DEVICE_PATH, device, {"Connected": False}))
+    changes._on_message(properties_changed(DEVICE_PATH, device, {"Connected": True}))
+    assert changes.take_dropped() == {DEVICE_PATH}
+    assert changes.take_dropped() == set()
+    manager = "org.freedesktop.DBus.ObjectManager"
+    removed = signal(DEVICE_PATH, manager, "InterfacesRemoved", "oas", [DEVICE_PATH, [device]])
+    changes._on_message(removed)
+    assert changes.take_dropped() == {DEVICE_PATH}
+    changes._on_message(properties_changed(DEVICE_PATH, device, {"Bonded": True}))
+    assert changes.take_dropped() == set()
