@@ -103,6 +103,15 @@ async def device_property(adapter: str, address: str, name: str) -> Any:
         bus.disconnect()
 
 
+async def pair_by_hand(bus: MessageBus, address: str) -> None:
+    """What an installer does once (``bluetoothctl pair``): ``Device1.Pair`` on the gateway's
+    adapter, called on ``bus`` (so bluetoothd asks the agent registered there, if any), then
+    disconnect."""
+    path = f"/org/bluez/{GATEWAY}/dev_{address.replace(':', '_')}"
+    await asyncio.wait_for(bluez.call(bus, path, bluez.DEVICE, "Pair"), 60)
+    await asyncio.wait_for(bluez.call(bus, path, bluez.DEVICE, "Disconnect"), 30)
+
+
 async def set_powered(adapter: str, on: bool) -> None:
     bus = await system_bus()
     try:

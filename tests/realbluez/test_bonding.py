@@ -7,17 +7,14 @@ import dataclasses
 from pathlib import Path
 
 from gateway.ble.events import SessionState
-from simulators import bluez
 from tests.realbluez import stack
 
 
 async def pair_outside_the_gateway(address: str) -> None:
     """What an installer does once (``bluetoothctl pair``): Device1.Pair, then disconnect."""
     bus = await stack.system_bus()
-    path = f"/org/bluez/{stack.GATEWAY}/dev_{address.replace(':', '_')}"
     try:
-        await asyncio.wait_for(bluez.call(bus, path, bluez.DEVICE, "Pair"), 60)
-        await asyncio.wait_for(bluez.call(bus, path, bluez.DEVICE, "Disconnect"), 30)
+        await stack.pair_by_hand(bus, address)
     finally:
         bus.disconnect()
 

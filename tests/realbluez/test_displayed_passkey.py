@@ -51,13 +51,11 @@ async def pair_by_hand(address: str, device: stack.Device) -> list[int]:
     person = _TypesTheShownPasskey(device)
     bus.export(PERSON, person)
     manager = "org.bluez.AgentManager1"
-    path = f"/org/bluez/{stack.GATEWAY}/dev_{address.replace(':', '_')}"
     try:
         await bluez.call(
             bus, "/org/bluez", manager, "RegisterAgent", "os", [PERSON, "KeyboardOnly"]
         )
-        await asyncio.wait_for(bluez.call(bus, path, bluez.DEVICE, "Pair"), 60)
-        await asyncio.wait_for(bluez.call(bus, path, bluez.DEVICE, "Disconnect"), 30)
+        await stack.pair_by_hand(bus, address)
         await bluez.call(bus, "/org/bluez", manager, "UnregisterAgent", "o", [PERSON])
     finally:
         bus.disconnect()
